@@ -1,0 +1,108 @@
+//! Configuration from the environment (each setting also a flag; see
+//! `shuzhuan serve --help` and the README).
+
+use std::path::{Path, PathBuf};
+
+use shuzhuan_persistence::Backend;
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct Settings {
+    /// `postgres://…` for PostgreSQL; otherwise a SQLite file
+    /// (default: `<data dir>/shuzhuan.db`).
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Directory for the SQLite file, the generated dev JWT secret and
+    /// uploaded documents.
+    #[arg(long, env = "SHUZHUAN_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "SHUZHUAN_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// HMAC key for access tokens, at least 32 bytes. Required on
+    /// PostgreSQL; on SQLite one is generated into the data directory.
+    #[arg(long, env = "SHUZHUAN_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// When set and no platform_admin exists, user `admin` is created
+    /// with this password.
+    #[arg(long, env = "SHUZHUAN_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+    /// Lifetime of access tokens in seconds.
+    #[arg(long, env = "SHUZHUAN_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: i64,
+    /// Database connections per server instance.
+    #[arg(long, env = "SHUZHUAN_DB_POOL_SIZE", default_value_t = 10)]
+    pub db_pool_size: u32,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "SHUZHUAN_WORKERS")]
+    pub workers: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("SHUZHUAN_JWT_SECRET is required on PostgreSQL (at least 32 bytes)")]
+    JwtSecretRequired,
+    #[error("SHUZHUAN_JWT_SECRET must be at least 32 bytes")]
+    JwtSecretTooShort,
+    #[error("cannot keep the generated JWT secret in {path}: {source}")]
+    SecretFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl Settings {
+    pub fn database_url(&self) -> String {
+        self.database_url.clone().unwrap_or_else(|| {
+            format!("sqlite://{}", self.data_dir.join("shuzhuan.db").display())
+        })
+    }
+
+    /// The JWT key: the configured one, or on SQLite a generated one kept
+    /// in the data directory (so tokens survive restarts of a dev server).
+    pub fn jwt_secret(&self, backend: Backend) -> Result<Vec<u8>, ConfigError> {
+        if let Some(secret) = &self.jwt_secret {
+            if secret.len() < 32 {
+                return Err(ConfigError::JwtSecretTooShort);
+            }
+            return Ok(secret.as_bytes().to_vec());
+        }
+        if backend == Backend::Postgres {
+            return Err(ConfigError::JwtSecretRequired);
+        }
+        let path = self.data_dir.join("jwt-secret");
+        let secret = read_or_create_secret(&path).map_err(|source| ConfigError::SecretFile {
+            path: path.clone(),
+            source,
+        })?;
+        log::warn!(
+            "SHUZHUAN_JWT_SECRET not set: using the generated dev secret in {} (set it in production)",
+            path.display()
+        );
+        Ok(secret)
+    }
+}
+
+fn read_or_create_secret(path: &Path) -> std::io::Result<Vec<u8>> {
+    use rand::RngCore;
+    if let Ok(existing) = std::fs::read(path)
+        && existing.len() >= 32
+    {
+        return Ok(existing);
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut bytes = [0u8; 48];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = hex::encode(bytes).into_bytes();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    use std::io::Write;
+    options.open(path)?.write_all(&secret)?;
+    Ok(secret)
+}

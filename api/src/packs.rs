@@ -1,0 +1,341 @@
+//! Programme packs: a whole programme (regions, industries, batches) as
+//! one JSON document. The five seed cities ship as packs in `packs/`,
+//! loaded on first start; `POST /programs` takes the same format.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use shuzhuan_lifecycle::BatchState;
+use shuzhuan_persistence::repo::programs::ProgramAggregate;
+use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
+use shuzhuan_persistence::{new_id, now};
+use utoipa::ToSchema;
+use validator::{Validate, ValidationError};
+
+use crate::error::{FieldError, Text};
+
+/// The seed programmes, one per city work plan in `shared/seeds/`.
+pub const SEED_PACKS: [(&str, &str); 5] = [
+    ("xuchang", include_str!("../../packs/xuchang.json")),
+    ("jinan", include_str!("../../packs/jinan.json")),
+    ("changji", include_str!("../../packs/changji.json")),
+    ("shiyan", include_str!("../../packs/shiyan.json")),
+    ("yinchuan", include_str!("../../packs/yinchuan.json")),
+];
+
+pub(crate) fn validate_code(code: &str) -> Result<(), ValidationError> {
+    let ok = !code.is_empty()
+        && code
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("code_format")
+            .with_message("lowercase letters, digits, '-' and '_' only".into()))
+    }
+}
+
+fn validate_region_code(code: &str) -> Result<(), ValidationError> {
+    let ok = code
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok {
+        Ok(())
+    } else {
+        Err(ValidationError::new("code_format")
+            .with_message("letters, digits, '-' and '_' only".into()))
+    }
+}
+
+/// A whole programme as created by `POST /programs` or a seed pack.
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProgramPack {
+    /// Short stable code, e.g. `yinchuan`.
+    #[validate(
+        length(min = 2, max = 40, message = "must be 2 to 40 characters", code = "length"),
+        custom(function = "validate_code")
+    )]
+    pub code: String,
+    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters", code = "length"))]
+    pub name: String,
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters", code = "length"))]
+    pub city: String,
+    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters", code = "length"))]
+    pub province: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    #[serde(default)]
+    #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
+    pub description: String,
+    /// Where the data comes from (a seed file and its clauses).
+    #[serde(default)]
+    #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
+    pub source: String,
+    #[validate(nested, length(max = 200, message = "at most 200 regions", code = "length"))]
+    pub regions: Vec<RegionSpec>,
+    #[validate(nested, length(max = 50, message = "at most 50 industries", code = "length"))]
+    pub industries: Vec<IndustrySpec>,
+    #[serde(default)]
+    #[validate(nested, length(max = 50, message = "at most 50 batches", code = "length"))]
+    pub batches: Vec<BatchSpec>,
+}
+
+/// Kinds of region a programme is organised by (县(市、区)/园区).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RegionKind {
+    /// 市辖区
+    District,
+    /// 县
+    County,
+    /// 县级市
+    CountyCity,
+    /// 园区、开发区、能源化工基地
+    Park,
+    /// 功能区
+    FunctionalZone,
+}
+
+impl RegionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionKind::District => "district",
+            RegionKind::County => "county",
+            RegionKind::CountyCity => "county_city",
+            RegionKind::Park => "park",
+            RegionKind::FunctionalZone => "functional_zone",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegionSpec {
+    /// GB/T 2260 code where the region has one, else a programme-local code.
+    #[validate(
+        length(min = 1, max = 40, message = "must be 1 to 40 characters", code = "length"),
+        custom(function = "validate_region_code")
+    )]
+    pub code: String,
+    /// The name as the seed writes it.
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    pub name: String,
+    pub kind: RegionKind,
+    /// Code of the enclosing region of this programme, if any.
+    #[serde(default)]
+    pub parent_code: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IndustrySpec {
+    #[validate(
+        length(min = 1, max = 60, message = "must be 1 to 60 characters", code = "length"),
+        custom(function = "validate_code")
+    )]
+    pub code: String,
+    /// The segment's name as the seed writes it (细分行业).
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    pub name: String,
+    #[serde(default)]
+    #[validate(length(max = 1000, message = "at most 1000 characters", code = "length"))]
+    pub description: String,
+}
+
+/// A batch (批次) as planned; dates the seed does not give stay null.
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchSpec {
+    #[validate(range(min = 1, max = 99, message = "must be 1 to 99", code = "range"))]
+    pub number: i32,
+    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    pub name: String,
+    pub applications_open_on: Option<NaiveDate>,
+    pub applications_close_on: Option<NaiveDate>,
+    pub implementation_ends_on: Option<NaiveDate>,
+    pub acceptance_ends_on: Option<NaiveDate>,
+    /// Planned number of enterprises.
+    #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000", code = "range"))]
+    pub capacity: Option<i32>,
+    /// Where the window comes from, or why it is open.
+    #[serde(default)]
+    #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
+    pub note: String,
+}
+
+impl BatchSpec {
+    /// The window dates must not run backwards.
+    pub fn check(&self, path: &str) -> Vec<FieldError> {
+        let dates = [
+            ("applications_open_on", self.applications_open_on),
+            ("applications_close_on", self.applications_close_on),
+            ("implementation_ends_on", self.implementation_ends_on),
+            ("acceptance_ends_on", self.acceptance_ends_on),
+        ];
+        let mut errors = Vec::new();
+        let mut last: Option<(&str, NaiveDate)> = None;
+        for (name, date) in dates {
+            let Some(date) = date else { continue };
+            if let Some((prev_name, prev)) = last
+                && date < prev
+            {
+                errors.push(FieldError::new(
+                    format!("{path}{name}"),
+                    "date_order",
+                    Text::new(
+                        format!("must not be before {prev_name}"),
+                        format!("不能早于 {prev_name}"),
+                    ),
+                ));
+            }
+            last = Some((name, date));
+        }
+        errors
+    }
+
+    pub fn to_row(&self, program_id: &str) -> BatchRow {
+        let at = now();
+        BatchRow {
+            id: new_id(),
+            program_id: program_id.to_owned(),
+            number: self.number,
+            name: self.name.clone(),
+            applications_open_on: self.applications_open_on,
+            applications_close_on: self.applications_close_on,
+            implementation_ends_on: self.implementation_ends_on,
+            acceptance_ends_on: self.acceptance_ends_on,
+            capacity: self.capacity,
+            state: BatchState::Planned.as_str().to_owned(),
+            note: self.note.clone(),
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        }
+    }
+}
+
+/// Collects duplicates of `key` among `items` as field errors.
+fn duplicates<T>(items: &[T], list: &str, field: &str, key: impl Fn(&T) -> String) -> Vec<FieldError> {
+    let mut seen = HashSet::new();
+    items
+        .iter()
+        .enumerate()
+        .filter(|(_, item)| !seen.insert(key(item)))
+        .map(|(i, item)| {
+            let k = key(item);
+            FieldError::new(
+                format!("{list}[{i}].{field}"),
+                "duplicate",
+                Text::new(format!("`{k}` appears twice"), format!("`{k}` 重复出现")),
+            )
+        })
+        .collect()
+}
+
+impl ProgramPack {
+    /// Checks across fields that `validator` cannot express: date order,
+    /// unique codes and numbers, parents that exist.
+    pub fn check(&self) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        if self.ends_on < self.starts_on {
+            errors.push(FieldError::new(
+                "ends_on",
+                "date_order",
+                Text::new("must not be before starts_on", "不能早于 starts_on"),
+            ));
+        }
+        errors.extend(duplicates(&self.regions, "regions", "code", |r| r.code.clone()));
+        errors.extend(duplicates(&self.industries, "industries", "code", |i| i.code.clone()));
+        errors.extend(duplicates(&self.batches, "batches", "number", |b| b.number.to_string()));
+        let codes: HashSet<&str> = self.regions.iter().map(|r| r.code.as_str()).collect();
+        for (i, r) in self.regions.iter().enumerate() {
+            if let Some(parent) = &r.parent_code
+                && (!codes.contains(parent.as_str()) || parent == &r.code)
+            {
+                errors.push(FieldError::new(
+                    format!("regions[{i}].parent_code"),
+                    "unknown_region",
+                    Text::new(
+                        format!("`{parent}` is not another region of this pack"),
+                        format!("`{parent}` 不是本试点的其他区县"),
+                    ),
+                ));
+            }
+        }
+        for (i, b) in self.batches.iter().enumerate() {
+            errors.extend(b.check(&format!("batches[{i}].")));
+        }
+        errors
+    }
+
+    /// The rows to insert for this pack.
+    pub fn to_aggregate(&self) -> ProgramAggregate {
+        let at = now();
+        let id = new_id();
+        let position = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
+        ProgramAggregate {
+            program: ProgramRow {
+                id: id.clone(),
+                code: self.code.clone(),
+                name: self.name.clone(),
+                city: self.city.clone(),
+                province: self.province.clone(),
+                starts_on: self.starts_on,
+                ends_on: self.ends_on,
+                description: self.description.clone(),
+                source: self.source.clone(),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            },
+            regions: self
+                .regions
+                .iter()
+                .enumerate()
+                .map(|(i, r)| RegionRow {
+                    id: new_id(),
+                    program_id: id.clone(),
+                    code: r.code.clone(),
+                    name: r.name.clone(),
+                    kind: r.kind.as_str().to_owned(),
+                    parent_code: r.parent_code.clone(),
+                    position: position(i),
+                })
+                .collect(),
+            industries: self
+                .industries
+                .iter()
+                .enumerate()
+                .map(|(i, ind)| IndustryRow {
+                    id: new_id(),
+                    program_id: id.clone(),
+                    code: ind.code.clone(),
+                    name: ind.name.clone(),
+                    description: ind.description.clone(),
+                    position: position(i),
+                })
+                .collect(),
+            batches: self.batches.iter().map(|b| b.to_row(&id)).collect(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every shipped pack parses, validates and passes the cross-checks.
+    #[test]
+    fn seed_packs_are_valid() {
+        for (name, text) in SEED_PACKS {
+            let pack: ProgramPack = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(pack.code, name);
+            pack.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
+            let errors = pack.check();
+            assert!(errors.is_empty(), "{name}: {errors:?}");
+        }
+    }
+}

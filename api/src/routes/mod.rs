@@ -1,0 +1,66 @@
+//! HTTP routes, one module per resource. Each handler starts with its
+//! policy check on the [`Caller`](crate::auth::Caller).
+
+pub mod audit;
+pub mod auth;
+pub mod health;
+pub mod programs;
+pub mod users;
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use shuzhuan_lifecycle::{BatchAction, BatchState};
+use shuzhuan_types::Role;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+use utoipa_actix_web::service_config::ServiceConfig;
+
+/// Everything under `/api/v1`.
+pub fn api_v1(cfg: &mut ServiceConfig) {
+    cfg.service(auth::create_token)
+        .service(auth::refresh_token)
+        .service(auth::me)
+        .service(auth::create_api_token)
+        .service(auth::list_api_tokens)
+        .service(auth::revoke_api_token)
+        .service(users::list_users)
+        .service(users::create_user)
+        .service(users::get_user)
+        .service(users::update_user)
+        .service(users::put_grants)
+        .service(programs::list_programs)
+        .service(programs::create_program)
+        .service(programs::get_program)
+        .service(programs::update_program)
+        .service(programs::list_regions)
+        .service(programs::list_industries)
+        .service(programs::list_batches)
+        .service(programs::create_batch)
+        .service(programs::get_batch)
+        .service(programs::transition_batch)
+        .service(audit::list_audit_log)
+        .service(audit::verify_audit_log)
+        .service(audit::list_changes);
+}
+
+/// Stored times are UTC; the wire shows them with their offset.
+pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
+    t.and_utc()
+}
+
+fn string_enum(values: impl IntoIterator<Item = &'static str>) -> Object {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+pub(crate) fn role_schema() -> Object {
+    string_enum(Role::ALL.map(Role::as_str))
+}
+
+pub(crate) fn batch_state_schema() -> Object {
+    string_enum(BatchState::ALL.map(BatchState::as_str))
+}
+
+pub(crate) fn batch_action_schema() -> Object {
+    string_enum(BatchAction::ALL.map(BatchAction::as_str))
+}

@@ -1,0 +1,10 @@
+//! Lifecycles of Shuzhuan as pure state machines: which action moves an
+//! object from which state to which, and who may take it.
+//!
+//! The API and persistence only ask this crate; they never encode a
+//! transition themselves. Batches live here now; the project lifecycle of
+//! DOMAIN.md §4 joins them in its own module.
+
+mod batch;
+
+pub use batch::{BatchAction, BatchState, BatchTransitionError};

@@ -1,0 +1,11 @@
+DROP TABLE change_events;
+DROP TABLE audit_log;
+DROP TABLE ledger_head;
+DROP TABLE refresh_tokens;
+DROP TABLE api_tokens;
+DROP TABLE grants;
+DROP TABLE batches;
+DROP TABLE industries;
+DROP TABLE regions;
+DROP TABLE programs;
+DROP TABLE users;

@@ -1,0 +1,4 @@
+// Recompile the embedded migrations when a migration file changes.
+fn main() {
+    println!("cargo:rerun-if-changed=../migrations");
+}

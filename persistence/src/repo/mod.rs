@@ -1,0 +1,42 @@
+//! Queries, one module per aggregate, as functions over a connection so
+//! they compose inside one unit of work.
+
+pub mod audit;
+pub mod programs;
+pub mod tokens;
+pub mod users;
+
+use crate::RepoError;
+
+/// A page of a keyset-paginated list: the rows and the key to continue
+/// after, if there are more.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_after: Option<String>,
+}
+
+impl<T> Page<T> {
+    /// Builds a page from up to `limit + 1` rows fetched in key order: the
+    /// extra row only tells that there is more.
+    pub(crate) fn from_rows(mut rows: Vec<T>, limit: i64, key: impl Fn(&T) -> String) -> Self {
+        let limit = usize::try_from(limit).unwrap_or(0);
+        let more = rows.len() > limit;
+        rows.truncate(limit);
+        let next_after = if more { rows.last().map(key) } else { None };
+        Page {
+            items: rows,
+            next_after,
+        }
+    }
+}
+
+/// Maps "zero rows updated" of an optimistic update to the right error:
+/// the record is gone (NotFound) or someone else wrote first (StaleVersion).
+pub(crate) fn check_updated(updated: usize, current: Option<i64>) -> Result<(), RepoError> {
+    match (updated, current) {
+        (0, None) => Err(RepoError::NotFound),
+        (0, Some(current)) => Err(RepoError::StaleVersion { current }),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,106 @@
+//! Users and their role grants.
+
+use diesel::prelude::*;
+
+use crate::repo::{Page, check_updated};
+use crate::rows::{GrantRow, UserRow};
+use crate::schema::{grants, users};
+use crate::{AnyConnection, RepoError};
+
+pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), RepoError> {
+    diesel::insert_into(users::table).values(row).execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<UserRow, RepoError> {
+    Ok(users::table
+        .find(id)
+        .select(UserRow::as_select())
+        .first(conn)?)
+}
+
+pub fn find_by_username(
+    conn: &mut AnyConnection,
+    username: &str,
+) -> Result<Option<UserRow>, RepoError> {
+    Ok(users::table
+        .filter(users::username.eq(username))
+        .select(UserRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+pub fn list(
+    conn: &mut AnyConnection,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<UserRow>, RepoError> {
+    let mut q = users::table
+        .select(UserRow::as_select())
+        .order(users::id)
+        .limit(limit + 1)
+        .into_boxed();
+    if let Some(after) = after {
+        q = q.filter(users::id.gt(after.to_owned()));
+    }
+    Ok(Page::from_rows(q.load(conn)?, limit, |u| u.id.clone()))
+}
+
+/// Writes `row` over the stored user if it is still at `expected_version`.
+pub fn update(
+    conn: &mut AnyConnection,
+    row: &UserRow,
+    expected_version: i64,
+) -> Result<(), RepoError> {
+    let updated = diesel::update(
+        users::table
+            .filter(users::id.eq(&row.id))
+            .filter(users::version.eq(expected_version)),
+    )
+    .set((
+        users::display_name.eq(&row.display_name),
+        users::password_hash.eq(&row.password_hash),
+        users::active.eq(row.active),
+        users::version.eq(row.version),
+        users::updated_at.eq(row.updated_at),
+    ))
+    .execute(conn)?;
+    let current = users::table
+        .find(&row.id)
+        .select(users::version)
+        .first(conn)
+        .optional()?;
+    check_updated(updated, current)
+}
+
+pub fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<GrantRow>, RepoError> {
+    Ok(grants::table
+        .filter(grants::user_id.eq(user_id))
+        .select(GrantRow::as_select())
+        .order(grants::id)
+        .load(conn)?)
+}
+
+/// Replaces all grants of a user (the audit entry keeps the previous set).
+pub fn replace_grants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    rows: &[GrantRow],
+) -> Result<(), RepoError> {
+    diesel::delete(grants::table.filter(grants::user_id.eq(user_id))).execute(conn)?;
+    for row in rows {
+        diesel::insert_into(grants::table).values(row).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Whether any active user holds platform_admin (bootstrap asks this).
+pub fn platform_admin_exists(conn: &mut AnyConnection) -> Result<bool, RepoError> {
+    let n: i64 = grants::table
+        .inner_join(users::table)
+        .filter(grants::role.eq("platform_admin"))
+        .filter(users::active.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok(n > 0)
+}

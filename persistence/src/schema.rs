@@ -1,0 +1,168 @@
+//! Table definitions shared by both backends (the migrations in
+//! `migrations/{postgres,sqlite}` create the same tables).
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        username -> Text,
+        display_name -> Text,
+        password_hash -> Text,
+        active -> Bool,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    programs (id) {
+        id -> Text,
+        code -> Text,
+        name -> Text,
+        city -> Text,
+        province -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        description -> Text,
+        source -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    regions (id) {
+        id -> Text,
+        program_id -> Text,
+        code -> Text,
+        name -> Text,
+        kind -> Text,
+        parent_code -> Nullable<Text>,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    industries (id) {
+        id -> Text,
+        program_id -> Text,
+        code -> Text,
+        name -> Text,
+        description -> Text,
+        position -> Integer,
+    }
+}
+
+diesel::table! {
+    batches (id) {
+        id -> Text,
+        program_id -> Text,
+        number -> Integer,
+        name -> Text,
+        applications_open_on -> Nullable<Date>,
+        applications_close_on -> Nullable<Date>,
+        implementation_ends_on -> Nullable<Date>,
+        acceptance_ends_on -> Nullable<Date>,
+        capacity -> Nullable<Integer>,
+        state -> Text,
+        note -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    grants (id) {
+        id -> Text,
+        user_id -> Text,
+        role -> Text,
+        program_id -> Nullable<Text>,
+        region_codes -> Text,
+        enterprise_id -> Nullable<Text>,
+        provider_id -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        name -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Nullable<Timestamp>,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    ledger_head (id) {
+        id -> Integer,
+        audit_seq -> BigInt,
+        audit_hash -> Text,
+        change_seq -> BigInt,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_user_id -> Nullable<Text>,
+        actor -> Text,
+        action -> Text,
+        object_type -> Text,
+        object_id -> Text,
+        program_id -> Nullable<Text>,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    change_events (seq) {
+        seq -> BigInt,
+        object_type -> Text,
+        object_id -> Text,
+        program_id -> Nullable<Text>,
+        version -> BigInt,
+        op -> Text,
+        committed_at -> Timestamp,
+        snapshot -> Text,
+    }
+}
+
+diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(regions -> programs (program_id));
+diesel::joinable!(industries -> programs (program_id));
+diesel::joinable!(batches -> programs (program_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    users,
+    programs,
+    regions,
+    industries,
+    batches,
+    grants,
+    api_tokens,
+    refresh_tokens,
+    ledger_head,
+    audit_log,
+    change_events,
+);
