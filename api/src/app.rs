@@ -54,7 +54,11 @@ async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
 }
 
 /// The HTTP server on `listener`; run it with `.await`.
-pub fn server(state: web::Data<AppState>, listener: TcpListener, workers: Option<usize>) -> std::io::Result<Server> {
+pub fn server(
+    state: web::Data<AppState>,
+    listener: TcpListener,
+    workers: Option<usize>,
+) -> std::io::Result<Server> {
     let doc = openapi();
     let mut server = HttpServer::new(move || {
         App::new()

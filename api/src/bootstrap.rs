@@ -32,7 +32,10 @@ pub enum StartupError {
 
 pub fn run(db: &Db, settings: &Settings) -> Result<(), StartupError> {
     let ran = db.migrate()?;
-    log::info!("database {}: {ran} migration(s) applied", db.backend().name());
+    log::info!(
+        "database {}: {ran} migration(s) applied",
+        db.backend().name()
+    );
     seed_programs(db)?;
     if let Some(password) = &settings.admin_password {
         ensure_admin(db, password)?;
@@ -54,7 +57,7 @@ pub fn seed_pack(name: &'static str, text: &str) -> Result<ProgramPack, StartupE
 
 /// On a database without programmes, loads the five seed cities.
 fn seed_programs(db: &Db) -> Result<(), StartupError> {
-    let existing = db.read(|conn| programs::count(conn))?;
+    let existing = db.read(programs::count)?;
     if existing > 0 {
         return Ok(());
     }
@@ -76,10 +79,11 @@ fn ensure_admin(db: &Db, password: &str) -> Result<(), StartupError> {
     if password.chars().count() < 12 {
         return Err(StartupError::AdminPasswordTooShort);
     }
-    if db.read(|conn| users::platform_admin_exists(conn))? {
+    if db.read(users::platform_admin_exists)? {
         return Ok(());
     }
-    let hash = crate::auth::hash_password(password).map_err(|e| StartupError::Admin(e.to_string()))?;
+    let hash =
+        crate::auth::hash_password(password).map_err(|e| StartupError::Admin(e.to_string()))?;
     let at = now();
     let row = UserRow {
         id: new_id(),

@@ -52,9 +52,9 @@ pub enum ConfigError {
 
 impl Settings {
     pub fn database_url(&self) -> String {
-        self.database_url.clone().unwrap_or_else(|| {
-            format!("sqlite://{}", self.data_dir.join("shuzhuan.db").display())
-        })
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("shuzhuan.db").display()))
     }
 
     /// The JWT key: the configured one, or on SQLite a generated one kept

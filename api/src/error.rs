@@ -50,7 +50,11 @@ pub struct FieldError {
 }
 
 impl FieldError {
-    pub fn new(field: impl Into<String>, code: impl Into<Cow<'static, str>>, message: Text) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<Cow<'static, str>>,
+        message: Text,
+    ) -> Self {
         FieldError {
             field: field.into(),
             code: code.into(),
@@ -136,10 +140,9 @@ impl ApiError {
 
     fn detail(&self) -> Text {
         match self {
-            ApiError::Unauthenticated("invalid_credentials") => Text::new(
-                "Unknown user or wrong password.",
-                "用户名或密码错误。",
-            ),
+            ApiError::Unauthenticated("invalid_credentials") => {
+                Text::new("Unknown user or wrong password.", "用户名或密码错误。")
+            }
             ApiError::Unauthenticated("token_expired") => {
                 Text::new("The token has expired.", "令牌已过期。")
             }
@@ -159,9 +162,13 @@ impl ApiError {
                 "No such resource, or it is outside your scope.",
                 "资源不存在，或不在您的权限范围内。",
             ),
-            ApiError::Conflict { detail, .. } | ApiError::Malformed { detail, .. } => detail.clone(),
+            ApiError::Conflict { detail, .. } | ApiError::Malformed { detail, .. } => {
+                detail.clone()
+            }
             ApiError::StaleVersion { current } => Text::new(
-                format!("The resource has changed since you read it; it is now at version {current}. Read it again and retry."),
+                format!(
+                    "The resource has changed since you read it; it is now at version {current}. Read it again and retry."
+                ),
                 format!("资源在您读取后已被修改，当前版本为 {current}。请重新读取后再试。"),
             ),
             ApiError::IfMatchRequired => Text::new(
@@ -360,7 +367,11 @@ fn collect(errors: &validator::ValidationErrors, prefix: String, out: &mut Vec<F
                         .map(|m| m.to_string())
                         .unwrap_or_else(|| format!("invalid ({})", e.code));
                     let zh = zh_message(&e.code, &en);
-                    out.push(FieldError::new(join(name), e.code.to_string(), Text::new(en, zh)));
+                    out.push(FieldError::new(
+                        join(name),
+                        e.code.to_string(),
+                        Text::new(en, zh),
+                    ));
                 }
             }
             Kind::Struct(inner) => collect(inner, join(name), out),

@@ -19,12 +19,27 @@ use crate::error::{ApiError, FieldError, Text, from_validation};
 /// Largest JSON body accepted (programme packs are the biggest, ~20 KB).
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
-/// A JSON body, deserialised with the path of any field at fault and then
-/// validated: 415 when not JSON, 413 when too large, 400 when not
-/// well-formed, 422 naming the field otherwise.
-pub struct Json<T>(pub T);
+/// A JSON body: 415 when not JSON and 413 when too large at extraction;
+/// parsed by [`Json::parse`] only after the handler's policy check, so a
+/// caller without the right learns nothing from validation (400 when not
+/// well-formed, 422 naming the field otherwise).
+pub struct Json<T> {
+    bytes: Vec<u8>,
+    _type: std::marker::PhantomData<T>,
+}
 
-impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
+impl<T: DeserializeOwned + Validate> Json<T> {
+    /// Deserialises with the path of any field at fault, then validates.
+    pub fn parse(self) -> Result<T, ApiError> {
+        let value: T = parse_json(&self.bytes)?;
+        value
+            .validate()
+            .map_err(|e| ApiError::Validation(from_validation(&e)))?;
+        Ok(value)
+    }
+}
+
+impl<T: 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
@@ -57,11 +72,10 @@ impl<T: DeserializeOwned + Validate + 'static> FromRequest for Json<T> {
                 }
                 body.extend_from_slice(&chunk);
             }
-            let value: T = parse_json(&body)?;
-            value
-                .validate()
-                .map_err(|e| ApiError::Validation(from_validation(&e)))?;
-            Ok(Json(value))
+            Ok(Json {
+                bytes: body,
+                _type: std::marker::PhantomData,
+            })
         })
     }
 }
@@ -205,10 +219,7 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
             ApiError::field(
                 "cursor",
                 "invalid_cursor",
-                Text::new(
-                    "not a cursor this API handed out",
-                    "不是本接口返回的游标",
-                ),
+                Text::new("not a cursor this API handed out", "不是本接口返回的游标"),
             )
         })
 }

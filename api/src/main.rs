@@ -7,7 +7,11 @@ use clap::{Parser, Subcommand};
 use shuzhuan_api::Settings;
 
 #[derive(Parser)]
-#[command(name = "shuzhuan", version, about = "Shuzhuan (数转): the SME digital-transformation pilot API")]
+#[command(
+    name = "shuzhuan",
+    version,
+    about = "Shuzhuan (数转): the SME digital-transformation pilot API"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -44,7 +48,8 @@ fn main() -> ExitCode {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 1).map_err(|e| e.to_string())?;
+    let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 1)
+        .map_err(|e| e.to_string())?;
     let ran = db.migrate().map_err(|e| e.to_string())?;
     println!("{ran} migration(s) applied ({})", db.backend().name());
     Ok(())
@@ -52,13 +57,21 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 
 fn serve(settings: Settings) -> Result<(), String> {
     let state = shuzhuan_api::prepare(&settings).map_err(|e| e.to_string())?;
-    let listener = TcpListener::bind(&settings.bind).map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
+    let listener = TcpListener::bind(&settings.bind)
+        .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
-    println!("Shuzhuan is serving on http://{addr} ({} database)", state.db.backend().name());
+    println!(
+        "Shuzhuan is serving on http://{addr} ({} database)",
+        state.db.backend().name()
+    );
     println!("  API docs:     http://{addr}/docs/");
     println!("  OpenAPI:      http://{addr}/openapi.json");
-    println!("  Log in:       curl -s -X POST http://{addr}/api/v1/auth/token -H 'Content-Type: application/json' \\");
-    println!("                  -d '{{\"username\":\"admin\",\"password\":\"<SHUZHUAN_ADMIN_PASSWORD>\"}}'");
+    println!(
+        "  Log in:       curl -s -X POST http://{addr}/api/v1/auth/token -H 'Content-Type: application/json' \\"
+    );
+    println!(
+        "                  -d '{{\"username\":\"admin\",\"password\":\"<SHUZHUAN_ADMIN_PASSWORD>\"}}'"
+    );
     let workers = settings.workers;
     actix_web::rt::System::new()
         .block_on(async move { shuzhuan_api::server(state, listener, workers)?.await })

@@ -55,15 +55,35 @@ fn validate_region_code(code: &str) -> Result<(), ValidationError> {
 pub struct ProgramPack {
     /// Short stable code, e.g. `yinchuan`.
     #[validate(
-        length(min = 2, max = 40, message = "must be 2 to 40 characters", code = "length"),
+        length(
+            min = 2,
+            max = 40,
+            message = "must be 2 to 40 characters",
+            code = "length"
+        ),
         custom(function = "validate_code")
     )]
     pub code: String,
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
     pub name: String,
-    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 50,
+        message = "must be 1 to 50 characters",
+        code = "length"
+    ))]
     pub city: String,
-    #[validate(length(min = 1, max = 50, message = "must be 1 to 50 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 50,
+        message = "must be 1 to 50 characters",
+        code = "length"
+    ))]
     pub province: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
@@ -74,12 +94,21 @@ pub struct ProgramPack {
     #[serde(default)]
     #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
     pub source: String,
-    #[validate(nested, length(max = 200, message = "at most 200 regions", code = "length"))]
+    #[validate(
+        nested,
+        length(max = 200, message = "at most 200 regions", code = "length")
+    )]
     pub regions: Vec<RegionSpec>,
-    #[validate(nested, length(max = 50, message = "at most 50 industries", code = "length"))]
+    #[validate(
+        nested,
+        length(max = 50, message = "at most 50 industries", code = "length")
+    )]
     pub industries: Vec<IndustrySpec>,
     #[serde(default)]
-    #[validate(nested, length(max = 50, message = "at most 50 batches", code = "length"))]
+    #[validate(
+        nested,
+        length(max = 50, message = "at most 50 batches", code = "length")
+    )]
     pub batches: Vec<BatchSpec>,
 }
 
@@ -116,12 +145,22 @@ impl RegionKind {
 pub struct RegionSpec {
     /// GB/T 2260 code where the region has one, else a programme-local code.
     #[validate(
-        length(min = 1, max = 40, message = "must be 1 to 40 characters", code = "length"),
+        length(
+            min = 1,
+            max = 40,
+            message = "must be 1 to 40 characters",
+            code = "length"
+        ),
         custom(function = "validate_region_code")
     )]
     pub code: String,
     /// The name as the seed writes it.
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub name: String,
     pub kind: RegionKind,
     /// Code of the enclosing region of this programme, if any.
@@ -133,12 +172,22 @@ pub struct RegionSpec {
 #[serde(deny_unknown_fields)]
 pub struct IndustrySpec {
     #[validate(
-        length(min = 1, max = 60, message = "must be 1 to 60 characters", code = "length"),
+        length(
+            min = 1,
+            max = 60,
+            message = "must be 1 to 60 characters",
+            code = "length"
+        ),
         custom(function = "validate_code")
     )]
     pub code: String,
     /// The segment's name as the seed writes it (细分行业).
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 1000, message = "at most 1000 characters", code = "length"))]
@@ -151,7 +200,12 @@ pub struct IndustrySpec {
 pub struct BatchSpec {
     #[validate(range(min = 1, max = 99, message = "must be 1 to 99", code = "range"))]
     pub number: i32,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub name: String,
     pub applications_open_on: Option<NaiveDate>,
     pub applications_close_on: Option<NaiveDate>,
@@ -218,7 +272,12 @@ impl BatchSpec {
 }
 
 /// Collects duplicates of `key` among `items` as field errors.
-fn duplicates<T>(items: &[T], list: &str, field: &str, key: impl Fn(&T) -> String) -> Vec<FieldError> {
+fn duplicates<T>(
+    items: &[T],
+    list: &str,
+    field: &str,
+    key: impl Fn(&T) -> String,
+) -> Vec<FieldError> {
     let mut seen = HashSet::new();
     items
         .iter()
@@ -247,9 +306,15 @@ impl ProgramPack {
                 Text::new("must not be before starts_on", "不能早于 starts_on"),
             ));
         }
-        errors.extend(duplicates(&self.regions, "regions", "code", |r| r.code.clone()));
-        errors.extend(duplicates(&self.industries, "industries", "code", |i| i.code.clone()));
-        errors.extend(duplicates(&self.batches, "batches", "number", |b| b.number.to_string()));
+        errors.extend(duplicates(&self.regions, "regions", "code", |r| {
+            r.code.clone()
+        }));
+        errors.extend(duplicates(&self.industries, "industries", "code", |i| {
+            i.code.clone()
+        }));
+        errors.extend(duplicates(&self.batches, "batches", "number", |b| {
+            b.number.to_string()
+        }));
         let codes: HashSet<&str> = self.regions.iter().map(|r| r.code.as_str()).collect();
         for (i, r) in self.regions.iter().enumerate() {
             if let Some(parent) = &r.parent_code
@@ -331,7 +396,8 @@ mod tests {
     #[test]
     fn seed_packs_are_valid() {
         for (name, text) in SEED_PACKS {
-            let pack: ProgramPack = serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
+            let pack: ProgramPack =
+                serde_json::from_str(text).unwrap_or_else(|e| panic!("{name}: {e}"));
             assert_eq!(pack.code, name);
             pack.validate().unwrap_or_else(|e| panic!("{name}: {e}"));
             let errors = pack.check();

@@ -70,7 +70,11 @@ impl Db {
 
     /// The unit of work: runs `f` in one transaction, then appends the audit
     /// entries and change events `f` recorded, and commits all or nothing.
-    pub fn write<T, E>(&self, actor: &Actor, f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>) -> Result<T, E>
+    pub fn write<T, E>(
+        &self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
     where
         E: From<RepoError>,
     {

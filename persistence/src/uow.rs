@@ -208,7 +208,9 @@ pub(crate) fn entry_hash(e: &AuditRow) -> String {
     let fields = [
         e.prev_hash.as_str(),
         &e.seq.to_string(),
-        &e.at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
+        &e.at
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Micros, true),
         e.actor_user_id.as_deref().unwrap_or(""),
         &e.actor,
         &e.action,

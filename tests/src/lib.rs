@@ -1,1 +1,361 @@
-//! placeholder
+//! The test harness: [`TestApp`] boots the real server in-process on a free
+//! loopback port, against a database of its own (a fresh SQLite file, or a
+//! fresh schema in `TEST_DATABASE_URL`'s PostgreSQL), and talks to it over
+//! HTTP as a client would. [`both_backends!`] runs a test on each.
+
+// A harness for tests: a panic is how a test fails.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::sync::mpsc;
+
+use diesel::{Connection, PgConnection, connection::SimpleConnection};
+use reqwest::Method;
+use reqwest::blocking::{Client, RequestBuilder};
+use serde_json::Value;
+
+pub use reqwest::StatusCode;
+
+/// Password of the bootstrap admin in every test app.
+pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// JWT key of every test app (tests forge tokens with it).
+pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named test function (taking a [`TestApp`]) on SQLite and, when
+/// `TEST_DATABASE_URL` is set, on PostgreSQL.
+#[macro_export]
+macro_rules! both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::TestApp::start($crate::Backend::Sqlite).expect("sqlite app")) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() {
+                match $crate::TestApp::start($crate::Backend::Postgres) {
+                    Some(app) => super::$name(app),
+                    None => eprintln!("TEST_DATABASE_URL not set: PostgreSQL variant skipped"),
+                }
+            } )*
+        }
+    };
+}
+
+/// A database of one test, removed when dropped.
+pub struct TestDb {
+    pub url: String,
+    pub backend: Backend,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Dir(PathBuf),
+    Schema { admin_url: String, schema: String },
+}
+
+impl TestDb {
+    /// A fresh, empty database; `None` for PostgreSQL without
+    /// `TEST_DATABASE_URL`.
+    pub fn create(backend: Backend) -> Option<TestDb> {
+        let tag = uuid::Uuid::new_v4().simple().to_string();
+        match backend {
+            Backend::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("shuzhuan-test-{tag}"));
+                std::fs::create_dir_all(&dir).expect("temp dir");
+                Some(TestDb {
+                    url: format!("sqlite://{}", dir.join("test.db").display()),
+                    backend,
+                    cleanup: Cleanup::Dir(dir),
+                })
+            }
+            Backend::Postgres => {
+                let admin_url = std::env::var("TEST_DATABASE_URL")
+                    .ok()
+                    .filter(|u| !u.is_empty())?;
+                let schema = format!("t_{tag}");
+                let mut conn =
+                    PgConnection::establish(&admin_url).expect("connect to TEST_DATABASE_URL");
+                conn.batch_execute(&format!("CREATE SCHEMA \"{schema}\""))
+                    .expect("create test schema");
+                let sep = if admin_url.contains('?') { '&' } else { '?' };
+                Some(TestDb {
+                    url: format!("{admin_url}{sep}options=-csearch_path%3D{schema}"),
+                    backend,
+                    cleanup: Cleanup::Schema { admin_url, schema },
+                })
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        match &self.cleanup {
+            Cleanup::Dir(dir) => {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            Cleanup::Schema { admin_url, schema } => {
+                if let Ok(mut conn) = PgConnection::establish(admin_url) {
+                    let _ = conn.batch_execute(&format!("DROP SCHEMA \"{schema}\" CASCADE"));
+                }
+            }
+        }
+    }
+}
+
+/// The running application of one test.
+pub struct TestApp {
+    pub base: String,
+    pub backend: Backend,
+    client: Client,
+    handle: actix_web::dev::ServerHandle,
+    pub db: TestDb,
+}
+
+impl TestApp {
+    /// Boots the server exactly as `shuzhuan serve` does (migrations, seed
+    /// programmes, bootstrap admin) on a database of its own.
+    pub fn start(backend: Backend) -> Option<TestApp> {
+        let db = TestDb::create(backend)?;
+        let data_dir =
+            std::env::temp_dir().join(format!("shuzhuan-data-{}", uuid::Uuid::new_v4().simple()));
+        let settings = shuzhuan_api::Settings {
+            database_url: Some(db.url.clone()),
+            data_dir,
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: Some(JWT_SECRET.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            access_token_ttl: 900,
+            db_pool_size: 4,
+            workers: Some(1),
+        };
+        let state = shuzhuan_api::prepare(&settings).expect("app prepares");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = shuzhuan_api::server(state, listener, Some(1)).expect("server");
+                let _ = tx.send(server.handle());
+                let _ = server.await;
+            })
+        });
+        let handle = rx.recv().expect("server started");
+        Some(TestApp {
+            base: format!("http://{addr}"),
+            backend,
+            client: Client::new(),
+            handle,
+            db,
+        })
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with('/') && !path.starts_with("/api/") && !is_root_path(path) {
+            format!("{}/api/v1{path}", self.base)
+        } else {
+            format!("{}{path}", self.base)
+        }
+    }
+
+    /// A request to `path` (relative to `/api/v1` unless it is a root
+    /// path such as `/healthz`).
+    pub fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        self.client.request(method, self.url(path))
+    }
+
+    pub fn login(&self, username: &str, password: &str) -> String {
+        let res = Resp::send(
+            self.request(Method::POST, "/auth/token")
+                .json(&serde_json::json!({
+                    "username": username, "password": password
+                })),
+        );
+        assert_eq!(
+            res.status,
+            StatusCode::OK,
+            "login of {username}: {}",
+            res.body
+        );
+        res.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A token of the bootstrap platform admin.
+    pub fn admin(&self) -> As<'_> {
+        As {
+            app: self,
+            token: self.login("admin", ADMIN_PASSWORD),
+        }
+    }
+
+    /// Acting with a given bearer token.
+    pub fn with_token(&self, token: &str) -> As<'_> {
+        As {
+            app: self,
+            token: token.to_owned(),
+        }
+    }
+
+    /// Acting anonymously.
+    pub fn anonymous(&self) -> As<'_> {
+        As {
+            app: self,
+            token: String::new(),
+        }
+    }
+
+    /// Creates a user with the given grants and returns a session as them.
+    pub fn user_with_grants(&self, username: &str, grants: Value) -> As<'_> {
+        let admin = self.admin();
+        let password = "password-of-a-test-user";
+        let created = admin.post(
+            "/users",
+            serde_json::json!({
+                "username": username, "password": password, "display_name": username
+            }),
+        );
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        let id = created.body["id"].as_str().expect("id").to_owned();
+        let put = admin.put(&format!("/users/{id}/grants"), grants);
+        assert_eq!(put.status, StatusCode::OK, "{}", put.body);
+        As {
+            app: self,
+            token: self.login(username, password),
+        }
+    }
+
+    /// The id of a seed programme by its code.
+    pub fn program_id(&self, code: &str) -> String {
+        let list = self.admin().get("/programs");
+        list.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .find(|p| p["code"] == code)
+            .and_then(|p| p["id"].as_str())
+            .unwrap_or_else(|| panic!("no programme {code}"))
+            .to_owned()
+    }
+}
+
+fn is_root_path(path: &str) -> bool {
+    ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]
+        .iter()
+        .any(|p| path.starts_with(p))
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; nothing to wait for.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Requests made as one caller.
+pub struct As<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl As<'_> {
+    pub fn req(&self, method: Method, path: &str) -> RequestBuilder {
+        let r = self.app.request(method, path);
+        if self.token.is_empty() {
+            r
+        } else {
+            r.bearer_auth(&self.token)
+        }
+    }
+    pub fn get(&self, path: &str) -> Resp {
+        Resp::send(self.req(Method::GET, path))
+    }
+    pub fn post(&self, path: &str, body: Value) -> Resp {
+        Resp::send(self.req(Method::POST, path).json(&body))
+    }
+    pub fn put(&self, path: &str, body: Value) -> Resp {
+        Resp::send(self.req(Method::PUT, path).json(&body))
+    }
+    pub fn delete(&self, path: &str) -> Resp {
+        Resp::send(self.req(Method::DELETE, path))
+    }
+    /// A PATCH with `If-Match: "<version>"`.
+    pub fn patch(&self, path: &str, version: i64, body: Value) -> Resp {
+        Resp::send(
+            self.req(Method::PATCH, path)
+                .header("If-Match", format!("\"{version}\""))
+                .json(&body),
+        )
+    }
+    /// A POST with `If-Match: "<version>"` (transitions).
+    pub fn post_if_match(&self, path: &str, version: i64, body: Value) -> Resp {
+        Resp::send(
+            self.req(Method::POST, path)
+                .header("If-Match", format!("\"{version}\""))
+                .json(&body),
+        )
+    }
+}
+
+/// A response read whole: status, headers and the JSON body (or the text
+/// as a JSON string when not JSON).
+#[derive(Debug)]
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Resp {
+    pub fn send(req: RequestBuilder) -> Resp {
+        let res = req.send().expect("request sent");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let text = res.text().expect("body");
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Resp {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts a problem+json with this status and code.
+    pub fn assert_problem(&self, status: StatusCode, code: &str) -> &Self {
+        assert_eq!(self.status, status, "{}", self.body);
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json"),
+            "{}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "{}", self.body);
+        assert_eq!(self.body["status"], status.as_u16());
+        assert!(self.body["title"].is_string() && self.body["detail"].is_string());
+        self
+    }
+
+    /// The `field` of every entry in `errors`.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}

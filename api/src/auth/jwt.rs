@@ -4,7 +4,9 @@
 
 use chrono::Utc;
 use jsonwebtoken::errors::ErrorKind;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode};
+use jsonwebtoken::{
+    Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, decode_header, encode,
+};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -48,7 +50,12 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: &str, username: &str, grants: Vec<GrantView>) -> Result<String, ApiError> {
+    pub fn issue(
+        &self,
+        user_id: &str,
+        username: &str,
+        grants: Vec<GrantView>,
+    ) -> Result<String, ApiError> {
         let now = Utc::now().timestamp();
         let claims = Claims {
             sub: user_id.to_owned(),
@@ -68,7 +75,8 @@ impl JwtKeys {
     /// The subject of a valid token.
     pub fn verify(&self, token: &str) -> Result<Claims, ApiError> {
         let invalid = ApiError::Unauthenticated("invalid_token");
-        let header = decode_header(token).map_err(|_| ApiError::Unauthenticated("invalid_token"))?;
+        let header =
+            decode_header(token).map_err(|_| ApiError::Unauthenticated("invalid_token"))?;
         if header.alg != ALGORITHM || header.kid.as_deref() != Some(self.kid.as_str()) {
             return Err(invalid);
         }

@@ -93,7 +93,11 @@ fn parse_seq(cursor: Option<&str>, field: &'static str) -> Result<i64, ApiError>
 
 fn seq_list<T>(items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> List<T> {
     let full = i64::try_from(items.len()).unwrap_or(0) == limit;
-    let next = if full { items.last().map(|i| seq(i).to_string()) } else { None };
+    let next = if full {
+        items.last().map(|i| seq(i).to_string())
+    } else {
+        None
+    };
     List {
         items,
         next_cursor: next,
@@ -258,7 +262,10 @@ pub async fn list_changes(
         .await?;
     // The cursor moves on even when this page is short, so a consumer
     // always resumes after the last event it saw.
-    let next = rows.last().map(|r| r.seq.to_string()).or_else(|| Some(after.to_string()));
+    let next = rows
+        .last()
+        .map(|r| r.seq.to_string())
+        .or_else(|| Some(after.to_string()));
     Ok(web::Json(List {
         items: rows.into_iter().map(Into::into).collect(),
         next_cursor: next,

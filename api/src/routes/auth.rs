@@ -23,16 +23,31 @@ const REFRESH_TTL_DAYS: i64 = 14;
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"username": "admin", "password": "dev-admin-password"}))]
 pub struct TokenRequest {
-    #[validate(length(min = 1, max = 64, message = "must be 1 to 64 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 64,
+        message = "must be 1 to 64 characters",
+        code = "length"
+    ))]
     pub username: String,
-    #[validate(length(min = 1, max = 256, message = "must be 1 to 256 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 256,
+        message = "must be 1 to 256 characters",
+        code = "length"
+    ))]
     pub password: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RefreshRequest {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
     pub refresh_token: String,
 }
 
@@ -58,7 +73,9 @@ fn issue_tokens(
 ) -> Result<TokenResponse, ApiError> {
     let caller = crate::auth::caller_load(tx.conn(), user_id)?;
     let grants = caller.grants.iter().map(Into::into).collect();
-    let access_token = state.keys.issue(&caller.user_id, &caller.username, grants)?;
+    let access_token = state
+        .keys
+        .issue(&caller.user_id, &caller.username, grants)?;
     let refresh = OpaqueToken::generate(OpaqueToken::REFRESH_PREFIX);
     let at = now();
     let row = RefreshTokenRow {
@@ -103,13 +120,17 @@ fn issue_tokens(
 #[post("/auth/token")]
 pub async fn create_token(
     state: web::Data<AppState>,
-    Json(body): Json<TokenRequest>,
+    body: Json<TokenRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
+    let body = body.parse()?;
     let username = body.username.clone();
     let user = state
         .read(move |conn| Ok(users::find_by_username(conn, &username)?))
         .await?;
-    let stored = user.as_ref().filter(|u| u.active).map(|u| u.password_hash.clone());
+    let stored = user
+        .as_ref()
+        .filter(|u| u.active)
+        .map(|u| u.password_hash.clone());
     let ok = web::block(move || verify_password(&body.password, stored.as_deref())).await?;
     let user = match (ok, user) {
         (true, Some(u)) => u,
@@ -118,7 +139,9 @@ pub async fn create_token(
     let st = state.clone();
     let actor = Actor::user(&user.id, &user.username);
     let tokens = state
-        .write(actor, move |tx| issue_tokens(&st, tx, &user.id, "auth.login"))
+        .write(actor, move |tx| {
+            issue_tokens(&st, tx, &user.id, "auth.login")
+        })
         .await?;
     Ok(web::Json(tokens))
 }
@@ -135,8 +158,9 @@ pub async fn create_token(
 #[post("/auth/refresh")]
 pub async fn refresh_token(
     state: web::Data<AppState>,
-    Json(body): Json<RefreshRequest>,
+    body: Json<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
+    let body = body.parse()?;
     let st = state.clone();
     let hash = hash_token(&body.refresh_token);
     let tokens = state
@@ -158,9 +182,14 @@ pub async fn refresh_token(
     security(("bearer" = []))
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<UserView>, ApiError> {
+pub async fn me(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<UserView>, ApiError> {
     let id = caller.user_id.clone();
-    Ok(web::Json(state.read(move |conn| load_user(conn, &id)).await?))
+    Ok(web::Json(
+        state.read(move |conn| load_user(conn, &id)).await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -168,7 +197,12 @@ pub async fn me(state: web::Data<AppState>, caller: Caller) -> Result<web::Json<
 #[schema(example = json!({"name": "national platform sync", "expires_at": "2027-12-31T00:00:00Z"}))]
 pub struct CreateApiTokenRequest {
     /// What the token is for, to recognise it later.
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub name: String,
     /// Optional expiry; without it the token lives until revoked.
     pub expires_at: Option<DateTime<Utc>>,
@@ -239,8 +273,9 @@ fn token_change(action: &str, row: &ApiTokenRow, op: Op) -> Change {
 pub async fn create_api_token(
     state: web::Data<AppState>,
     caller: Caller,
-    Json(body): Json<CreateApiTokenRequest>,
+    body: Json<CreateApiTokenRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
     let at = now();
     if body.expires_at.is_some_and(|e| e.naive_utc() <= at) {
         return Err(ApiError::field(
@@ -292,7 +327,9 @@ pub async fn list_api_tokens(
     let rows = state
         .read(move |conn| Ok(tokens::list_api_tokens(conn, &user_id)?))
         .await?;
-    Ok(web::Json(List::all(rows.into_iter().map(Into::into).collect())))
+    Ok(web::Json(List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 #[utoipa::path(

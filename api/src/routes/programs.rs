@@ -123,7 +123,12 @@ impl From<BatchRow> for BatchView {
         let next_actions = b
             .state
             .parse::<BatchState>()
-            .map(|s| s.next_actions().iter().map(|a| a.as_str().to_owned()).collect())
+            .map(|s| {
+                s.next_actions()
+                    .iter()
+                    .map(|a| a.as_str().to_owned())
+                    .collect()
+            })
             .unwrap_or_default();
         BatchView {
             id: b.id,
@@ -145,7 +150,12 @@ impl From<BatchRow> for BatchView {
     }
 }
 
-fn program_change(action: &str, before: Option<&ProgramView>, after: &ProgramView, op: Op) -> Change {
+fn program_change(
+    action: &str,
+    before: Option<&ProgramView>,
+    after: &ProgramView,
+    op: Op,
+) -> Change {
     Change {
         action: action.to_owned(),
         object_type: "program",
@@ -174,17 +184,39 @@ fn batch_change(action: &str, before: Option<&BatchView>, after: &BatchView, op:
 /// Creates a programme with its regions, industries and batches in one unit
 /// of work: one audit entry and change event for the programme and one per
 /// batch.
-pub(crate) fn insert_pack(tx: &mut Tx<'_>, agg: &ProgramAggregate) -> Result<ProgramView, ApiError> {
+pub(crate) fn insert_pack(
+    tx: &mut Tx<'_>,
+    agg: &ProgramAggregate,
+) -> Result<ProgramView, ApiError> {
     programs::insert(tx.conn(), agg)?;
     let view = ProgramView::from(agg.program.clone());
     let mut after = serde_json::to_value(&view).unwrap_or_default();
-    after["regions"] = serde_json::to_value(agg.regions.iter().cloned().map(RegionView::from).collect::<Vec<_>>()).unwrap_or_default();
-    after["industries"] = serde_json::to_value(agg.industries.iter().cloned().map(IndustryView::from).collect::<Vec<_>>()).unwrap_or_default();
+    after["regions"] = serde_json::to_value(
+        agg.regions
+            .iter()
+            .cloned()
+            .map(RegionView::from)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
+    after["industries"] = serde_json::to_value(
+        agg.industries
+            .iter()
+            .cloned()
+            .map(IndustryView::from)
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_default();
     let mut change = program_change("program.create", None, &view, Op::Create);
     change.after = Some(after);
     tx.record(change);
     for b in &agg.batches {
-        tx.record(batch_change("batch.create", None, &BatchView::from(b.clone()), Op::Create));
+        tx.record(batch_change(
+            "batch.create",
+            None,
+            &BatchView::from(b.clone()),
+            Op::Create,
+        ));
     }
     Ok(view)
 }
@@ -209,7 +241,14 @@ pub async fn list_programs(
     let limit = page.limit();
     let only = caller.visible_programs();
     let page = state
-        .read(move |conn| Ok(programs::list(conn, only.as_deref(), after.as_deref(), limit)?))
+        .read(move |conn| {
+            Ok(programs::list(
+                conn,
+                only.as_deref(),
+                after.as_deref(),
+                limit,
+            )?)
+        })
         .await?;
     let next = page.next_after.clone();
     Ok(web::Json(List::new(
@@ -234,9 +273,10 @@ pub async fn list_programs(
 pub async fn create_program(
     state: web::Data<AppState>,
     caller: Caller,
-    Json(pack): Json<ProgramPack>,
+    pack: Json<ProgramPack>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_platform_admin("create programmes")?;
+    let pack = pack.parse()?;
     let errors = pack.check();
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -276,15 +316,25 @@ pub async fn get_program(
 ) -> Result<HttpResponse, ApiError> {
     let id = program_id.into_inner();
     caller.require_program_visible(&id)?;
-    let view: ProgramView = state.read(move |conn| Ok(programs::find(conn, &id)?)).await?.into();
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    let view: ProgramView = state
+        .read(move |conn| Ok(programs::find(conn, &id)?))
+        .await?
+        .into();
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"description": "Updated after the 2026 mid-term review."}))]
 pub struct UpdateProgramRequest {
-    #[validate(length(min = 1, max = 200, message = "must be 1 to 200 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
     pub name: Option<String>,
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
     pub description: Option<String>,
@@ -316,10 +366,11 @@ pub async fn update_program(
     caller: Caller,
     program_id: web::Path<String>,
     IfMatch(expected): IfMatch,
-    Json(body): Json<UpdateProgramRequest>,
+    body: Json<UpdateProgramRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let id = program_id.into_inner();
     caller.require_program_role(Role::CityAdmin, &id, "edit the programme")?;
+    let body = body.parse()?;
     let view = state
         .write(caller.actor(), move |tx| {
             let mut row = programs::find(tx.conn(), &id)?;
@@ -348,11 +399,18 @@ pub async fn update_program(
             row.updated_at = now();
             programs::update(tx.conn(), &row, expected)?;
             let after = ProgramView::from(row);
-            tx.record(program_change("program.update", Some(&before), &after, Op::Update));
+            tx.record(program_change(
+                "program.update",
+                Some(&before),
+                &after,
+                Op::Update,
+            ));
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }
 
 #[utoipa::path(
@@ -379,7 +437,9 @@ pub async fn list_regions(
             Ok(programs::regions_of(conn, &id)?)
         })
         .await?;
-    Ok(web::Json(List::all(rows.into_iter().map(Into::into).collect())))
+    Ok(web::Json(List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 #[utoipa::path(
@@ -406,7 +466,9 @@ pub async fn list_industries(
             Ok(programs::industries_of(conn, &id)?)
         })
         .await?;
-    Ok(web::Json(List::all(rows.into_iter().map(Into::into).collect())))
+    Ok(web::Json(List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 #[utoipa::path(
@@ -433,7 +495,9 @@ pub async fn list_batches(
             Ok(programs::batches_of(conn, &id)?)
         })
         .await?;
-    Ok(web::Json(List::all(rows.into_iter().map(Into::into).collect())))
+    Ok(web::Json(List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 #[utoipa::path(
@@ -455,10 +519,11 @@ pub async fn create_batch(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Json(spec): Json<BatchSpec>,
+    spec: Json<BatchSpec>,
 ) -> Result<HttpResponse, ApiError> {
     let id = program_id.into_inner();
     caller.require_program_role(Role::CityAdmin, &id, "plan batches")?;
+    let spec = spec.parse()?;
     let errors = spec.check("");
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -476,7 +541,10 @@ pub async fn create_batch(
         .map_err(|e| match e {
             ApiError::Conflict { .. } => ApiError::Conflict {
                 code: "batch_number_taken",
-                detail: Text::new("The programme has a batch with this number.", "该试点已有相同编号的批次。"),
+                detail: Text::new(
+                    "The programme has a batch with this number.",
+                    "该试点已有相同编号的批次。",
+                ),
             },
             other => other,
         })?;
@@ -514,7 +582,9 @@ pub async fn get_batch(
         .read(move |conn| Ok(programs::find_batch(conn, &program_id, &batch_id)?))
         .await?
         .into();
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -551,10 +621,11 @@ pub async fn transition_batch(
     caller: Caller,
     path: web::Path<(String, String)>,
     IfMatch(expected): IfMatch,
-    Json(body): Json<BatchTransitionRequest>,
+    body: Json<BatchTransitionRequest>,
 ) -> Result<HttpResponse, ApiError> {
     let (program_id, batch_id) = path.into_inner();
     caller.require_program_role(Role::CityAdmin, &program_id, "move batches")?;
+    let body = body.parse()?;
     let role = if caller.is_platform_admin() {
         Role::PlatformAdmin
     } else {
@@ -572,23 +643,36 @@ pub async fn transition_batch(
                 .state
                 .parse()
                 .map_err(|e: String| ApiError::Internal(e.into()))?;
-            let to = from.apply(body.action, role).map_err(|e| ApiError::Conflict {
-                code: "transition_not_allowed",
-                detail: Text::new(
-                    format!("{e}."),
-                    format!("批次当前状态为 `{from}`，不能执行 `{}`。", body.action),
-                ),
-            })?;
+            let to = from
+                .apply(body.action, role)
+                .map_err(|e| ApiError::Conflict {
+                    code: "transition_not_allowed",
+                    detail: Text::new(
+                        format!("{e}."),
+                        format!("批次当前状态为 `{from}`，不能执行 `{}`。", body.action),
+                    ),
+                })?;
             let before = BatchView::from(row.clone());
             row.state = to.as_str().to_owned();
             row.version += 1;
             row.updated_at = now();
             programs::update_batch_state(tx.conn(), &row, expected)?;
             let after = BatchView::from(row);
-            let op = if to == BatchState::Closed { Op::Tombstone } else { Op::Update };
-            tx.record(batch_change(&format!("batch.{}", body.action), Some(&before), &after, op));
+            let op = if to == BatchState::Closed {
+                Op::Tombstone
+            } else {
+                Op::Update
+            };
+            tx.record(batch_change(
+                &format!("batch.{}", body.action),
+                Some(&before),
+                &after,
+                op,
+            ));
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }

@@ -62,7 +62,11 @@ pub fn grant_from_row(row: &GrantRow) -> Option<Grant> {
         row.provider_id.clone(),
     );
     if grant.is_err() {
-        log::warn!("grant {} of user {} is inconsistent; ignored", row.id, row.user_id);
+        log::warn!(
+            "grant {} of user {} is inconsistent; ignored",
+            row.id,
+            row.user_id
+        );
     }
     grant.ok()
 }
@@ -122,22 +126,47 @@ fn validate_username(name: &str) -> Result<(), validator::ValidationError> {
 #[schema(example = json!({"username": "xuchang.office", "password": "correct horse battery", "display_name": "许昌市工信局专班"}))]
 pub struct CreateUserRequest {
     #[validate(
-        length(min = 3, max = 64, message = "must be 3 to 64 characters", code = "length"),
+        length(
+            min = 3,
+            max = 64,
+            message = "must be 3 to 64 characters",
+            code = "length"
+        ),
         custom(function = "validate_username")
     )]
     pub username: String,
-    #[validate(length(min = 12, max = 256, message = "must be 12 to 256 characters", code = "length"))]
+    #[validate(length(
+        min = 12,
+        max = 256,
+        message = "must be 12 to 256 characters",
+        code = "length"
+    ))]
     pub password: String,
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub display_name: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
-    #[validate(length(min = 1, max = 100, message = "must be 1 to 100 characters", code = "length"))]
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
     pub display_name: Option<String>,
-    #[validate(length(min = 12, max = 256, message = "must be 12 to 256 characters", code = "length"))]
+    #[validate(length(
+        min = 12,
+        max = 256,
+        message = "must be 12 to 256 characters",
+        code = "length"
+    ))]
     pub password: Option<String>,
     pub active: Option<bool>,
 }
@@ -217,9 +246,10 @@ pub async fn list_users(
 pub async fn create_user(
     state: web::Data<AppState>,
     caller: Caller,
-    Json(body): Json<CreateUserRequest>,
+    body: Json<CreateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_platform_admin("manage users")?;
+    let body = body.parse()?;
     let password_hash = web::block(move || hash_password(&body.password)).await??;
     let at = now();
     let row = UserRow {
@@ -250,7 +280,11 @@ pub async fn create_user(
 
 /// Inserts a user with grants inside a unit of work (also used by the
 /// admin bootstrap).
-pub(crate) fn insert_user(tx: &mut Tx<'_>, row: &UserRow, grants: &[Grant]) -> Result<UserView, ApiError> {
+pub(crate) fn insert_user(
+    tx: &mut Tx<'_>,
+    row: &UserRow,
+    grants: &[Grant],
+) -> Result<UserView, ApiError> {
     users::insert(tx.conn(), row)?;
     users::replace_grants(tx.conn(), &row.id, &grant_rows(&row.id, grants))?;
     let view = UserView::new(row.clone(), grants);
@@ -295,7 +329,9 @@ pub async fn get_user(
     caller.require_platform_admin("manage users")?;
     let id = id.into_inner();
     let view = state.read(move |conn| load_user(conn, &id)).await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }
 
 #[utoipa::path(
@@ -322,9 +358,10 @@ pub async fn update_user(
     caller: Caller,
     id: web::Path<String>,
     IfMatch(expected): IfMatch,
-    Json(body): Json<UpdateUserRequest>,
+    body: Json<UpdateUserRequest>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_platform_admin("manage users")?;
+    let body = body.parse()?;
     let id = id.into_inner();
     if body.active == Some(false) && id == caller.user_id {
         return Err(ApiError::field(
@@ -359,11 +396,18 @@ pub async fn update_user(
             row.updated_at = now();
             users::update(tx.conn(), &row, expected)?;
             let after = load_user(tx.conn(), &id)?;
-            tx.record(user_change("user.update", Some(&before), &after, Op::Update));
+            tx.record(user_change(
+                "user.update",
+                Some(&before),
+                &after,
+                Op::Update,
+            ));
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok().insert_header(etag(view.version)).json(view))
+    Ok(HttpResponse::Ok()
+        .insert_header(etag(view.version))
+        .json(view))
 }
 
 #[utoipa::path(
@@ -385,9 +429,10 @@ pub async fn put_grants(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    Json(GrantList(requested)): Json<GrantList>,
+    requested: Json<GrantList>,
 ) -> Result<web::Json<UserView>, ApiError> {
     caller.require_platform_admin("manage grants")?;
+    let GrantList(requested) = requested.parse()?;
     let id = id.into_inner();
     let grants = parse_grants(requested)?;
     let view = state
@@ -400,7 +445,12 @@ pub async fn put_grants(
             row.updated_at = now();
             users::update(tx.conn(), &row, before.version)?;
             let after = load_user(tx.conn(), &id)?;
-            tx.record(user_change("user.grants.replace", Some(&before), &after, Op::Update));
+            tx.record(user_change(
+                "user.grants.replace",
+                Some(&before),
+                &after,
+                Op::Update,
+            ));
             Ok(after)
         })
         .await?;
@@ -413,7 +463,13 @@ fn parse_grants(requested: Vec<GrantView>) -> Result<Vec<Grant>, ApiError> {
     let mut grants = Vec::new();
     let mut errors = Vec::new();
     for (i, g) in requested.into_iter().enumerate() {
-        match Grant::new(g.role, g.program_id, g.region_codes, g.enterprise_id, g.provider_id) {
+        match Grant::new(
+            g.role,
+            g.program_id,
+            g.region_codes,
+            g.enterprise_id,
+            g.provider_id,
+        ) {
             Ok(grant) => grants.push(grant),
             Err(e) => errors.push(FieldError::new(
                 format!("[{i}].{}", e.field()),
@@ -432,7 +488,9 @@ fn parse_grants(requested: Vec<GrantView>) -> Result<Vec<Grant>, ApiError> {
 fn grant_error_zh(e: &GrantError) -> String {
     match e {
         GrantError::ProgramRequired { role } => format!("角色 {role} 需要 program_id"),
-        GrantError::ProgramNotAllowed { role } => format!("角色 {role} 不限于某个试点，请去掉 program_id"),
+        GrantError::ProgramNotAllowed { role } => {
+            format!("角色 {role} 不限于某个试点，请去掉 program_id")
+        }
         GrantError::RegionsRequired => "角色 county_admin 至少需要一个区县代码".to_owned(),
         GrantError::RegionsNotAllowed { role } => format!("角色 {role} 不接受区县代码"),
         GrantError::EnterpriseRequired => "角色 enterprise 需要 enterprise_id".to_owned(),

@@ -55,7 +55,11 @@ const TRANSITIONS: [(BatchAction, BatchState, BatchState); 4] = [
         BatchState::Implementing,
         BatchState::Accepting,
     ),
-    (BatchAction::Close, BatchState::Accepting, BatchState::Closed),
+    (
+        BatchAction::Close,
+        BatchState::Accepting,
+        BatchState::Closed,
+    ),
 ];
 
 impl BatchState {
@@ -144,18 +148,18 @@ impl FromStr for BatchState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use BatchAction::*;
-    use BatchState::*;
+    use BatchAction as A;
+    use BatchState as S;
 
     /// Every (state, action) pair for a city_admin, against the diagram
     /// planned → open → implementing → accepting → closed.
     #[test]
     fn exhaustive_table() {
         let expected = |from: BatchState, action: BatchAction| match (from, action) {
-            (Planned, Open) => Some(BatchState::Open),
-            (BatchState::Open, StartImplementation) => Some(Implementing),
-            (Implementing, StartAcceptance) => Some(Accepting),
-            (Accepting, Close) => Some(Closed),
+            (S::Planned, A::Open) => Some(S::Open),
+            (S::Open, A::StartImplementation) => Some(S::Implementing),
+            (S::Implementing, A::StartAcceptance) => Some(S::Accepting),
+            (S::Accepting, A::Close) => Some(S::Closed),
             _ => None,
         };
         for from in BatchState::ALL {
@@ -172,7 +176,7 @@ mod tests {
     #[test]
     fn only_city_and_platform_admins_move_batches() {
         for role in Role::ALL {
-            let allowed = Planned.apply(Open, role).is_ok();
+            let allowed = S::Planned.apply(A::Open, role).is_ok();
             assert_eq!(
                 allowed,
                 matches!(role, Role::CityAdmin | Role::PlatformAdmin),
@@ -183,13 +187,13 @@ mod tests {
 
     #[test]
     fn closed_is_terminal_and_next_actions_match_the_table() {
-        assert!(Closed.next_actions().is_empty());
+        assert!(S::Closed.next_actions().is_empty());
         for st in BatchState::ALL {
             for a in st.next_actions() {
                 assert!(st.apply(a, Role::CityAdmin).is_ok());
             }
         }
-        assert_eq!(Planned.next_actions(), vec![Open]);
+        assert_eq!(S::Planned.next_actions(), vec![A::Open]);
     }
 
     #[test]

@@ -21,7 +21,9 @@ pub fn insert(conn: &mut AnyConnection, agg: &ProgramAggregate) -> Result<(), Re
         .values(&agg.program)
         .execute(conn)?;
     for r in &agg.regions {
-        diesel::insert_into(regions::table).values(r).execute(conn)?;
+        diesel::insert_into(regions::table)
+            .values(r)
+            .execute(conn)?;
     }
     for i in &agg.industries {
         diesel::insert_into(industries::table)
@@ -29,7 +31,9 @@ pub fn insert(conn: &mut AnyConnection, agg: &ProgramAggregate) -> Result<(), Re
             .execute(conn)?;
     }
     for b in &agg.batches {
-        diesel::insert_into(batches::table).values(b).execute(conn)?;
+        diesel::insert_into(batches::table)
+            .values(b)
+            .execute(conn)?;
     }
     Ok(())
 }
@@ -157,7 +161,9 @@ pub fn find_batch(
 }
 
 pub fn insert_batch(conn: &mut AnyConnection, row: &BatchRow) -> Result<(), RepoError> {
-    diesel::insert_into(batches::table).values(row).execute(conn)?;
+    diesel::insert_into(batches::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 

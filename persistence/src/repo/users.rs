@@ -8,7 +8,9 @@ use crate::schema::{grants, users};
 use crate::{AnyConnection, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), RepoError> {
-    diesel::insert_into(users::table).values(row).execute(conn)?;
+    diesel::insert_into(users::table)
+        .values(row)
+        .execute(conn)?;
     Ok(())
 }
 
@@ -89,7 +91,9 @@ pub fn replace_grants(
 ) -> Result<(), RepoError> {
     diesel::delete(grants::table.filter(grants::user_id.eq(user_id))).execute(conn)?;
     for row in rows {
-        diesel::insert_into(grants::table).values(row).execute(conn)?;
+        diesel::insert_into(grants::table)
+            .values(row)
+            .execute(conn)?;
     }
     Ok(())
 }

@@ -1,0 +1,60 @@
+# Shuzhuan: `make run` serves on the embedded SQLite; `make test` runs the
+# whole suite (SQLite always, PostgreSQL too when TEST_DATABASE_URL is set).
+
+CARGO ?= cargo
+# Builds live outside the clone so fresh clones reuse them.
+export CARGO_TARGET_DIR ?= $(HOME)/.cache/shuzhuan/target
+BIN := $(CARGO_TARGET_DIR)/debug/shuzhuan
+
+# Dev-only admin password for `make run`; set your own in production.
+SHUZHUAN_ADMIN_PASSWORD ?= shuzhuan-dev-admin
+SHUZHUAN_BIND ?= 127.0.0.1:8080
+
+# Crates that must stay free of IO frameworks (checked by `make check-deps`).
+PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle
+HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
+
+.PHONY: run build test lint fmt fmt-check openapi check-deps ci clean-data
+
+run: build
+	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
+	SHUZHUAN_ADMIN_PASSWORD='$(SHUZHUAN_ADMIN_PASSWORD)' SHUZHUAN_BIND='$(SHUZHUAN_BIND)' $(BIN) serve
+
+build:
+	$(CARGO) build -p shuzhuan-api --bin shuzhuan
+
+test:
+	$(CARGO) test --workspace
+
+lint:
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+# Rewrites the committed contract from the routes (a test fails when stale).
+openapi: build
+	$(BIN) openapi > openapi/openapi.json
+
+# Domain crates know no database, HTTP or OpenAPI; persistence and openapi
+# know no actix.
+check-deps:
+	@fail=0; \
+	for c in $(PURE_CRATES); do \
+	  if $(CARGO) tree -p $$c -e normal --prefix none | grep -qE '^(diesel|actix-web|utoipa|r2d2) '; then \
+	    echo "$$c depends on an IO framework:"; $(CARGO) tree -p $$c -e normal -i diesel 2>/dev/null; fail=1; fi; \
+	done; \
+	for c in $(HTTP_FREE_CRATES); do \
+	  if $(CARGO) tree -p $$c -e normal --prefix none | grep -qE '^actix-web '; then \
+	    echo "$$c depends on actix-web"; fail=1; fi; \
+	done; \
+	if [ $$fail = 0 ]; then echo "dependency direction ok"; fi; exit $$fail
+
+ci: fmt-check lint check-deps test
+
+# Forget the dev database (the next `make run` starts from the seeds again).
+clean-data:
+	rm -rf ./data

@@ -1,0 +1,13 @@
+//! HTTP tests of the whole application, each on SQLite and PostgreSQL.
+//! One binary (faster to link); one module per area.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+mod http {
+    pub mod auth;
+    pub mod errors;
+    pub mod integrity;
+    pub mod programs;
+    pub mod users;
+}
