@@ -14,7 +14,7 @@ SHUZHUAN_BIND ?= 127.0.0.1:8080
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
 
-.PHONY: run build test lint fmt fmt-check openapi check-deps ci clean-data
+.PHONY: run build test lint fmt fmt-check openapi check-deps fuzz ci clean-data
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
@@ -24,7 +24,7 @@ build:
 	$(CARGO) build -p shuzhuan-api --bin shuzhuan
 
 test:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --lib --bins --tests
 
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
@@ -52,6 +52,11 @@ check-deps:
 	    echo "$$c depends on actix-web"; fail=1; fi; \
 	done; \
 	if [ $$fail = 0 ]; then echo "dependency direction ok"; fi; exit $$fail
+
+# Property-based fuzzing of the live API against its OpenAPI document
+# (needs `pip install schemathesis`).
+fuzz: build
+	tests/fuzz.sh $(BIN)
 
 ci: fmt-check lint check-deps test
 

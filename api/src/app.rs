@@ -33,7 +33,44 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(shuzhuan_openapi::frame())
         .configure(configure)
         .split_for_parts();
-    doc
+    shuzhuan_openapi::finish(doc)
+}
+
+/// The documented paths and their methods, so a known path asked with
+/// another method answers 405 with `Allow` rather than 404.
+struct KnownPaths(Vec<(Vec<String>, String)>);
+
+impl KnownPaths {
+    fn from_doc(doc: &utoipa::openapi::OpenApi) -> Self {
+        KnownPaths(
+            doc.paths
+                .paths
+                .iter()
+                .map(|(path, item)| {
+                    let segments = path.split('/').map(str::to_owned).collect();
+                    let methods: Vec<&str> = shuzhuan_openapi::operations(item)
+                        .into_iter()
+                        .map(|(m, _)| m)
+                        .collect();
+                    (segments, methods.join(", "))
+                })
+                .collect(),
+        )
+    }
+
+    /// The methods allowed on `path`, if it is a documented path.
+    fn allowed(&self, path: &str) -> Option<&str> {
+        let asked: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|(template, _)| {
+                template.len() == asked.len()
+                    && template.iter().zip(&asked).all(|(t, a)| {
+                        (t.starts_with('{') && t.ends_with('}') && !a.is_empty()) || t == a
+                    })
+            })
+            .map(|(_, methods)| methods.as_str())
+    }
 }
 
 /// Connects, migrates, loads the seed programmes on first start, creates
@@ -49,8 +86,16 @@ pub fn prepare(settings: &Settings) -> Result<web::Data<AppState>, StartupError>
     }))
 }
 
-async fn not_found(_: HttpRequest) -> Result<HttpResponse, ApiError> {
-    Err(ApiError::NotFound)
+async fn unmatched(
+    req: HttpRequest,
+    known: web::Data<KnownPaths>,
+) -> Result<HttpResponse, ApiError> {
+    match known.allowed(req.path()) {
+        Some(allow) => Err(ApiError::MethodNotAllowed {
+            allow: allow.to_owned(),
+        }),
+        None => Err(ApiError::NotFound),
+    }
 }
 
 /// The HTTP server on `listener`; run it with `.await`.
@@ -60,15 +105,17 @@ pub fn server(
     workers: Option<usize>,
 ) -> std::io::Result<Server> {
     let doc = openapi();
+    let known = web::Data::new(KnownPaths::from_doc(&doc));
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()
             .openapi(shuzhuan_openapi::frame())
             .app_data(state.clone())
+            .app_data(known.clone())
             .configure(configure)
             .map(|app| {
                 app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
-                    .default_service(web::to(not_found))
+                    .default_service(web::to(unmatched))
                     .wrap(from_fn(localize))
                     .wrap(from_fn(record_metrics))
                     .wrap(Logger::new("%a \"%r\" %s %b %Dms"))

@@ -73,6 +73,9 @@ pub enum ApiError {
     /// Missing, or outside the caller's scope: the two look the same.
     #[error("not found")]
     NotFound,
+    /// A documented path asked with a method it does not have.
+    #[error("method not allowed")]
+    MethodNotAllowed { allow: String },
     #[error("state conflict: {code}")]
     Conflict { code: &'static str, detail: Text },
     #[error("stale version: now at {current}")]
@@ -107,6 +110,7 @@ impl ApiError {
             ApiError::Unauthenticated(code) => code,
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound => "not_found",
+            ApiError::MethodNotAllowed { .. } => "method_not_allowed",
             ApiError::Conflict { code, .. } => code,
             ApiError::StaleVersion { .. } => "stale_version",
             ApiError::IfMatchRequired => "if_match_required",
@@ -124,6 +128,9 @@ impl ApiError {
             ApiError::Unauthenticated(_) => Text::new("Authentication required", "需要身份认证"),
             ApiError::Forbidden(_) => Text::new("Forbidden", "无权操作"),
             ApiError::NotFound => Text::new("Not found", "未找到"),
+            ApiError::MethodNotAllowed { .. } => {
+                Text::new("Method not allowed", "不支持该请求方法")
+            }
             ApiError::Conflict { .. } => Text::new("Conflict", "状态冲突"),
             ApiError::StaleVersion { .. } => Text::new("Precondition failed", "版本已过期"),
             ApiError::IfMatchRequired => Text::new("Precondition required", "缺少 If-Match 请求头"),
@@ -140,6 +147,10 @@ impl ApiError {
 
     fn detail(&self) -> Text {
         match self {
+            ApiError::MethodNotAllowed { allow } => Text::new(
+                format!("This path answers {allow}."),
+                format!("该路径支持的请求方法：{allow}。"),
+            ),
             ApiError::Unauthenticated("invalid_credentials") => {
                 Text::new("Unknown user or wrong password.", "用户名或密码错误。")
             }
@@ -267,6 +278,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
+            ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::StaleVersion { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
@@ -289,8 +301,14 @@ impl ResponseError for ApiError {
         let zh = serde_json::to_vec(&self.problem(Lang::Zh)).unwrap_or_default();
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        if matches!(self, ApiError::Unauthenticated(_)) {
-            res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+        match self {
+            ApiError::Unauthenticated(_) => {
+                res.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            ApiError::MethodNotAllowed { allow } => {
+                res.insert_header((header::ALLOW, allow.clone()));
+            }
+            _ => {}
         }
         let mut res = res.body(en);
         res.extensions_mut().insert(ZhProblem(zh));

@@ -5,8 +5,6 @@
 use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::{FromRequest, HttpRequest};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
@@ -190,8 +188,9 @@ pub fn etag(version: i64) -> (header::HeaderName, String) {
 pub struct PageQuery {
     /// Page size, 1 to 500 (default 50).
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-    /// `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page (opaque).
     pub cursor: Option<String>,
 }
 
@@ -200,28 +199,11 @@ impl PageQuery {
         self.limit.unwrap_or(50)
     }
 
-    /// The key to continue after, decoded from the opaque cursor.
-    pub fn after(&self) -> Result<Option<String>, ApiError> {
-        self.cursor.as_deref().map(decode_cursor).transpose()
+    /// The key to continue after. A cursor is the last key of a page,
+    /// opaque to clients; any string is a valid position in key order.
+    pub fn after(&self) -> Option<String> {
+        self.cursor.clone()
     }
-}
-
-pub fn encode_cursor(key: &str) -> String {
-    URL_SAFE_NO_PAD.encode(key)
-}
-
-fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
-    URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(|| {
-            ApiError::field(
-                "cursor",
-                "invalid_cursor",
-                Text::new("not a cursor this API handed out", "不是本接口返回的游标"),
-            )
-        })
 }
 
 /// A page of a list: `{items, next_cursor}`.
@@ -244,7 +226,7 @@ impl<T> List<T> {
     pub fn new(items: Vec<T>, next_after: Option<&str>) -> Self {
         List {
             items,
-            next_cursor: next_after.map(encode_cursor),
+            next_cursor: next_after.map(str::to_owned),
         }
     }
 }

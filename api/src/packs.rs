@@ -63,6 +63,7 @@ pub struct ProgramPack {
         ),
         custom(function = "validate_code")
     )]
+    #[schema(min_length = 2, max_length = 40, pattern = r"^[a-z0-9_-]+$")]
     pub code: String,
     #[validate(length(
         min = 1,
@@ -70,6 +71,7 @@ pub struct ProgramPack {
         message = "must be 1 to 200 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[validate(length(
         min = 1,
@@ -77,6 +79,7 @@ pub struct ProgramPack {
         message = "must be 1 to 50 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 50)]
     pub city: String,
     #[validate(length(
         min = 1,
@@ -84,31 +87,37 @@ pub struct ProgramPack {
         message = "must be 1 to 50 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 50)]
     pub province: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     #[serde(default)]
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
+    #[schema(max_length = 4000)]
     pub description: String,
     /// Where the data comes from (a seed file and its clauses).
     #[serde(default)]
     #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
+    #[schema(max_length = 2000)]
     pub source: String,
     #[validate(
         nested,
         length(max = 200, message = "at most 200 regions", code = "length")
     )]
+    #[schema(max_items = 200)]
     pub regions: Vec<RegionSpec>,
     #[validate(
         nested,
         length(max = 50, message = "at most 50 industries", code = "length")
     )]
+    #[schema(max_items = 50)]
     pub industries: Vec<IndustrySpec>,
     #[serde(default)]
     #[validate(
         nested,
         length(max = 50, message = "at most 50 batches", code = "length")
     )]
+    #[schema(max_items = 50)]
     pub batches: Vec<BatchSpec>,
 }
 
@@ -153,6 +162,7 @@ pub struct RegionSpec {
         ),
         custom(function = "validate_region_code")
     )]
+    #[schema(min_length = 1, max_length = 40, pattern = r"^[A-Za-z0-9_-]+$")]
     pub code: String,
     /// The name as the seed writes it.
     #[validate(length(
@@ -161,6 +171,7 @@ pub struct RegionSpec {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub kind: RegionKind,
     /// Code of the enclosing region of this programme, if any.
@@ -180,6 +191,7 @@ pub struct IndustrySpec {
         ),
         custom(function = "validate_code")
     )]
+    #[schema(min_length = 1, max_length = 60, pattern = r"^[a-z0-9_-]+$")]
     pub code: String,
     /// The segment's name as the seed writes it (细分行业).
     #[validate(length(
@@ -188,9 +200,11 @@ pub struct IndustrySpec {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     #[serde(default)]
     #[validate(length(max = 1000, message = "at most 1000 characters", code = "length"))]
+    #[schema(max_length = 1000)]
     pub description: String,
 }
 
@@ -199,6 +213,7 @@ pub struct IndustrySpec {
 #[serde(deny_unknown_fields)]
 pub struct BatchSpec {
     #[validate(range(min = 1, max = 99, message = "must be 1 to 99", code = "range"))]
+    #[schema(minimum = 1, maximum = 99)]
     pub number: i32,
     #[validate(length(
         min = 1,
@@ -206,6 +221,7 @@ pub struct BatchSpec {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub applications_open_on: Option<NaiveDate>,
     pub applications_close_on: Option<NaiveDate>,
@@ -213,10 +229,12 @@ pub struct BatchSpec {
     pub acceptance_ends_on: Option<NaiveDate>,
     /// Planned number of enterprises.
     #[validate(range(min = 1, max = 100000, message = "must be 1 to 100000", code = "range"))]
+    #[schema(minimum = 1, maximum = 100000)]
     pub capacity: Option<i32>,
     /// Where the window comes from, or why it is open.
     #[serde(default)]
     #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
+    #[schema(max_length = 2000)]
     pub note: String,
 }
 

@@ -9,7 +9,9 @@
 
 use utoipa::Modify;
 use utoipa::OpenApi;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 
 /// The committed contract, as `make openapi` last wrote it.
 pub const COMMITTED: &str = include_str!("../openapi.json");
@@ -66,6 +68,71 @@ impl Modify for BearerAuth {
 /// The frame the API crate fills with its paths and schemas.
 pub fn frame() -> utoipa::openapi::OpenApi {
     Frame::openapi()
+}
+
+/// The operations of a path with their HTTP methods (upper case).
+pub fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
+    [
+        ("GET", &item.get),
+        ("PUT", &item.put),
+        ("POST", &item.post),
+        ("DELETE", &item.delete),
+        ("PATCH", &item.patch),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| op.as_ref().map(|op| (m, op)))
+    .collect()
+}
+
+/// Adds the responses every operation can give by the API's conventions,
+/// so each handler documents only its own: 400, 413 and 415 where there is
+/// a body, 422 where there is input, 401 where a token is required.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    for item in doc.paths.paths.values_mut() {
+        for op in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let has_body = op.request_body.is_some();
+            let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            if has_body {
+                add_problem(op, "400", "Malformed JSON or If-Match header");
+                add_problem(op, "413", "The body exceeds the size limit");
+                add_problem(op, "415", "The body is not application/json");
+            }
+            if has_input {
+                add_problem(op, "422", "Invalid input; `errors` names each field");
+            }
+            if secured {
+                add_problem(op, "401", "Missing, invalid or expired token");
+            }
+        }
+    }
+    doc
+}
+
+fn add_problem(op: &mut Operation, status: &str, description: &str) {
+    op.responses
+        .responses
+        .entry(status.to_owned())
+        .or_insert_with(|| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/problem+json",
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build(),
+            )
+        });
 }
 
 /// The canonical text of a document: pretty JSON with a final newline, as

@@ -68,27 +68,12 @@ pub struct AuditQuery {
     /// Only entries of this programme (required for a city_admin).
     pub program_id: Option<String>,
     /// Sequence number to continue after (`next_cursor` of the last page).
-    pub cursor: Option<String>,
+    #[param(minimum = 0)]
+    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
+    pub cursor: Option<i64>,
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
-}
-
-/// A cursor of the logs is the last sequence number seen, in the clear: it
-/// is also what a consumer stores.
-fn parse_seq(cursor: Option<&str>, field: &'static str) -> Result<i64, ApiError> {
-    match cursor {
-        None => Ok(0),
-        Some(c) => c.parse::<i64>().ok().filter(|v| *v >= 0).ok_or_else(|| {
-            ApiError::field(
-                field,
-                "invalid_cursor",
-                crate::error::Text::new(
-                    "must be a sequence number handed out as next_cursor",
-                    "必须是接口返回的 next_cursor 序号",
-                ),
-            )
-        }),
-    }
 }
 
 fn seq_list<T>(items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> List<T> {
@@ -131,7 +116,7 @@ pub async fn list_audit_log(
         None => caller.require_platform_admin("read the audit log")?,
         Some(_) => {}
     }
-    let after = parse_seq(q.cursor.as_deref(), "cursor")?;
+    let after = q.cursor.unwrap_or(0);
     let limit = q.limit.unwrap_or(50);
     let filter = AuditFilter {
         object_type: q.object_type,
@@ -220,8 +205,11 @@ impl From<ChangeEventRow> for ChangeEventView {
 pub struct ChangesQuery {
     /// The `next_cursor` of the previous page (a sequence number); omit to
     /// start from the beginning.
-    pub after: Option<String>,
+    #[param(minimum = 0)]
+    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
+    pub after: Option<i64>,
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     pub program_id: Option<String>,
     pub object_type: Option<String>,
@@ -247,7 +235,7 @@ pub async fn list_changes(
     if !(caller.is_platform_admin() || caller.has_role(Role::SyncClient)) {
         return Err(ApiError::Forbidden("read the change feed"));
     }
-    let after = parse_seq(q.after.as_deref(), "after")?;
+    let after = q.after.unwrap_or(0);
     let limit = q.limit.unwrap_or(100);
     let rows = state
         .read(move |conn| {

@@ -29,6 +29,7 @@ pub struct TokenRequest {
         message = "must be 1 to 64 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 64)]
     pub username: String,
     #[validate(length(
         min = 1,
@@ -36,6 +37,7 @@ pub struct TokenRequest {
         message = "must be 1 to 256 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 256)]
     pub password: String,
 }
 
@@ -48,6 +50,7 @@ pub struct RefreshRequest {
         message = "must be 1 to 200 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 200)]
     pub refresh_token: String,
 }
 
@@ -203,6 +206,7 @@ pub struct CreateApiTokenRequest {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     /// Optional expiry; without it the token lives until revoked.
     pub expires_at: Option<DateTime<Utc>>,

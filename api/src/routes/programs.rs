@@ -237,7 +237,7 @@ pub async fn list_programs(
     caller: Caller,
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<List<ProgramView>>, ApiError> {
-    let after = page.after()?;
+    let after = page.after();
     let limit = page.limit();
     let only = caller.visible_programs();
     let page = state
@@ -335,8 +335,10 @@ pub struct UpdateProgramRequest {
         message = "must be 1 to 200 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
+    #[schema(max_length = 4000)]
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
@@ -346,7 +348,7 @@ pub struct UpdateProgramRequest {
     tag = "programs",
     params(
         ("program_id" = String, Path, description = "Programme id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
     ),
     request_body = UpdateProgramRequest,
     responses(
@@ -600,7 +602,7 @@ pub struct BatchTransitionRequest {
     params(
         ("program_id" = String, Path, description = "Programme id"),
         ("batch_id" = String, Path, description = "Batch id"),
-        ("If-Match" = String, Header, description = "ETag of the batch version you read"),
+        ("If-Match" = String, Header, description = "ETag of the batch version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
     ),
     request_body = BatchTransitionRequest,
     responses(

@@ -134,6 +134,7 @@ pub struct CreateUserRequest {
         ),
         custom(function = "validate_username")
     )]
+    #[schema(min_length = 3, max_length = 64, pattern = r"^[A-Za-z0-9._-]+$")]
     pub username: String,
     #[validate(length(
         min = 12,
@@ -141,6 +142,7 @@ pub struct CreateUserRequest {
         message = "must be 12 to 256 characters",
         code = "length"
     ))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: String,
     #[validate(length(
         min = 1,
@@ -148,6 +150,7 @@ pub struct CreateUserRequest {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: String,
 }
 
@@ -160,6 +163,7 @@ pub struct UpdateUserRequest {
         message = "must be 1 to 100 characters",
         code = "length"
     ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub display_name: Option<String>,
     #[validate(length(
         min = 12,
@@ -167,6 +171,7 @@ pub struct UpdateUserRequest {
         message = "must be 12 to 256 characters",
         code = "length"
     ))]
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
     pub active: Option<bool>,
 }
@@ -214,7 +219,7 @@ pub async fn list_users(
     Query(page): Query<PageQuery>,
 ) -> Result<web::Json<List<UserView>>, ApiError> {
     caller.require_platform_admin("manage users")?;
-    let after = page.after()?;
+    let after = page.after();
     let limit = page.limit();
     let list = state
         .read(move |conn| {
@@ -338,7 +343,7 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = String, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read"),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
     ),
     request_body = UpdateUserRequest,
     responses(
@@ -420,6 +425,7 @@ pub async fn update_user(
         (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last platform admin would lose the role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A scope does not fit its role or names unknown data", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -439,6 +445,17 @@ pub async fn put_grants(
         .write(caller.actor(), move |tx| {
             let before = load_user(tx.conn(), &id)?;
             check_grant_references(tx.conn(), &grants)?;
+            let loses_admin = before.grants.iter().any(|g| g.role == Role::PlatformAdmin)
+                && !grants.iter().any(|g| g.role() == Role::PlatformAdmin);
+            if loses_admin && !users::other_platform_admin_exists(tx.conn(), &id)? {
+                return Err(ApiError::Conflict {
+                    code: "last_platform_admin",
+                    detail: Text::new(
+                        "This is the last active platform admin; grant the role to someone else first.",
+                        "这是最后一个有效的平台管理员，请先将该角色授予他人。",
+                    ),
+                });
+            }
             users::replace_grants(tx.conn(), &id, &grant_rows(&id, &grants))?;
             let mut row = users::find(tx.conn(), &id)?;
             row.version += 1;

@@ -100,10 +100,20 @@ pub fn replace_grants(
 
 /// Whether any active user holds platform_admin (bootstrap asks this).
 pub fn platform_admin_exists(conn: &mut AnyConnection) -> Result<bool, RepoError> {
+    other_platform_admin_exists(conn, "")
+}
+
+/// Whether an active user other than `user_id` holds platform_admin, so
+/// taking it from `user_id` leaves the deployment administrable.
+pub fn other_platform_admin_exists(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<bool, RepoError> {
     let n: i64 = grants::table
         .inner_join(users::table)
         .filter(grants::role.eq("platform_admin"))
         .filter(users::active.eq(true))
+        .filter(users::id.ne(user_id))
         .count()
         .get_result(conn)?;
     Ok(n > 0)

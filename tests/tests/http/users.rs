@@ -9,7 +9,28 @@ both_backends!(
     only_platform_admins_manage_users,
     county_admin_of_one_programme_cannot_see_another_programme,
     duplicate_username_is_a_conflict,
+    the_last_platform_admin_cannot_lose_the_role,
 );
+
+fn the_last_platform_admin_cannot_lose_the_role(app: TestApp) {
+    let admin = app.admin();
+    let me = admin.get("/me");
+    let id = me.body["id"].as_str().unwrap();
+    admin
+        .put(&format!("/users/{id}/grants"), json!([]))
+        .assert_problem(StatusCode::CONFLICT, "last_platform_admin");
+    // With a second admin, the first may step down.
+    let second = app.user_with_grants("admin.two", json!([{"role": "platform_admin"}]));
+    assert_eq!(second.get("/users").status, StatusCode::OK);
+    let res = second.put(
+        &format!("/users/{id}/grants"),
+        json!([{"role": "observer", "program_id": app.program_id("jinan")}]),
+    );
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    admin
+        .get("/users")
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+}
 
 fn admin_creates_a_user_and_replaces_their_grants(app: TestApp) {
     let admin = app.admin();
