@@ -1,10 +1,23 @@
 //! The MIIT digital-level scoring engine (数字化水平评测, SCORING.md).
 //!
-//! Pure: catalogue in, answers in, points and a level out. This crate holds
-//! the level type now; the catalogue, answer validation and the level rules
-//! arrive with the scoring issue.
+//! Pure: catalogue in, answers in, points and a level out, with the gate
+//! that bound the level and what the next level lacks. No IO: the
+//! catalogues are data files compiled in (`catalogues/`).
 
 use std::fmt;
+
+pub mod catalogue;
+mod points;
+#[cfg(test)]
+mod rule_tests;
+mod score;
+
+pub use catalogue::{CatalogueError, IndicatorSet, builtin};
+pub use points::{InvalidPoints, Points};
+pub use score::{
+    AnswerError, Answers, Comparison, DimensionScore, Gate, GroupScore, IndicatorScore, LevelGaps,
+    ScenarioCount, Scorecard, compare, score,
+};
 
 use serde::{Deserialize, Serialize};
 
