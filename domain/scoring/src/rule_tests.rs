@@ -335,11 +335,14 @@ fn comparison_shows_the_gain_per_dimension_and_scenario() {
     assert_eq!(compare(&after, &before).level_gain, -2);
 }
 
+/// A question's code, kind and options (code, exclusive).
+type QuestionShape = (String, QuestionKind, Vec<(String, bool)>);
+
 /// Arbitrary valid answers: for each question an option index (single) or
 /// a subset bitmask (multi, empty meaning "none"), and scenario levels.
 fn arb_answers() -> impl Strategy<Value = Answers> {
     let set = set();
-    let shapes: Vec<(String, QuestionKind, Vec<(String, bool)>)> = set
+    let shapes: Vec<QuestionShape> = set
         .questions()
         .map(|q| {
             (
