@@ -153,3 +153,24 @@ pub struct ChangeEventRow {
     pub committed_at: NaiveDateTime,
     pub snapshot: String,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = assessments)]
+pub struct AssessmentRow {
+    pub id: String,
+    /// self, diagnosis or acceptance.
+    pub kind: String,
+    pub indicator_set: String,
+    pub enterprise_id: Option<String>,
+    pub project_id: Option<String>,
+    pub recorded_by: String,
+    /// JSON: the answers and scenario levels as given.
+    pub answers: String,
+    /// S in thousandths of a point.
+    pub total_points: i64,
+    pub level: i32,
+    /// JSON: the scorecard as computed.
+    pub result: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+}

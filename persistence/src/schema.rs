@@ -148,6 +148,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    assessments (id) {
+        id -> Text,
+        kind -> Text,
+        indicator_set -> Text,
+        enterprise_id -> Nullable<Text>,
+        project_id -> Nullable<Text>,
+        recorded_by -> Text,
+        answers -> Text,
+        total_points -> BigInt,
+        level -> Integer,
+        result -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
@@ -165,4 +182,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     ledger_head,
     audit_log,
     change_events,
+    assessments,
 );

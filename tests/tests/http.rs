@@ -5,6 +5,7 @@
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
 mod http {
+    pub mod assessments;
     pub mod auth;
     pub mod errors;
     pub mod integrity;

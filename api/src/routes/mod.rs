@@ -1,6 +1,7 @@
 //! HTTP routes, one module per resource. Each handler starts with its
 //! policy check on the [`Caller`](crate::auth::Caller).
 
+pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod health;
@@ -36,6 +37,10 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(programs::create_batch)
         .service(programs::get_batch)
         .service(programs::transition_batch)
+        .service(assessments::list_indicator_sets)
+        .service(assessments::get_indicator_set)
+        .service(assessments::create_assessment)
+        .service(assessments::get_assessment)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
         .service(audit::list_changes);
@@ -46,7 +51,7 @@ pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()
 }
 
-fn string_enum(values: impl IntoIterator<Item = &'static str>) -> Object {
+pub(crate) fn string_enum(values: impl IntoIterator<Item = &'static str>) -> Object {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(values))

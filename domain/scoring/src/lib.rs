@@ -7,12 +7,14 @@
 use std::fmt;
 
 pub mod catalogue;
+mod kind;
 mod points;
 #[cfg(test)]
 mod rule_tests;
 mod score;
 
 pub use catalogue::{CatalogueError, IndicatorSet, builtin};
+pub use kind::AssessmentKind;
 pub use points::{InvalidPoints, Points};
 pub use score::{
     AnswerError, Answers, Comparison, DimensionScore, Gate, GroupScore, IndicatorScore, LevelGaps,

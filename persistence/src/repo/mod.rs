@@ -1,6 +1,7 @@
 //! Queries, one module per aggregate, as functions over a connection so
 //! they compose inside one unit of work.
 
+pub mod assessments;
 pub mod audit;
 pub mod programs;
 pub mod tokens;
