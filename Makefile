@@ -14,7 +14,7 @@ SHUZHUAN_BIND ?= 127.0.0.1:8080
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
 
-.PHONY: run build test lint fmt fmt-check openapi check-deps fuzz ci clean-data
+.PHONY: run build test lint fmt fmt-check openapi check-deps fuzz bench ci clean-data
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
@@ -57,6 +57,10 @@ check-deps:
 # (needs `pip install schemathesis`).
 fuzz: build
 	tests/fuzz.sh $(BIN)
+
+# Criterion benchmarks of the pure crates (figures in target/criterion).
+bench:
+	$(CARGO) bench -p shuzhuan-scoring
 
 ci: fmt-check lint check-deps test
 

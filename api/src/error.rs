@@ -101,6 +101,15 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
+    /// Names what a unique conflict means for this request (`username_taken`
+    /// rather than the generic `already_exists`); other errors pass through.
+    pub fn conflict_as(self, code: &'static str, detail: Text) -> Self {
+        match self {
+            ApiError::Conflict { .. } => ApiError::Conflict { code, detail },
+            other => other,
+        }
+    }
+
     pub fn internal(e: impl std::error::Error + Send + Sync + 'static) -> Self {
         ApiError::Internal(Box::new(e))
     }

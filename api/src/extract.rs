@@ -176,6 +176,21 @@ impl FromRequest for IfMatch {
     }
 }
 
+/// 201 Created with the new object's `Location` and `ETag`.
+pub fn created(location: String, version: i64, body: impl Serialize) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header(etag(version))
+        .json(body)
+}
+
+/// 200 OK with the object's `ETag`, for reads and writes of one object.
+pub fn versioned(version: i64, body: impl Serialize) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::Ok()
+        .insert_header(etag(version))
+        .json(body)
+}
+
 /// The `ETag` header value for a version.
 pub fn etag(version: i64) -> (header::HeaderName, String) {
     (header::ETAG, format!("\"{version}\""))

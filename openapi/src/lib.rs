@@ -87,9 +87,11 @@ pub fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
 
 /// Adds the responses every operation can give by the API's conventions,
 /// so each handler documents only its own: 400, 413 and 415 where there is
-/// a body, 422 where there is input, 401 where a token is required.
+/// a body, 422 where there is input, 401 where a token is required, 404
+/// where the path names an object, 412 and 428 where `If-Match` is taken.
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
-    for item in doc.paths.paths.values_mut() {
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let names_object = path.contains('{');
         for op in [
             &mut item.get,
             &mut item.put,
@@ -103,6 +105,11 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             let has_body = op.request_body.is_some();
             let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+            let if_match = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
             if has_body {
                 add_problem(op, "400", "Malformed JSON or If-Match header");
                 add_problem(op, "413", "The body exceeds the size limit");
@@ -113,6 +120,17 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             }
             if secured {
                 add_problem(op, "401", "Missing, invalid or expired token");
+            }
+            if names_object {
+                add_problem(op, "404", "No such object, or it is outside your scope");
+            }
+            if if_match {
+                add_problem(
+                    op,
+                    "412",
+                    "Stale If-Match: the object has changed since you read it",
+                );
+                add_problem(op, "428", "If-Match is required");
             }
         }
     }

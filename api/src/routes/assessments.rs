@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, http::header, post, web};
+use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::assessments;
@@ -20,7 +20,7 @@ use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
-use crate::extract::{Json, List, Query, etag};
+use crate::extract::{Json, List, Query, created, versioned};
 use crate::routes::utc;
 use crate::state::AppState;
 
@@ -660,10 +660,7 @@ pub async fn create_assessment(
         })
         .await?;
     let id = view.id.clone().unwrap_or_default();
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/assessments/{id}")))
-        .insert_header(etag(1))
-        .json(view))
+    Ok(created(format!("/api/v1/assessments/{id}"), 1, view))
 }
 
 #[utoipa::path(
@@ -671,7 +668,6 @@ pub async fn create_assessment(
     params(("id" = String, Path, description = "Assessment id")),
     responses(
         (status = 200, body = AssessmentView),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -695,7 +691,5 @@ pub async fn get_assessment(
         return Err(ApiError::NotFound);
     }
     let view = AssessmentView::from_row(row)?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version.unwrap_or(1)))
-        .json(view))
+    Ok(versioned(view.version.unwrap_or(1), view))
 }

@@ -94,10 +94,7 @@ fn seq_list<T>(items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> List<T> {
     params(AuditQuery),
     responses(
         (status = 200, description = "Entries in sequence order", body = List<AuditEntryView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -148,7 +145,6 @@ pub struct ChainVerification {
     tag = "audit",
     responses(
         (status = 200, body = ChainVerification),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
@@ -220,9 +216,7 @@ pub struct ChangesQuery {
     params(ChangesQuery),
     responses(
         (status = 200, description = "Change events in commit order; keep calling with `next_cursor`", body = List<ChangeEventView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -117,7 +117,6 @@ fn issue_tokens(
     responses(
         (status = 200, body = TokenResponse),
         (status = 401, description = "Unknown user, wrong password or deactivated", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/token")]
@@ -154,8 +153,6 @@ pub async fn create_token(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and a new refresh token; the old one is spent", body = TokenResponse),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
@@ -180,7 +177,6 @@ pub async fn refresh_token(
     tag = "auth",
     responses(
         (status = 200, description = "The caller with their grants", body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -268,8 +264,6 @@ fn token_change(action: &str, row: &ApiTokenRow, op: Op) -> Change {
     request_body = CreateApiTokenRequest,
     responses(
         (status = 201, description = "The token; `secret` is shown only now", body = CreatedApiToken),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -318,7 +312,6 @@ pub async fn create_api_token(
     tag = "auth",
     responses(
         (status = 200, description = "The caller's own API tokens, without secrets", body = List<ApiTokenView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -341,7 +334,6 @@ pub async fn list_api_tokens(
     params(("id" = String, Path, description = "API token id")),
     responses(
         (status = 204, description = "Revoked; the token no longer authenticates"),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such token of yours", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))

@@ -1,20 +1,20 @@
 //! Programmes (试点): browse, create from a pack, patch; their regions,
 //! industries and batches, and the batch life.
 
-use actix_web::{HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{BatchAction, BatchState};
 use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
-use shuzhuan_persistence::{Change, Op, Tx, now};
+use shuzhuan_persistence::{AnyConnection, Change, Op, RepoError, Tx, now};
 use shuzhuan_types::Role;
 use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
-use crate::extract::{IfMatch, Json, List, PageQuery, Query, etag};
+use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
 use crate::packs::{BatchSpec, ProgramPack};
 use crate::routes::{batch_action_schema, batch_state_schema, utc};
 use crate::state::AppState;
@@ -226,8 +226,6 @@ pub(crate) fn insert_pack(
     params(PageQuery),
     responses(
         (status = 200, description = "The programmes in the caller's scope", body = List<ProgramView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -262,10 +260,8 @@ pub async fn list_programs(
     request_body(content = ProgramPack, description = "A programme pack, the format of the files in `packs/`"),
     responses(
         (status = 201, body = ProgramView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A programme with this code exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -285,17 +281,17 @@ pub async fn create_program(
     let view = state
         .write(caller.actor(), move |tx| insert_pack(tx, &agg))
         .await
-        .map_err(|e| match e {
-            ApiError::Conflict { .. } => ApiError::Conflict {
-                code: "program_code_taken",
-                detail: Text::new("A programme with this code exists.", "已存在该代码的试点。"),
-            },
-            other => other,
+        .map_err(|e| {
+            e.conflict_as(
+                "program_code_taken",
+                Text::new("A programme with this code exists.", "已存在该代码的试点。"),
+            )
         })?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/programs/{}", view.id)))
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/programs/{}", view.id),
+        view.version,
+        view,
+    ))
 }
 
 #[utoipa::path(
@@ -303,8 +299,6 @@ pub async fn create_program(
     params(("program_id" = String, Path, description = "Programme id")),
     responses(
         (status = 200, body = ProgramView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -320,9 +314,7 @@ pub async fn get_program(
         .read(move |conn| Ok(programs::find(conn, &id)?))
         .await?
         .into();
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -353,12 +345,7 @@ pub struct UpdateProgramRequest {
     request_body = UpdateProgramRequest,
     responses(
         (status = 200, body = ProgramView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the programme's city_admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -410,19 +397,36 @@ pub async fn update_program(
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
+}
+
+/// Lists something a programme holds, for callers who may see it.
+async fn program_children<R, T>(
+    state: &AppState,
+    caller: &Caller,
+    program_id: String,
+    load: fn(&mut AnyConnection, &str) -> Result<Vec<R>, RepoError>,
+) -> Result<web::Json<List<T>>, ApiError>
+where
+    R: Send + 'static,
+    T: From<R>,
+{
+    caller.require_program_visible(&program_id)?;
+    let rows = state
+        .read(move |conn| {
+            programs::find(conn, &program_id)?;
+            Ok(load(conn, &program_id)?)
+        })
+        .await?;
+    Ok(web::Json(List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
 }
 
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
-    responses(
-        (status = 200, description = "Districts, counties and parks in the seed's order", body = List<RegionView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "Districts, counties and parks in the seed's order", body = List<RegionView>)),
     security(("bearer" = []))
 )]
 #[get("/programs/{program_id}/regions")]
@@ -431,27 +435,19 @@ pub async fn list_regions(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<RegionView>>, ApiError> {
-    let id = program_id.into_inner();
-    caller.require_program_visible(&id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &id)?;
-            Ok(programs::regions_of(conn, &id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
+    program_children(
+        &state,
+        &caller,
+        program_id.into_inner(),
+        programs::regions_of,
+    )
+    .await
 }
 
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
-    responses(
-        (status = 200, description = "Industry segments (细分行业)", body = List<IndustryView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "Industry segments (细分行业)", body = List<IndustryView>)),
     security(("bearer" = []))
 )]
 #[get("/programs/{program_id}/industries")]
@@ -460,27 +456,19 @@ pub async fn list_industries(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<IndustryView>>, ApiError> {
-    let id = program_id.into_inner();
-    caller.require_program_visible(&id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &id)?;
-            Ok(programs::industries_of(conn, &id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
+    program_children(
+        &state,
+        &caller,
+        program_id.into_inner(),
+        programs::industries_of,
+    )
+    .await
 }
 
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
-    responses(
-        (status = 200, description = "Batches (批次) by number", body = List<BatchView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-    ),
+    responses((status = 200, description = "Batches (批次) by number", body = List<BatchView>)),
     security(("bearer" = []))
 )]
 #[get("/programs/{program_id}/batches")]
@@ -489,17 +477,13 @@ pub async fn list_batches(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<BatchView>>, ApiError> {
-    let id = program_id.into_inner();
-    caller.require_program_visible(&id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &id)?;
-            Ok(programs::batches_of(conn, &id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
+    program_children(
+        &state,
+        &caller,
+        program_id.into_inner(),
+        programs::batches_of,
+    )
+    .await
 }
 
 #[utoipa::path(
@@ -508,11 +492,8 @@ pub async fn list_batches(
     request_body = BatchSpec,
     responses(
         (status = 201, description = "Created in state `planned`", body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A batch with this number exists", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -540,23 +521,20 @@ pub async fn create_batch(
             Ok(view)
         })
         .await
-        .map_err(|e| match e {
-            ApiError::Conflict { .. } => ApiError::Conflict {
-                code: "batch_number_taken",
-                detail: Text::new(
+        .map_err(|e| {
+            e.conflict_as(
+                "batch_number_taken",
+                Text::new(
                     "The programme has a batch with this number.",
                     "该试点已有相同编号的批次。",
                 ),
-            },
-            other => other,
+            )
         })?;
-    Ok(HttpResponse::Created()
-        .insert_header((
-            header::LOCATION,
-            format!("/api/v1/programs/{}/batches/{}", view.program_id, view.id),
-        ))
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/programs/{}/batches/{}", view.program_id, view.id),
+        view.version,
+        view,
+    ))
 }
 
 #[utoipa::path(
@@ -567,8 +545,6 @@ pub async fn create_batch(
     ),
     responses(
         (status = 200, body = BatchView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -584,9 +560,7 @@ pub async fn get_batch(
         .read(move |conn| Ok(programs::find_batch(conn, &program_id, &batch_id)?))
         .await?
         .into();
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -607,13 +581,8 @@ pub struct BatchTransitionRequest {
     request_body = BatchTransitionRequest,
     responses(
         (status = 200, description = "The batch in its new state", body = BatchView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not the programme's city_admin", body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The action is not allowed from the batch's state", body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -674,7 +643,5 @@ pub async fn transition_batch(
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
 }

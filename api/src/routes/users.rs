@@ -1,6 +1,6 @@
 //! Users and their role grants (platform_admin).
 
-use actix_web::{HttpResponse, get, http::header, patch, post, put, web};
+use actix_web::{HttpResponse, get, patch, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::{programs, users};
@@ -12,7 +12,7 @@ use validator::Validate;
 
 use crate::auth::{Caller, hash_password};
 use crate::error::{ApiError, FieldError, Problem, Text};
-use crate::extract::{IfMatch, Json, List, PageQuery, Query, etag};
+use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
 use crate::routes::{role_schema, utc};
 use crate::state::AppState;
 
@@ -206,9 +206,7 @@ fn user_change(action: &str, before: Option<&UserView>, after: &UserView, op: Op
     params(PageQuery),
     responses(
         (status = 200, description = "Users in creation order", body = List<UserView>),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -240,10 +238,8 @@ pub async fn list_users(
     request_body = CreateUserRequest,
     responses(
         (status = 201, description = "Created; `Location` names it", body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Username taken", body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -270,17 +266,17 @@ pub async fn create_user(
     let view = state
         .write(caller.actor(), move |tx| insert_user(tx, &row, &[]))
         .await
-        .map_err(|e| match e {
-            ApiError::Conflict { .. } => ApiError::Conflict {
-                code: "username_taken",
-                detail: Text::new("That username is taken.", "该用户名已被占用。"),
-            },
-            other => other,
+        .map_err(|e| {
+            e.conflict_as(
+                "username_taken",
+                Text::new("That username is taken.", "该用户名已被占用。"),
+            )
         })?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::LOCATION, format!("/api/v1/users/{}", view.id)))
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(created(
+        format!("/api/v1/users/{}", view.id),
+        view.version,
+        view,
+    ))
 }
 
 /// Inserts a user with grants inside a unit of work (also used by the
@@ -319,9 +315,7 @@ fn grant_rows(user_id: &str, grants: &[Grant]) -> Vec<GrantRow> {
     params(("id" = String, Path, description = "User id")),
     responses(
         (status = 200, body = UserView, headers(("ETag" = String, description = "The version, for If-Match"))),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -334,9 +328,7 @@ pub async fn get_user(
     caller.require_platform_admin("manage users")?;
     let id = id.into_inner();
     let view = state.read(move |conn| load_user(conn, &id)).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
 }
 
 #[utoipa::path(
@@ -348,12 +340,7 @@ pub async fn get_user(
     request_body = UpdateUserRequest,
     responses(
         (status = 200, body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
-        (status = 412, body = Problem, content_type = "application/problem+json"),
-        (status = 422, body = Problem, content_type = "application/problem+json"),
-        (status = 428, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -410,9 +397,7 @@ pub async fn update_user(
             Ok(after)
         })
         .await?;
-    Ok(HttpResponse::Ok()
-        .insert_header(etag(view.version))
-        .json(view))
+    Ok(versioned(view.version, view))
 }
 
 #[utoipa::path(
@@ -422,9 +407,7 @@ pub async fn update_user(
         example = json!([{"role": "city_admin", "program_id": "0193…"}, {"role": "county_admin", "program_id": "0193…", "region_codes": ["640122"]}])),
     responses(
         (status = 200, description = "The user with the new grants", body = UserView),
-        (status = 401, body = Problem, content_type = "application/problem+json"),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 404, body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The last platform admin would lose the role", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A scope does not fit its role or names unknown data", body = Problem, content_type = "application/problem+json"),
     ),
