@@ -62,8 +62,11 @@ fn seed_programs(db: &Db) -> Result<(), StartupError> {
         return Ok(());
     }
     for (name, text) in SEED_PACKS {
-        let agg = seed_pack(name, text)?.to_aggregate();
-        match db.write(&Actor::system(), |tx| insert_pack(tx, &agg)) {
+        let pack = seed_pack(name, text)?;
+        let agg = pack.to_aggregate();
+        match db.write(&Actor::system(), |tx| {
+            insert_pack(tx, &agg, &pack.subsidy_policies)
+        }) {
             Ok(_) => log::info!("loaded seed programme {name}"),
             // Another instance loaded it first.
             Err(ApiError::Conflict { .. }) => {}

@@ -119,6 +119,11 @@ pub struct ProgramPack {
     )]
     #[schema(max_items = 50)]
     pub batches: Vec<BatchSpec>,
+    /// Subsidy policy versions, published in order as versions 1, 2, …
+    #[serde(default)]
+    #[validate(length(max = 20, message = "at most 20 versions", code = "length"))]
+    #[schema(max_items = 20)]
+    pub subsidy_policies: Vec<crate::routes::subsidy::PolicySpec>,
 }
 
 /// Kinds of region a programme is organised by (县(市、区)/园区).
@@ -350,6 +355,14 @@ impl ProgramPack {
         }
         for (i, b) in self.batches.iter().enumerate() {
             errors.extend(b.check(&format!("batches[{i}].")));
+        }
+        for (i, p) in self.subsidy_policies.iter().enumerate() {
+            if let Err(crate::error::ApiError::Validation(policy_errors)) = p.to_policy(1) {
+                errors.extend(policy_errors.into_iter().map(|mut e| {
+                    e.field = format!("subsidy_policies[{i}].{}", e.field);
+                    e
+                }));
+            }
         }
         errors
     }

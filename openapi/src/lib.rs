@@ -38,6 +38,7 @@ API token from `POST /api/v1/api-tokens`.",
         (name = "users", description = "Users and their role grants (platform_admin)"),
         (name = "programs", description = "Pilot programmes (试点) with regions, industries and batches"),
         (name = "assessments", description = "The MIIT indicator catalogue and digital-level assessments (数字化水平评测)"),
+        (name = "subsidy", description = "Subsidy policies, quotes, awards, budget pools, decisions and disbursements (奖补)"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "sync", description = "The change feed for the national platform"),
     ),
@@ -125,6 +126,7 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 add_problem(op, "404", "No such object, or it is outside your scope");
             }
             if if_match {
+                add_problem(op, "400", "Malformed If-Match header");
                 add_problem(
                     op,
                     "412",

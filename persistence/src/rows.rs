@@ -174,3 +174,73 @@ pub struct AssessmentRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = subsidy_policies)]
+pub struct SubsidyPolicyRow {
+    pub id: String,
+    pub program_id: String,
+    pub version: i32,
+    pub effective_from: NaiveDate,
+    pub effective_to: Option<NaiveDate>,
+    /// JSON: the policy version as the subsidy engine reads it.
+    pub body: String,
+    pub created_by: Option<String>,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = budget_pools)]
+pub struct BudgetPoolRow {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+    /// central (中央专项) or local (地方配套).
+    pub source: String,
+    pub region_code: Option<String>,
+    pub amount_fen: i64,
+    pub committed_fen: i64,
+    pub disbursed_fen: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = subsidy_decisions)]
+pub struct SubsidyDecisionRow {
+    pub id: String,
+    pub program_id: String,
+    pub pool_id: String,
+    /// transformation or award.
+    pub kind: String,
+    pub enterprise_id: Option<String>,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub disbursed_fen: i64,
+    /// proposed or approved.
+    pub state: String,
+    pub policy_version: Option<i32>,
+    /// JSON: the steps that led to the amount.
+    pub explanation: String,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<NaiveDateTime>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = disbursements)]
+pub struct DisbursementRow {
+    pub id: String,
+    pub program_id: String,
+    pub decision_id: String,
+    pub pool_id: String,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}

@@ -165,6 +165,71 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    subsidy_policies (id) {
+        id -> Text,
+        program_id -> Text,
+        version -> Integer,
+        effective_from -> Date,
+        effective_to -> Nullable<Date>,
+        body -> Text,
+        created_by -> Nullable<Text>,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    budget_pools (id) {
+        id -> Text,
+        program_id -> Text,
+        name -> Text,
+        source -> Text,
+        region_code -> Nullable<Text>,
+        amount_fen -> BigInt,
+        committed_fen -> BigInt,
+        disbursed_fen -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    subsidy_decisions (id) {
+        id -> Text,
+        program_id -> Text,
+        pool_id -> Text,
+        kind -> Text,
+        enterprise_id -> Nullable<Text>,
+        payee -> Text,
+        amount_fen -> BigInt,
+        disbursed_fen -> BigInt,
+        state -> Text,
+        policy_version -> Nullable<Integer>,
+        explanation -> Text,
+        approved_by -> Nullable<Text>,
+        approved_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    disbursements (id) {
+        id -> Text,
+        program_id -> Text,
+        decision_id -> Text,
+        pool_id -> Text,
+        payee -> Text,
+        amount_fen -> BigInt,
+        paid_on -> Date,
+        reference -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
@@ -183,4 +248,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     change_events,
     assessments,
+    subsidy_policies,
+    budget_pools,
+    subsidy_decisions,
+    disbursements,
 );

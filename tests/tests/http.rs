@@ -10,5 +10,6 @@ mod http {
     pub mod errors;
     pub mod integrity;
     pub mod programs;
+    pub mod subsidy;
     pub mod users;
 }

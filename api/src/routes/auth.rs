@@ -153,6 +153,7 @@ pub async fn create_token(
     request_body = RefreshRequest,
     responses(
         (status = 200, description = "A new access token and a new refresh token; the old one is spent", body = TokenResponse),
+        (status = 401, description = "Unknown, spent or expired refresh token", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod programs;
+pub mod subsidy;
 pub mod users;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -41,6 +42,18 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(assessments::get_indicator_set)
         .service(assessments::create_assessment)
         .service(assessments::get_assessment)
+        .service(subsidy::list_policies)
+        .service(subsidy::create_policy)
+        .service(subsidy::create_quote)
+        .service(subsidy::list_pools)
+        .service(subsidy::create_pool)
+        .service(subsidy::list_decisions)
+        .service(subsidy::create_decision)
+        .service(subsidy::approve_decision)
+        .service(subsidy::create_award)
+        .service(subsidy::create_disbursement)
+        .service(subsidy::list_disbursements)
+        .service(subsidy::enterprise_ledger)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
         .service(audit::list_changes);

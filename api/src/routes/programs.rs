@@ -187,6 +187,7 @@ fn batch_change(action: &str, before: Option<&BatchView>, after: &BatchView, op:
 pub(crate) fn insert_pack(
     tx: &mut Tx<'_>,
     agg: &ProgramAggregate,
+    policies: &[crate::routes::subsidy::PolicySpec],
 ) -> Result<ProgramView, ApiError> {
     programs::insert(tx.conn(), agg)?;
     let view = ProgramView::from(agg.program.clone());
@@ -217,6 +218,9 @@ pub(crate) fn insert_pack(
             &BatchView::from(b.clone()),
             Op::Create,
         ));
+    }
+    for policy in policies {
+        crate::routes::subsidy::publish_policy(tx, &view.id, policy, None)?;
     }
     Ok(view)
 }
@@ -279,7 +283,9 @@ pub async fn create_program(
     }
     let agg = pack.to_aggregate();
     let view = state
-        .write(caller.actor(), move |tx| insert_pack(tx, &agg))
+        .write(caller.actor(), move |tx| {
+            insert_pack(tx, &agg, &pack.subsidy_policies)
+        })
         .await
         .map_err(|e| {
             e.conflict_as(

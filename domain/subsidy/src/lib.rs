@@ -1,8 +1,18 @@
 //! The subsidy rules engine (奖补, DOMAIN.md §5).
 //!
-//! Pure: policy, audited line items and level in, an exact amount in fen with
-//! its explanation out. This crate holds the expense-category vocabulary now;
-//! policies, quotes and awards arrive with the subsidy issue.
+//! Pure: policy, audited line items and level in, an exact amount in fen
+//! with its explanation out. Money is integer fen, rates are basis points,
+//! every division rounds down to the fen; there is no floating point here.
+
+mod policy;
+mod quote;
+#[cfg(test)]
+mod seed_tests;
+
+pub use policy::{AwardKind, AwardRule, LevelTerms, Policy, PolicyError, select};
+pub use quote::{
+    AwardAmount, Bound, LineItem, Quote, QuoteError, QuoteRequest, Step, award, quote,
+};
 
 use std::fmt;
 use std::str::FromStr;

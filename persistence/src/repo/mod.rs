@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod programs;
+pub mod subsidy;
 pub mod tokens;
 pub mod users;
 
