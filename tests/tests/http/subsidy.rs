@@ -211,6 +211,12 @@ fn the_policy_version_in_force_on_the_day_applies(app: TestApp) {
         json!({"effective_from": "2027-01-01", "levels": {"3": {"rate_bp": 20000}}}),
     );
     assert_eq!(bad.error_fields(), ["levels.3.rate_bp"]);
+    let bad_key = city.post(
+        &format!("/programs/{xuchang}/subsidy-policies"),
+        json!({"effective_from": "2027-01-01", "levels": {"two": {"rate_bp": 100}}}),
+    );
+    assert_eq!(bad_key.error_fields(), ["levels.two"]);
+    assert_eq!(bad_key.body["errors"][0]["code"], "unknown_level");
     let county = app.user_with_grants(
         "weidu.county",
         json!([{"role": "county_admin", "program_id": xuchang, "region_codes": ["411002"]}]),
