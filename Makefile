@@ -58,9 +58,11 @@ check-deps:
 fuzz: build
 	tests/fuzz.sh $(BIN)
 
-# Criterion benchmarks of the pure crates (figures in target/criterion).
+# Criterion benchmarks of the pure crates (figures in target/criterion),
+# then a load run through the HTTP API (PostgreSQL with TEST_DATABASE_URL).
 bench:
-	$(CARGO) bench -p shuzhuan-scoring
+	$(CARGO) bench -p shuzhuan-scoring -p shuzhuan-subsidy
+	$(CARGO) bench -p shuzhuan-tests --bench api_load
 
 ci: fmt-check lint check-deps test
 

@@ -122,6 +122,11 @@ impl TestApp {
     /// Boots the server exactly as `shuzhuan serve` does (migrations, seed
     /// programmes, bootstrap admin) on a database of its own.
     pub fn start(backend: Backend) -> Option<TestApp> {
+        Self::start_with_workers(backend, 1)
+    }
+
+    /// As [`TestApp::start`], with `workers` HTTP workers (load runs).
+    pub fn start_with_workers(backend: Backend, workers: usize) -> Option<TestApp> {
         let db = TestDb::create(backend)?;
         let data_dir =
             std::env::temp_dir().join(format!("shuzhuan-data-{}", uuid::Uuid::new_v4().simple()));
@@ -132,8 +137,8 @@ impl TestApp {
             jwt_secret: Some(JWT_SECRET.into()),
             admin_password: Some(ADMIN_PASSWORD.into()),
             access_token_ttl: 900,
-            db_pool_size: 4,
-            workers: Some(1),
+            db_pool_size: 8,
+            workers: Some(workers),
         };
         let state = shuzhuan_api::prepare(&settings).expect("app prepares");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -141,7 +146,7 @@ impl TestApp {
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = shuzhuan_api::server(state, listener, Some(1)).expect("server");
+                let server = shuzhuan_api::server(state, listener, Some(workers)).expect("server");
                 let _ = tx.send(server.handle());
                 let _ = server.await;
             })
