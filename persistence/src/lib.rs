@@ -15,7 +15,7 @@ pub mod rows;
 mod schema;
 mod uow;
 
-pub use connection::{AnyConnection, Backend};
+pub use connection::{AnyConnection, Backend, MultiBackend};
 pub use db::Db;
 pub use error::RepoError;
 pub use uow::{Actor, Change, Op, Tx};

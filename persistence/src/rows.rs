@@ -244,3 +244,29 @@ pub struct DisbursementRow {
     pub created_by: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = enterprises, treat_none_as_null = true)]
+pub struct EnterpriseRow {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub program_id: Option<String>,
+    pub region_code: Option<String>,
+    pub industry_code: Option<String>,
+    pub above_designated_size: bool,
+    pub size_class: String,
+    pub specialised: bool,
+    pub little_giant: bool,
+    pub innovative: bool,
+    pub chain_master: bool,
+    pub employees: Option<i32>,
+    pub revenue_fen: Option<i64>,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub cloud_adopted: bool,
+    pub tier: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}

@@ -230,6 +230,32 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    enterprises (id) {
+        id -> Text,
+        uscc -> Text,
+        name -> Text,
+        program_id -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        industry_code -> Nullable<Text>,
+        above_designated_size -> Bool,
+        size_class -> Text,
+        specialised -> Bool,
+        little_giant -> Bool,
+        innovative -> Bool,
+        chain_master -> Bool,
+        employees -> Nullable<Integer>,
+        revenue_fen -> Nullable<BigInt>,
+        contact_name -> Text,
+        contact_phone -> Text,
+        cloud_adopted -> Bool,
+        tier -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
@@ -252,4 +278,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     budget_pools,
     subsidy_decisions,
     disbursements,
+    enterprises,
 );

@@ -7,6 +7,7 @@
 mod http {
     pub mod assessments;
     pub mod auth;
+    pub mod enterprises;
     pub mod errors;
     pub mod integrity;
     pub mod programs;

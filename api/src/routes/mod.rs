@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod enterprises;
 pub mod health;
 pub mod programs;
 pub mod subsidy;
@@ -38,6 +39,12 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(programs::create_batch)
         .service(programs::get_batch)
         .service(programs::transition_batch)
+        .service(enterprises::list_enterprises)
+        .service(enterprises::create_enterprise)
+        .service(enterprises::get_enterprise_by_code)
+        .service(enterprises::put_enterprise_by_code)
+        .service(enterprises::get_enterprise)
+        .service(enterprises::update_enterprise)
         .service(assessments::list_indicator_sets)
         .service(assessments::get_indicator_set)
         .service(assessments::create_assessment)

@@ -3,6 +3,7 @@
 
 pub mod assessments;
 pub mod audit;
+pub mod enterprises;
 pub mod programs;
 pub mod subsidy;
 pub mod tokens;
