@@ -106,3 +106,63 @@ fn read_or_create_secret(path: &Path) -> std::io::Result<Vec<u8>> {
     options.open(path)?.write_all(&secret)?;
     Ok(secret)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings(secret: Option<&str>, data_dir: PathBuf) -> Settings {
+        Settings {
+            database_url: None,
+            data_dir,
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: secret.map(str::to_owned),
+            admin_password: None,
+            access_token_ttl: 900,
+            db_pool_size: 1,
+            workers: None,
+        }
+    }
+
+    #[test]
+    fn postgres_refuses_to_start_without_a_jwt_secret() {
+        let s = settings(None, std::env::temp_dir());
+        assert!(matches!(
+            s.jwt_secret(Backend::Postgres),
+            Err(ConfigError::JwtSecretRequired)
+        ));
+        let short = settings(Some("too short"), std::env::temp_dir());
+        assert!(matches!(
+            short.jwt_secret(Backend::Postgres),
+            Err(ConfigError::JwtSecretTooShort)
+        ));
+        let good = settings(
+            Some("a-secret-of-at-least-thirty-two-bytes!!"),
+            std::env::temp_dir(),
+        );
+        assert_eq!(
+            good.jwt_secret(Backend::Postgres).unwrap(),
+            b"a-secret-of-at-least-thirty-two-bytes!!"
+        );
+    }
+
+    #[test]
+    fn sqlite_generates_a_secret_once_and_keeps_it_in_the_data_directory() {
+        let dir =
+            std::env::temp_dir().join(format!("shuzhuan-config-{}", uuid::Uuid::new_v4().simple()));
+        let s = settings(None, dir.clone());
+        let first = s.jwt_secret(Backend::Sqlite).unwrap();
+        assert!(first.len() >= 32);
+        assert_eq!(
+            s.jwt_secret(Backend::Sqlite).unwrap(),
+            first,
+            "the same secret after a restart"
+        );
+        assert!(dir.join("jwt-secret").exists());
+        assert_eq!(
+            s.database_url(),
+            format!("sqlite://{}", dir.join("shuzhuan.db").display())
+        );
+        let _ = std::fs::remove_dir_all(dir);
+    }
+}
