@@ -84,6 +84,9 @@ pub enum ApiError {
     IfMatchRequired,
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// An atomic import with failed rows: nothing was written.
+    #[error("import rejected")]
+    ImportRejected(Box<crate::import::Report>),
     #[error("malformed request: {code}")]
     Malformed { code: &'static str, detail: Text },
     #[error("payload too large")]
@@ -124,6 +127,7 @@ impl ApiError {
             ApiError::StaleVersion { .. } => "stale_version",
             ApiError::IfMatchRequired => "if_match_required",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::ImportRejected(_) => "import_rejected",
             ApiError::Malformed { code, .. } => code,
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::UnsupportedMediaType { .. } => "unsupported_media_type",
@@ -144,6 +148,7 @@ impl ApiError {
             ApiError::StaleVersion { .. } => Text::new("Precondition failed", "版本已过期"),
             ApiError::IfMatchRequired => Text::new("Precondition required", "缺少 If-Match 请求头"),
             ApiError::Validation(_) => Text::new("Validation failed", "数据校验未通过"),
+            ApiError::ImportRejected(_) => Text::new("Import rejected", "导入未通过"),
             ApiError::Malformed { .. } => Text::new("Malformed request", "请求格式错误"),
             ApiError::PayloadTooLarge { .. } => Text::new("Payload too large", "请求体过大"),
             ApiError::UnsupportedMediaType { .. } => {
@@ -156,6 +161,18 @@ impl ApiError {
 
     fn detail(&self) -> Text {
         match self {
+            ApiError::ImportRejected(r) => Text::new(
+                format!(
+                    "{} of {} rows failed; the import is atomic, so nothing was written. See `errors` (field `row N` or `row N: column`).",
+                    r.failed_rows(),
+                    r.received
+                ),
+                format!(
+                    "{} 行中有 {} 行未通过；整体导入，未写入任何数据。详见 `errors`。",
+                    r.received,
+                    r.failed_rows()
+                ),
+            ),
             ApiError::MethodNotAllowed { allow } => Text::new(
                 format!("This path answers {allow}."),
                 format!("该路径支持的请求方法：{allow}。"),
@@ -230,6 +247,18 @@ impl ApiError {
                     message: e.message.get(lang),
                 })
                 .collect(),
+            ApiError::ImportRejected(report) => report
+                .errors
+                .iter()
+                .map(|e| ProblemField {
+                    field: match &e.column {
+                        Some(c) => format!("row {}: {c}", e.row),
+                        None => format!("row {}", e.row),
+                    },
+                    code: e.code.clone(),
+                    message: e.message.get(lang),
+                })
+                .collect(),
             _ => Vec::new(),
         };
         Problem {
@@ -291,7 +320,9 @@ impl ResponseError for ApiError {
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::StaleVersion { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_) | ApiError::ImportRejected(_) => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             ApiError::Malformed { .. } => StatusCode::BAD_REQUEST,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod extract;
+pub mod import;
 pub mod middleware;
 pub mod packs;
 pub mod routes;

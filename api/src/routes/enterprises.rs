@@ -176,7 +176,7 @@ fn uscc_error(field: &str, raw: &str) -> Option<FieldError> {
 }
 
 /// Applies the given fields onto `row`, collecting every fault.
-fn apply(row: &mut EnterpriseRow, f: EnterpriseFields) -> Vec<FieldError> {
+pub(crate) fn apply(row: &mut EnterpriseRow, f: EnterpriseFields) -> Vec<FieldError> {
     let mut errors = Vec::new();
     if let Some(v) = f.name {
         row.name = v;
@@ -305,7 +305,7 @@ fn check_codes(conn: &mut AnyConnection, row: &EnterpriseRow) -> Result<Vec<Fiel
     Ok(errors)
 }
 
-fn blank(id: String, uscc: String) -> EnterpriseRow {
+pub(crate) fn blank(id: String, uscc: String) -> EnterpriseRow {
     let at = now();
     EnterpriseRow {
         id,
@@ -359,7 +359,7 @@ fn change(action: &str, before: Option<&EnterpriseView>, after: &EnterpriseView,
 }
 
 /// Creates `row` in a unit of work after checking its codes.
-fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseView, ApiError> {
+pub(crate) fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseView, ApiError> {
     let errors = check_codes(tx.conn(), &row)?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -379,7 +379,7 @@ fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseView, ApiErro
 }
 
 /// Stores `row` over `before` (at `before.version`) unless nothing changed.
-fn update(
+pub(crate) fn update(
     tx: &mut Tx<'_>,
     before: EnterpriseRow,
     mut row: EnterpriseRow,

@@ -4,6 +4,7 @@
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
 pub mod programs;
@@ -39,6 +40,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(programs::create_batch)
         .service(programs::get_batch)
         .service(programs::transition_batch)
+        .service(enterprise_import::import_enterprises)
         .service(enterprises::list_enterprises)
         .service(enterprises::create_enterprise)
         .service(enterprises::get_enterprise_by_code)
