@@ -154,6 +154,8 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
     let mut audit_seq = head.audit_seq;
     let mut audit_hash = head.audit_hash;
     let mut change_seq = head.change_seq;
+    let mut entries = Vec::with_capacity(changes.len());
+    let mut events = Vec::with_capacity(changes.len());
     for change in changes {
         audit_seq += 1;
         change_seq += 1;
@@ -173,24 +175,20 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
         };
         entry.hash = entry_hash(&entry);
         audit_hash = entry.hash.clone();
-        diesel::insert_into(audit_log::table)
-            .values(&entry)
-            .execute(conn)?;
-
         let snapshot = change.after.or(change.before).unwrap_or(Value::Null);
-        diesel::insert_into(change_events::table)
-            .values(&ChangeEventRow {
-                seq: change_seq,
-                object_type: change.object_type.to_owned(),
-                object_id: change.object_id,
-                program_id: change.program_id,
-                version: change.version,
-                op: change.op.as_str().to_owned(),
-                committed_at: at,
-                snapshot: snapshot.to_string(),
-            })
-            .execute(conn)?;
+        events.push(ChangeEventRow {
+            seq: change_seq,
+            object_type: change.object_type.to_owned(),
+            object_id: change.object_id,
+            program_id: change.program_id,
+            version: change.version,
+            op: change.op.as_str().to_owned(),
+            committed_at: at,
+            snapshot: snapshot.to_string(),
+        });
+        entries.push(entry);
     }
+    insert_batched(conn, &entries, &events)?;
     diesel::update(ledger_head::table.find(1))
         .set((
             ledger_head::audit_seq.eq(audit_seq),
@@ -198,6 +196,39 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
             ledger_head::change_seq.eq(change_seq),
         ))
         .execute(conn)?;
+    Ok(())
+}
+
+/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters
+/// (12 columns each) and PostgreSQL's 65,535.
+const BATCH: usize = 1000;
+
+/// Inserts the log rows a thousand per statement. Multi-row VALUES does not
+/// compile through the connection enum, so the same generic code runs on
+/// the inner connection.
+fn insert_batched(
+    conn: &mut AnyConnection,
+    entries: &[AuditRow],
+    events: &[ChangeEventRow],
+) -> QueryResult<()> {
+    macro_rules! on_inner {
+        ($c:expr) => {{
+            for chunk in entries.chunks(BATCH) {
+                diesel::insert_into(audit_log::table)
+                    .values(chunk)
+                    .execute($c)?;
+            }
+            for chunk in events.chunks(BATCH) {
+                diesel::insert_into(change_events::table)
+                    .values(chunk)
+                    .execute($c)?;
+            }
+        }};
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => on_inner!(c),
+        AnyConnection::Sqlite(c) => on_inner!(c),
+    }
     Ok(())
 }
 

@@ -13,6 +13,84 @@ use shuzhuan_tests::{Backend, StatusCode, TestApp};
 const DECISIONS: usize = 400;
 const THREADS: usize = 8;
 const QUOTES: usize = 2000;
+/// Rows per import run (IMPORT_ROWS overrides).
+const IMPORT_ROWS: usize = 100_000;
+
+/// A valid credit code for `n` (GB 32100 check character computed).
+fn uscc(n: usize) -> String {
+    let body = format!("91640122{n:09}");
+    let mut first17 = [0u8; 17];
+    first17.copy_from_slice(body.as_bytes());
+    format!(
+        "{body}{}",
+        shuzhuan_types::check_character(&first17).unwrap()
+    )
+}
+
+fn enterprise_csv(rows: usize, offset: usize) -> String {
+    let mut text = String::from(
+        "统一社会信用代码,企业名称,所属区县,所属行业,是否规上,企业规模,专精特新,从业人数,营业收入(万元),是否上云,入库类型\n",
+    );
+    let regions = ["贺兰县", "永宁县", "灵武市", "兴庆区", "金凤区", "西夏区"];
+    let industries = [
+        "基础化学原料制造",
+        "新型材料制造",
+        "高端装备及零部件制造",
+        "绿色消费品制造",
+    ];
+    for i in 0..rows {
+        let n = offset + i;
+        text.push_str(&format!(
+            "{},宁夏示例制造有限公司{n},{},{},{},小型,{},{},{}.5,是,储备库\n",
+            uscc(n),
+            regions[n % regions.len()],
+            industries[n % industries.len()],
+            if n.is_multiple_of(3) { "是" } else { "否" },
+            if n.is_multiple_of(5) { "是" } else { "否" },
+            20 + n % 300,
+            100 + n % 9000,
+        ));
+    }
+    text
+}
+
+/// Peak resident memory of this process (server and client), from /proc.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+fn import_run(
+    app: &TestApp,
+    city: &shuzhuan_tests::As<'_>,
+    program: &str,
+    label: &str,
+    body: Vec<u8>,
+    rows: usize,
+) {
+    let started = Instant::now();
+    let res = shuzhuan_tests::Resp::send(
+        city.req(
+            reqwest::Method::POST,
+            &format!("/enterprises/import?program_id={program}"),
+        )
+        .header("Content-Type", "text/csv")
+        .timeout(std::time::Duration::from_secs(1800))
+        .body(body),
+    );
+    let elapsed = started.elapsed();
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(res.body["created"].as_u64(), Some(rows as u64));
+    println!(
+        "import {label} ({:?}): {rows} rows in {:.1} s = {:.0} rows per second; peak RSS {:.0} MiB",
+        app.backend,
+        elapsed.as_secs_f64(),
+        rows as f64 / elapsed.as_secs_f64(),
+        peak_rss_mib().unwrap_or(0.0)
+    );
+}
 
 fn main() {
     let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
@@ -123,5 +201,33 @@ fn main() {
         "quotes ({backend:?}, {THREADS} clients): {QUOTES} in {:.2} s = {:.0} per second",
         elapsed.as_secs_f64(),
         QUOTES as f64 / elapsed.as_secs_f64()
+    );
+
+    let rows = std::env::var("IMPORT_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(IMPORT_ROWS);
+    let yinchuan = app.program_id("yinchuan");
+    let importer = app.user_with_grants(
+        "load.importer",
+        json!([{"role": "city_admin", "program_id": yinchuan}]),
+    );
+    import_run(
+        &app,
+        &importer,
+        &yinchuan,
+        "CSV UTF-8",
+        enterprise_csv(rows, 0).into_bytes(),
+        rows,
+    );
+    let text = enterprise_csv(rows, rows);
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&text);
+    import_run(
+        &app,
+        &importer,
+        &yinchuan,
+        "CSV GB18030",
+        gbk.into_owned(),
+        rows,
     );
 }

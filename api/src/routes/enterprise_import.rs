@@ -17,7 +17,9 @@ use crate::import::{
     wan_yuan_to_fen,
 };
 use crate::middleware::preferred_lang;
-use crate::routes::enterprises::{EnterpriseFields, apply, blank, insert, scope_of, update};
+use crate::routes::enterprises::{
+    EnterpriseFields, apply, blank, scope_of, store_new, store_update,
+};
 use crate::state::AppState;
 
 /// Field names and the column titles officials use for them.
@@ -158,7 +160,16 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
         match field {
             "uscc" => uscc = Some(t),
             "name" => fields.name = Some(t),
-            "program_id" => fields.program_id = Some(t),
+            // Codes are resolved against the programme named by the query.
+            "program_id" if ctx.program_id.as_deref() == Some(t.as_str()) => {}
+            "program_id" => fail(
+                column,
+                "program_mismatch",
+                Text::new(
+                    "differs from the import's program_id",
+                    "与导入参数 program_id 不一致",
+                ),
+            ),
             "contact_name" => fields.contact_name = Some(t),
             "contact_phone" => fields.contact_phone = Some(t),
             "region_code" => match ctx.region(&t) {
@@ -345,7 +356,7 @@ fn process(
             if !errs.is_empty() {
                 Err(field_errors(errs))
             } else {
-                match update(tx, before, row) {
+                match store_update(tx, before, row) {
                     Ok((_, true)) => Ok(&mut report.updated),
                     Ok((_, false)) => Ok(&mut report.unchanged),
                     Err(ApiError::Validation(errs)) => Err(field_errors(errs)),
@@ -366,7 +377,7 @@ fn process(
             if !errs.is_empty() {
                 Err(field_errors(errs))
             } else {
-                match insert(tx, row) {
+                match store_new(tx, row) {
                     Ok(_) => Ok(&mut report.created),
                     Err(ApiError::Validation(errs)) => Err(field_errors(errs)),
                     Err(e) => return Err(e),

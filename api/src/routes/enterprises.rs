@@ -364,6 +364,11 @@ pub(crate) fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseVi
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    store_new(tx, row)
+}
+
+/// Creates `row`, whose codes the caller has checked, in a unit of work.
+pub(crate) fn store_new(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseView, ApiError> {
     enterprises::insert(tx.conn(), &row).map_err(|e| {
         ApiError::from(e).conflict_as(
             "uscc_taken",
@@ -382,12 +387,22 @@ pub(crate) fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseVi
 pub(crate) fn update(
     tx: &mut Tx<'_>,
     before: EnterpriseRow,
-    mut row: EnterpriseRow,
+    row: EnterpriseRow,
 ) -> Result<(EnterpriseView, bool), ApiError> {
     let errors = check_codes(tx.conn(), &row)?;
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
+    store_update(tx, before, row)
+}
+
+/// Stores `row`, whose codes the caller has checked, over `before`; an
+/// unchanged row writes nothing and emits no change event.
+pub(crate) fn store_update(
+    tx: &mut Tx<'_>,
+    before: EnterpriseRow,
+    mut row: EnterpriseRow,
+) -> Result<(EnterpriseView, bool), ApiError> {
     if row == before {
         return Ok((EnterpriseView::from(row), false));
     }
