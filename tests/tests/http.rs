@@ -9,6 +9,7 @@ mod http {
     pub mod auth;
     pub mod enterprises;
     pub mod errors;
+    pub mod feed;
     pub mod imports;
     pub mod integrity;
     pub mod programs;
