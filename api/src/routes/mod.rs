@@ -68,6 +68,31 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(audit::list_changes);
 }
 
+/// Lists what a programme holds (after the handler's own policy check):
+/// 404 when the programme does not exist, else every row converted.
+pub(crate) async fn program_list<R, T>(
+    state: &crate::state::AppState,
+    program_id: String,
+    load: fn(
+        &mut shuzhuan_persistence::AnyConnection,
+        &str,
+    ) -> Result<Vec<R>, shuzhuan_persistence::RepoError>,
+) -> Result<actix_web::web::Json<crate::extract::List<T>>, crate::error::ApiError>
+where
+    R: Send + 'static,
+    T: From<R>,
+{
+    let rows = state
+        .read(move |conn| {
+            shuzhuan_persistence::repo::programs::find(conn, &program_id)?;
+            Ok(load(conn, &program_id)?)
+        })
+        .await?;
+    Ok(actix_web::web::Json(crate::extract::List::all(
+        rows.into_iter().map(Into::into).collect(),
+    )))
+}
+
 /// Stored times are UTC; the wire shows them with their offset.
 pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
     t.and_utc()

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{BatchAction, BatchState};
 use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
-use shuzhuan_persistence::{AnyConnection, Change, Op, RepoError, Tx, now};
+use shuzhuan_persistence::{Change, Op, Tx, now};
 use shuzhuan_types::Role;
 use utoipa::ToSchema;
 use validator::Validate;
@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
 use crate::packs::{BatchSpec, ProgramPack};
-use crate::routes::{batch_action_schema, batch_state_schema, utc};
+use crate::routes::{batch_action_schema, batch_state_schema, program_list, utc};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -406,29 +406,6 @@ pub async fn update_program(
     Ok(versioned(view.version, view))
 }
 
-/// Lists something a programme holds, for callers who may see it.
-async fn program_children<R, T>(
-    state: &AppState,
-    caller: &Caller,
-    program_id: String,
-    load: fn(&mut AnyConnection, &str) -> Result<Vec<R>, RepoError>,
-) -> Result<web::Json<List<T>>, ApiError>
-where
-    R: Send + 'static,
-    T: From<R>,
-{
-    caller.require_program_visible(&program_id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &program_id)?;
-            Ok(load(conn, &program_id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
-}
-
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -441,13 +418,9 @@ pub async fn list_regions(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<RegionView>>, ApiError> {
-    program_children(
-        &state,
-        &caller,
-        program_id.into_inner(),
-        programs::regions_of,
-    )
-    .await
+    let id = program_id.into_inner();
+    caller.require_program_visible(&id)?;
+    program_list(&state, id, programs::regions_of).await
 }
 
 #[utoipa::path(
@@ -462,13 +435,9 @@ pub async fn list_industries(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<IndustryView>>, ApiError> {
-    program_children(
-        &state,
-        &caller,
-        program_id.into_inner(),
-        programs::industries_of,
-    )
-    .await
+    let id = program_id.into_inner();
+    caller.require_program_visible(&id)?;
+    program_list(&state, id, programs::industries_of).await
 }
 
 #[utoipa::path(
@@ -483,13 +452,9 @@ pub async fn list_batches(
     caller: Caller,
     program_id: web::Path<String>,
 ) -> Result<web::Json<List<BatchView>>, ApiError> {
-    program_children(
-        &state,
-        &caller,
-        program_id.into_inner(),
-        programs::batches_of,
-    )
-    .await
+    let id = program_id.into_inner();
+    caller.require_program_visible(&id)?;
+    program_list(&state, id, programs::batches_of).await
 }
 
 #[utoipa::path(

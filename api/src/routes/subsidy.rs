@@ -26,7 +26,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
-use crate::routes::{string_enum, utc};
+use crate::routes::{program_list, string_enum, utc};
 use crate::state::AppState;
 
 fn category_schema() -> utoipa::openapi::schema::Object {
@@ -656,15 +656,7 @@ pub async fn list_pools(
 ) -> Result<web::Json<List<PoolView>>, ApiError> {
     let id = program_id.into_inner();
     require_money_reader(&caller, &id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &id)?;
-            Ok(subsidy::pools_of(conn, &id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
+    program_list(&state, id, subsidy::pools_of).await
 }
 
 #[utoipa::path(
@@ -760,8 +752,8 @@ pub struct DecisionView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl DecisionView {
-    fn from_row(d: SubsidyDecisionRow) -> Self {
+impl From<SubsidyDecisionRow> for DecisionView {
+    fn from(d: SubsidyDecisionRow) -> Self {
         DecisionView {
             explanation: serde_json::from_str(&d.explanation).unwrap_or_default(),
             id: d.id,
@@ -843,7 +835,7 @@ fn propose(tx: &mut Tx<'_>, program_id: &str, p: Proposal) -> Result<DecisionVie
         updated_at: at,
     };
     subsidy::insert_decision(tx.conn(), &row)?;
-    let view = DecisionView::from_row(row);
+    let view = DecisionView::from(row);
     tx.record(money_change(
         "subsidy_decision.propose",
         "subsidy_decision",
@@ -1025,15 +1017,7 @@ pub async fn list_decisions(
 ) -> Result<web::Json<List<DecisionView>>, ApiError> {
     let id = program_id.into_inner();
     require_money_reader(&caller, &id)?;
-    let rows = state
-        .read(move |conn| {
-            programs::find(conn, &id)?;
-            Ok(subsidy::decisions_of(conn, &id)?)
-        })
-        .await?;
-    Ok(web::Json(List::all(
-        rows.into_iter().map(DecisionView::from_row).collect(),
-    )))
+    program_list(&state, id, subsidy::decisions_of).await
 }
 
 #[utoipa::path(
@@ -1088,7 +1072,7 @@ pub async fn approve_decision(
                     ),
                 });
             }
-            let view = DecisionView::from_row(subsidy::find_decision(
+            let view = DecisionView::from(subsidy::find_decision(
                 tx.conn(),
                 &program_id,
                 &decision_id,
