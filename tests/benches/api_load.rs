@@ -230,4 +230,25 @@ fn main() {
         gbk.into_owned(),
         rows,
     );
+
+    // The change feed as the national platform pages it.
+    let sync = app.user_with_grants("load.sync", json!([{"role": "sync_client"}]));
+    let started = Instant::now();
+    let (mut events, mut after) = (0usize, 0i64);
+    loop {
+        let page = sync.get(&format!("/sync/changes?after={after}&limit=500"));
+        let items = page.body["items"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        events += items.len();
+        after = items.last().unwrap()["seq"].as_i64().unwrap();
+    }
+    let elapsed = started.elapsed();
+    println!(
+        "feed ({:?}): {events} change events paged (500 a page) in {:.1} s = {:.0} events per second",
+        app.backend,
+        elapsed.as_secs_f64(),
+        events as f64 / elapsed.as_secs_f64()
+    );
 }
