@@ -78,10 +78,24 @@ pub struct Change {
     pub after: Option<Value>,
 }
 
+/// A recorded change waiting for commit, its JSON already rendered to
+/// text: a bulk import may record a hundred thousand of them, and text is a
+/// fraction of the memory of a `Value` tree.
+struct Pending {
+    action: String,
+    object_type: &'static str,
+    object_id: String,
+    program_id: Option<String>,
+    version: i64,
+    op: Op,
+    before: Option<String>,
+    after: Option<String>,
+}
+
 /// The open transaction handed to a write.
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
-    changes: Vec<Change>,
+    changes: Vec<Pending>,
 }
 
 impl Tx<'_> {
@@ -91,7 +105,16 @@ impl Tx<'_> {
 
     /// Records that an object changed; appended to both logs at commit.
     pub fn record(&mut self, change: Change) {
-        self.changes.push(change);
+        self.changes.push(Pending {
+            action: change.action,
+            object_type: change.object_type,
+            object_id: change.object_id,
+            program_id: change.program_id,
+            version: change.version,
+            op: change.op,
+            before: change.before.as_ref().map(Value::to_string),
+            after: change.after.as_ref().map(Value::to_string),
+        });
     }
 }
 
@@ -144,7 +167,7 @@ fn lock_head(conn: &mut AnyConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> QueryResult<()> {
+fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Pending>) -> QueryResult<()> {
     lock_head(conn)?;
     let head: LedgerHeadRow = ledger_head::table
         .find(1)
@@ -154,8 +177,8 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
     let mut audit_seq = head.audit_seq;
     let mut audit_hash = head.audit_hash;
     let mut change_seq = head.change_seq;
-    let mut entries = Vec::with_capacity(changes.len());
-    let mut events = Vec::with_capacity(changes.len());
+    let mut entries = Vec::with_capacity(changes.len().min(BATCH));
+    let mut events = Vec::with_capacity(changes.len().min(BATCH));
     for change in changes {
         audit_seq += 1;
         change_seq += 1;
@@ -168,14 +191,17 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
             object_type: change.object_type.to_owned(),
             object_id: change.object_id.clone(),
             program_id: change.program_id.clone(),
-            before_json: change.before.as_ref().map(Value::to_string),
-            after_json: change.after.as_ref().map(Value::to_string),
+            before_json: change.before,
+            after_json: change.after.clone(),
             prev_hash: audit_hash,
             hash: String::new(),
         };
         entry.hash = entry_hash(&entry);
         audit_hash = entry.hash.clone();
-        let snapshot = change.after.or(change.before).unwrap_or(Value::Null);
+        let snapshot = change
+            .after
+            .or_else(|| entry.before_json.clone())
+            .unwrap_or_else(|| "null".to_owned());
         events.push(ChangeEventRow {
             seq: change_seq,
             object_type: change.object_type.to_owned(),
@@ -184,9 +210,14 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
             version: change.version,
             op: change.op.as_str().to_owned(),
             committed_at: at,
-            snapshot: snapshot.to_string(),
+            snapshot,
         });
         entries.push(entry);
+        if entries.len() == BATCH {
+            insert_batched(conn, &entries, &events)?;
+            entries.clear();
+            events.clear();
+        }
     }
     insert_batched(conn, &entries, &events)?;
     diesel::update(ledger_head::table.find(1))
