@@ -2,10 +2,12 @@
 //! in CSV, NDJSON or JSON, with Chinese column titles or field names,
 //! regions and industries by code or by the seed's name.
 
+use std::collections::{HashMap, HashSet};
+
 use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::Value;
 use shuzhuan_persistence::repo::{enterprises, programs};
-use shuzhuan_persistence::rows::{IndustryRow, RegionRow};
+use shuzhuan_persistence::rows::{EnterpriseRow, IndustryRow, RegionRow};
 use shuzhuan_persistence::{Db, RepoError, Tx, new_id};
 use shuzhuan_types::{Role, Uscc};
 
@@ -18,7 +20,7 @@ use crate::import::{
 };
 use crate::middleware::preferred_lang;
 use crate::routes::enterprises::{
-    EnterpriseFields, apply, blank, scope_of, store_new, store_update,
+    EnterpriseFields, apply, blank, scope_of, store_many, store_update,
 };
 use crate::state::AppState;
 
@@ -282,31 +284,55 @@ struct Run {
     scope: shuzhuan_persistence::repo::enterprises::Scope,
 }
 
-/// Validates and writes one row inside the open unit of work.
-fn process(
-    tx: &mut Tx<'_>,
+/// A row read and checked, waiting for its chunk's lookup of existing codes.
+struct Prepared {
+    rec: Record,
+    code: String,
+    fields: EnterpriseFields,
+}
+
+fn row_error(rec: &Record, field: &str, code: &str, message: Text) -> RowError {
+    RowError {
+        row: rec.row,
+        column: column_of(rec, field),
+        code: code.into(),
+        message,
+    }
+}
+
+fn field_errors(rec: &Record, errs: Vec<crate::error::FieldError>) -> Vec<RowError> {
+    errs.into_iter()
+        .map(|e| row_error(rec, &e.field, &e.code, e.message))
+        .collect()
+}
+
+/// Reads one row: its credit code and fields, or its errors in the report.
+/// A code seen earlier in the file is an error: which row should win is
+/// the official's call, not ours.
+fn prepare(
     run: &Run,
     rec: Result<Record, RowError>,
+    seen: &mut HashSet<String>,
     report: &mut Report,
-) -> Result<(), ApiError> {
+) -> Option<Prepared> {
     report.received += 1;
     let rec = match rec {
         Ok(r) => r,
         Err(e) => {
             report.errors.push(e);
-            return Ok(());
+            return None;
         }
     };
     let (raw, fields, mut errors) = read_row(&rec, &run.ctx);
     let code = match raw.as_deref().map(Uscc::parse) {
         Some(Ok(u)) => Some(u.to_string()),
         Some(Err(e)) => {
-            errors.push(RowError {
-                row: rec.row,
-                column: column_of(&rec, "uscc"),
-                code: e.code().into(),
-                message: Text::new(e.to_string(), e.message_zh()),
-            });
+            errors.push(row_error(
+                &rec,
+                "uscc",
+                e.code(),
+                Text::new(e.to_string(), e.message_zh()),
+            ));
             None
         }
         None => {
@@ -319,80 +345,102 @@ fn process(
             None
         }
     };
-    let field_errors = |errs: Vec<crate::error::FieldError>| -> Vec<RowError> {
-        errs.into_iter()
-            .map(|e| RowError {
-                row: rec.row,
-                column: column_of(&rec, &e.field),
-                code: e.code.to_string(),
-                message: e.message,
-            })
-            .collect()
-    };
-    let (Some(code), true) = (code, errors.is_empty()) else {
-        report.errors.extend(errors);
-        return Ok(());
-    };
-    let existing = enterprises::find_by_uscc(tx.conn(), &code)?;
-    let outcome = match existing {
-        Some(_) if run.insert_only => Err(vec![RowError {
-            row: rec.row,
-            column: column_of(&rec, "uscc"),
-            code: "exists".into(),
-            message: Text::new(
-                "an enterprise with this code exists (mode=insert)",
-                "该代码的企业已存在（mode=insert）",
+    if let Some(c) = &code
+        && !seen.insert(c.clone())
+    {
+        errors.push(row_error(
+            &rec,
+            "uscc",
+            "duplicate_in_file",
+            Text::new(
+                "the credit code appears earlier in the file",
+                "该统一社会信用代码在文件中重复出现",
             ),
-        }]),
-        Some(e) if !run.scope.contains(&e) => Err(vec![RowError {
-            row: rec.row,
-            column: column_of(&rec, "uscc"),
-            code: "not_in_scope".into(),
-            message: Text::new("the enterprise is enrolled elsewhere", "该企业属于其他试点"),
-        }]),
-        Some(before) => {
-            let mut row = before.clone();
-            let errs = apply(&mut row, fields);
-            if !errs.is_empty() {
-                Err(field_errors(errs))
-            } else {
-                match store_update(tx, before, row) {
-                    Ok((_, true)) => Ok(&mut report.updated),
-                    Ok((_, false)) => Ok(&mut report.unchanged),
-                    Err(ApiError::Validation(errs)) => Err(field_errors(errs)),
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-        None => {
-            let mut row = blank(new_id(), code);
-            let mut errs = apply(&mut row, fields.clone());
-            if fields.name.is_none() {
-                errs.push(crate::error::FieldError::new(
-                    "name",
-                    "required",
-                    Text::new("the name is required", "企业名称必填"),
-                ));
-            }
-            if !errs.is_empty() {
-                Err(field_errors(errs))
-            } else {
-                match store_new(tx, row) {
-                    Ok(_) => Ok(&mut report.created),
-                    Err(ApiError::Validation(errs)) => Err(field_errors(errs)),
-                    Err(e) => return Err(e),
-                }
-            }
-        }
-    };
-    match outcome {
-        Ok(counter) => *counter += 1,
-        Err(errs) => report.errors.extend(errs),
+        ));
     }
+    match (code, errors.is_empty()) {
+        (Some(code), true) => Some(Prepared { rec, code, fields }),
+        _ => {
+            report.errors.extend(errors);
+            None
+        }
+    }
+}
+
+/// Validates and writes a chunk of rows inside the open unit of work: one
+/// lookup of the existing codes and one multi-row insert of the new rows
+/// per chunk, rather than round trips per row.
+fn process_chunk(
+    tx: &mut Tx<'_>,
+    run: &Run,
+    recs: Vec<Result<Record, RowError>>,
+    seen: &mut HashSet<String>,
+    report: &mut Report,
+) -> Result<(), ApiError> {
+    let prepared: Vec<Prepared> = recs
+        .into_iter()
+        .filter_map(|r| prepare(run, r, seen, report))
+        .collect();
+    let codes: Vec<String> = prepared.iter().map(|p| p.code.clone()).collect();
+    let mut existing: HashMap<String, EnterpriseRow> =
+        enterprises::find_by_usccs(tx.conn(), &codes)?
+            .into_iter()
+            .map(|e| (e.uscc.clone(), e))
+            .collect();
+    let mut new_rows = Vec::new();
+    for Prepared { rec, code, fields } in prepared {
+        let errors = match existing.remove(&code) {
+            Some(_) if run.insert_only => vec![row_error(
+                &rec,
+                "uscc",
+                "exists",
+                Text::new(
+                    "an enterprise with this code exists (mode=insert)",
+                    "该代码的企业已存在（mode=insert）",
+                ),
+            )],
+            Some(e) if !run.scope.contains(&e) => vec![row_error(
+                &rec,
+                "uscc",
+                "not_in_scope",
+                Text::new("the enterprise is enrolled elsewhere", "该企业属于其他试点"),
+            )],
+            Some(before) => {
+                let mut row = before.clone();
+                let errs = apply(&mut row, fields);
+                if errs.is_empty() {
+                    let (_, changed) = store_update(tx, before, row)?;
+                    *(if changed {
+                        &mut report.updated
+                    } else {
+                        &mut report.unchanged
+                    }) += 1;
+                }
+                field_errors(&rec, errs)
+            }
+            None => {
+                let mut row = blank(new_id(), code);
+                let mut errs = apply(&mut row, fields.clone());
+                if fields.name.is_none() {
+                    errs.push(crate::error::FieldError::new(
+                        "name",
+                        "required",
+                        Text::new("the name is required", "企业名称必填"),
+                    ));
+                }
+                if errs.is_empty() {
+                    new_rows.push(row);
+                }
+                field_errors(&rec, errs)
+            }
+        };
+        report.errors.extend(errors);
+    }
+    report.created += store_many(tx, new_rows)?;
     Ok(())
 }
 
-/// Rows per unit of work when the import is not atomic.
+/// Rows per lookup and insert (and per unit of work when not atomic).
 const CHUNK: usize = 500;
 
 fn run_import(
@@ -415,10 +463,15 @@ fn run_import(
             ),
         ));
     }
+    let mut seen = HashSet::new();
     if report.atomic || report.dry_run {
         let outcome = db.write(actor, |tx| {
-            for rec in rows.by_ref() {
-                process(tx, run, rec, report).map_err(Stop::Api)?;
+            loop {
+                let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                process_chunk(tx, run, chunk, &mut seen, report).map_err(Stop::Api)?;
             }
             if report.dry_run || !report.errors.is_empty() {
                 Err(Stop::Rollback)
@@ -436,12 +489,7 @@ fn run_import(
         if chunk.is_empty() {
             return Ok(());
         }
-        db.write(actor, |tx| -> Result<(), ApiError> {
-            for rec in chunk {
-                process(tx, run, rec, report)?;
-            }
-            Ok(())
-        })?;
+        db.write(actor, |tx| process_chunk(tx, run, chunk, &mut seen, report))?;
     }
 }
 

@@ -367,6 +367,18 @@ pub(crate) fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseVi
     store_new(tx, row)
 }
 
+/// Creates many rows, whose codes the caller has checked, in one unit of
+/// work (bulk imports).
+pub(crate) fn store_many(tx: &mut Tx<'_>, rows: Vec<EnterpriseRow>) -> Result<u64, ApiError> {
+    enterprises::insert_many(tx.conn(), &rows)?;
+    let n = rows.len() as u64;
+    for row in rows {
+        let view = EnterpriseView::from(row);
+        tx.record(change("enterprise.create", None, &view, Op::Create));
+    }
+    Ok(n)
+}
+
 /// Creates `row`, whose codes the caller has checked, in a unit of work.
 pub(crate) fn store_new(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseView, ApiError> {
     enterprises::insert(tx.conn(), &row).map_err(|e| {

@@ -16,6 +16,36 @@ pub fn insert(conn: &mut AnyConnection, row: &EnterpriseRow) -> Result<(), RepoE
     Ok(())
 }
 
+/// Inserts many rows, a multi-row INSERT per 500 (which the connection enum
+/// cannot express, so it runs on the inner connection).
+pub fn insert_many(conn: &mut AnyConnection, rows: &[EnterpriseRow]) -> Result<(), RepoError> {
+    macro_rules! on_inner {
+        ($c:expr) => {{
+            for chunk in rows.chunks(500) {
+                diesel::insert_into(enterprises::table)
+                    .values(chunk)
+                    .execute($c)?;
+            }
+        }};
+    }
+    match conn {
+        AnyConnection::Postgresql(c) => on_inner!(c),
+        AnyConnection::Sqlite(c) => on_inner!(c),
+    }
+    Ok(())
+}
+
+/// The enterprises with any of these credit codes.
+pub fn find_by_usccs(
+    conn: &mut AnyConnection,
+    codes: &[String],
+) -> Result<Vec<EnterpriseRow>, RepoError> {
+    Ok(enterprises::table
+        .filter(enterprises::uscc.eq_any(codes.to_vec()))
+        .select(EnterpriseRow::as_select())
+        .load(conn)?)
+}
+
 pub fn find(conn: &mut AnyConnection, id: &str) -> Result<EnterpriseRow, RepoError> {
     Ok(enterprises::table
         .find(id)

@@ -212,6 +212,17 @@ fn an_atomic_import_with_a_bad_row_writes_nothing(app: TestApp) {
         changes_before
     );
 
+    // The same code twice in one file: which row wins is the official's call.
+    let twice = import(
+        &city,
+        &format!("program_id={yinchuan}"),
+        "text/csv",
+        csv(&[ROW_HELAN, ROW_HELAN]).into_bytes(),
+    );
+    twice.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
+    assert_eq!(twice.body["errors"][0]["code"], "duplicate_in_file");
+    assert_eq!(twice.error_fields(), ["row 2: 统一社会信用代码"]);
+
     let partial = import(
         &city,
         &format!("program_id={yinchuan}&atomic=false"),
