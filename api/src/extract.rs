@@ -237,6 +237,18 @@ impl<T> List<T> {
         }
     }
 
+    /// A page of rows as views, continuing after its last key.
+    pub fn from_page<R>(page: shuzhuan_persistence::repo::Page<R>) -> Self
+    where
+        T: From<R>,
+    {
+        let next_cursor = page.next_after;
+        List {
+            items: page.items.into_iter().map(Into::into).collect(),
+            next_cursor,
+        }
+    }
+
     /// A page of `items`, continuing after the key `next_after`.
     pub fn new(items: Vec<T>, next_after: Option<&str>) -> Self {
         List {

@@ -169,10 +169,11 @@ pub(crate) fn scope_of(caller: &Caller) -> Scope {
     scope
 }
 
-fn uscc_error(field: &str, raw: &str) -> Option<FieldError> {
+/// The credit code, normalised, or the field error naming what is wrong.
+fn parse_uscc(raw: &str) -> Result<String, FieldError> {
     Uscc::parse(raw)
-        .err()
-        .map(|e| FieldError::new(field, e.code(), Text::new(e.to_string(), e.message_zh())))
+        .map(|u| u.to_string())
+        .map_err(|e| FieldError::new("uscc", e.code(), Text::new(e.to_string(), e.message_zh())))
 }
 
 /// Applies the given fields onto `row`, collecting every fault.
@@ -500,11 +501,7 @@ pub async fn list_enterprises(
             )?)
         })
         .await?;
-    let next = page.next_after.clone();
-    Ok(web::Json(List::new(
-        page.items.into_iter().map(Into::into).collect(),
-        next.as_deref(),
-    )))
+    Ok(web::Json(List::from_page(page)))
 }
 
 #[utoipa::path(
@@ -526,7 +523,10 @@ pub async fn create_enterprise(
     let mut fields = body.parse()?;
     require_registrar(&caller, fields.program_id.as_deref())?;
     let raw = fields.uscc.take().unwrap_or_default();
-    let mut errors: Vec<FieldError> = uscc_error("uscc", &raw).into_iter().collect();
+    let (code, mut errors) = match parse_uscc(&raw) {
+        Ok(code) => (code, Vec::new()),
+        Err(e) => (String::new(), vec![e]),
+    };
     if fields.name.is_none() {
         errors.push(FieldError::new(
             "name",
@@ -534,10 +534,7 @@ pub async fn create_enterprise(
             Text::new("required", "必填"),
         ));
     }
-    let mut row = blank(
-        new_id(),
-        Uscc::parse(&raw).map(|u| u.to_string()).unwrap_or_default(),
-    );
+    let mut row = blank(new_id(), code);
     errors.extend(apply(&mut row, fields));
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
@@ -650,10 +647,7 @@ pub async fn update_enterprise(
 }
 
 fn parse_path_uscc(raw: &str) -> Result<String, ApiError> {
-    match uscc_error("uscc", raw) {
-        Some(e) => Err(ApiError::Validation(vec![e])),
-        None => Ok(Uscc::parse(raw).map(|u| u.to_string()).unwrap_or_default()),
-    }
+    parse_uscc(raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 #[utoipa::path(

@@ -252,11 +252,7 @@ pub async fn list_programs(
             )?)
         })
         .await?;
-    let next = page.next_after.clone();
-    Ok(web::Json(List::new(
-        page.items.into_iter().map(Into::into).collect(),
-        next.as_deref(),
-    )))
+    Ok(web::Json(List::from_page(page)))
 }
 
 #[utoipa::path(

@@ -1255,11 +1255,7 @@ pub async fn list_disbursements(
             )?)
         })
         .await?;
-    let next = page.next_after.clone();
-    Ok(web::Json(List::new(
-        page.items.into_iter().map(Into::into).collect(),
-        next.as_deref(),
-    )))
+    Ok(web::Json(List::from_page(page)))
 }
 
 /// What one enterprise has been approved and paid in a programme, and what
