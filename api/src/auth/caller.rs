@@ -60,11 +60,16 @@ impl Caller {
     /// Whether the caller holds `role` for programme `program_id` (platform
     /// admins hold every right everywhere).
     pub fn acts_in_program(&self, role: Role, program_id: &str) -> bool {
-        self.is_platform_admin()
-            || self
-                .grants
-                .iter()
-                .any(|g| g.role() == role && g.program_id() == Some(program_id))
+        self.is_platform_admin() || self.holds(role, program_id)
+    }
+
+    /// Whether the caller holds exactly `role` in `program_id`, for rights
+    /// that belong to one office alone (finance approves and pays; not even
+    /// a platform admin does).
+    pub fn holds(&self, role: Role, program_id: &str) -> bool {
+        self.grants
+            .iter()
+            .any(|g| g.role() == role && g.program_id() == Some(program_id))
     }
 
     /// 404 unless the programme is in the caller's scope.

@@ -1043,7 +1043,7 @@ pub async fn approve_decision(
 ) -> Result<HttpResponse, ApiError> {
     let (program_id, decision_id) = path.into_inner();
     caller.require_program_visible(&program_id)?;
-    if !caller.has_role(Role::Finance) || !caller.acts_in_program(Role::Finance, &program_id) {
+    if !caller.holds(Role::Finance, &program_id) {
         return Err(ApiError::Forbidden("approve subsidies (finance)"));
     }
     let by = caller.user_id.clone();
@@ -1165,7 +1165,7 @@ pub async fn create_disbursement(
 ) -> Result<HttpResponse, ApiError> {
     let id = program_id.into_inner();
     caller.require_program_visible(&id)?;
-    if !caller.acts_in_program(Role::Finance, &id) || !caller.has_role(Role::Finance) {
+    if !caller.holds(Role::Finance, &id) {
         return Err(ApiError::Forbidden("disburse subsidies (finance)"));
     }
     let spec = body.parse()?;
