@@ -12,7 +12,7 @@ use shuzhuan_persistence::RepoError;
 use utoipa::ToSchema;
 
 /// A text in both languages the API speaks.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Text {
     pub en: Cow<'static, str>,
     pub zh: Cow<'static, str>,

@@ -270,3 +270,69 @@ pub struct EnterpriseRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = providers, treat_none_as_null = true)]
+pub struct ProviderRow {
+    pub id: String,
+    pub uscc: String,
+    pub name: String,
+    pub kind: String,
+    pub specialty: String,
+    pub local: bool,
+    /// JSON array of scenario codes.
+    pub scenarios: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+    pub description: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = products, treat_none_as_null = true)]
+pub struct ProductRow {
+    pub id: String,
+    pub provider_id: String,
+    pub name: String,
+    /// JSON array of scenario codes.
+    pub scenarios: String,
+    /// JSON array of industry names or codes.
+    pub industries: String,
+    pub deployment: String,
+    pub price_fen: Option<i64>,
+    pub description: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+/// A provider's place in a programme's pool or a product's in its library.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = admissions, treat_none_as_null = true)]
+pub struct AdmissionRow {
+    pub program_id: String,
+    pub kind: String,
+    pub member_id: String,
+    pub status: String,
+    pub grade: Option<String>,
+    pub reason: String,
+    pub consortium_industry_code: Option<String>,
+    pub consortium_lead_id: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = idempotency_keys)]
+pub struct IdempotencyRow {
+    pub user_id: String,
+    pub key: String,
+    pub path: String,
+    pub request_sha256: String,
+    /// The answer as the API rendered it (JSON).
+    pub response: String,
+    pub created_at: NaiveDateTime,
+}

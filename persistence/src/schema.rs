@@ -256,10 +256,72 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    providers (id) {
+        id -> Text,
+        uscc -> Text,
+        name -> Text,
+        kind -> Text,
+        specialty -> Text,
+        local -> Bool,
+        scenarios -> Text,
+        contact_name -> Text,
+        contact_phone -> Text,
+        description -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    products (id) {
+        id -> Text,
+        provider_id -> Text,
+        name -> Text,
+        scenarios -> Text,
+        industries -> Text,
+        deployment -> Text,
+        price_fen -> Nullable<BigInt>,
+        description -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    admissions (program_id, kind, member_id) {
+        program_id -> Text,
+        kind -> Text,
+        member_id -> Text,
+        status -> Text,
+        grade -> Nullable<Text>,
+        reason -> Text,
+        consortium_industry_code -> Nullable<Text>,
+        consortium_lead_id -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, key) {
+        user_id -> Text,
+        key -> Text,
+        path -> Text,
+        request_sha256 -> Text,
+        response -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
 diesel::joinable!(batches -> programs (program_id));
+diesel::joinable!(products -> providers (provider_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -279,4 +341,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     subsidy_decisions,
     disbursements,
     enterprises,
+    providers,
+    products,
+    admissions,
+    idempotency_keys,
 );

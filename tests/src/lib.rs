@@ -364,3 +364,12 @@ impl Resp {
             .unwrap_or_default()
     }
 }
+
+/// A valid credit code (GB 32100 check character computed) for the 17
+/// leading characters `91` + division + the number `n`.
+pub fn uscc(division: &str, n: u32) -> String {
+    let first17 = format!("91{division}{n:09}");
+    let bytes: [u8; 17] = first17.as_bytes().try_into().expect("17 characters");
+    let check = shuzhuan_types::check_character(&bytes).expect("valid alphabet");
+    format!("{first17}{check}")
+}

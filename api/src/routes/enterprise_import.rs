@@ -2,30 +2,32 @@
 //! in CSV, NDJSON or JSON, with Chinese column titles or field names,
 //! regions and industries by code or by the seed's name.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
-use serde_json::Value;
+use shuzhuan_persistence::repo::enterprises::Scope;
 use shuzhuan_persistence::repo::{enterprises, programs};
 use shuzhuan_persistence::rows::{EnterpriseRow, IndustryRow, RegionRow};
-use shuzhuan_persistence::{Db, RepoError, Tx, new_id};
+use shuzhuan_persistence::{Tx, new_id};
 use shuzhuan_types::{Role, Uscc};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
 use crate::extract::Query;
+use crate::import::registry::{
+    Columns, ReadRow, Registry, field_errors, fields_of, invalid, row_error, serve, text,
+};
 use crate::import::{
-    ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool, parse_int, records,
+    ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool, parse_int,
     wan_yuan_to_fen,
 };
-use crate::middleware::preferred_lang;
 use crate::routes::enterprises::{
     EnterpriseFields, apply, blank, scope_of, store_many, store_update,
 };
 use crate::state::AppState;
 
 /// Field names and the column titles officials use for them.
-const COLUMNS: &[(&str, &[&str])] = &[
+const COLUMNS: Columns = &[
     ("uscc", &["统一社会信用代码", "社会信用代码", "信用代码"]),
     ("name", &["企业名称", "名称", "单位名称"]),
     ("region_code", &["所属区县", "区县", "所属地区", "县区"]),
@@ -48,17 +50,6 @@ const COLUMNS: &[(&str, &[&str])] = &[
     ("tier", &["入库类型", "库别", "所属库"]),
     ("program_id", &[]),
 ];
-
-/// Columns that carry no data (row numbers).
-const IGNORED: [&str; 3] = ["序号", "no", "#"];
-
-fn field_of(column: &str) -> Option<&'static str> {
-    let c = column.trim().trim_start_matches('\u{feff}');
-    COLUMNS
-        .iter()
-        .find(|(field, aliases)| *field == c || aliases.contains(&c))
-        .map(|(field, _)| *field)
-}
 
 /// The programme the rows are about, with its codes and names.
 struct Context {
@@ -120,13 +111,6 @@ impl Context {
     }
 }
 
-fn text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.trim().to_owned(),
-        other => other.to_string(),
-    }
-}
-
 /// The credit code and the fields of one row, or what is wrong with it.
 fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, Vec<RowError>) {
     let mut fields = EnterpriseFields {
@@ -135,6 +119,7 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
     };
     let mut uscc = None;
     let mut errors = Vec::new();
+    let known = fields_of(COLUMNS, rec, &mut errors);
     let mut fail = |column: &str, code: &str, message: Text| {
         errors.push(RowError {
             row: rec.row,
@@ -143,22 +128,9 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
             message,
         });
     };
-    let invalid =
-        |what: &str, zh: &str| Text::new(format!("not {what}"), format!("不是有效的{zh}"));
-    for (column, value) in &rec.values {
-        if IGNORED.contains(&column.trim().to_ascii_lowercase().as_str()) {
-            continue;
-        }
-        let Some(field) = field_of(column) else {
-            fail(
-                column,
-                "unknown_column",
-                Text::new("no such column", "无法识别的列"),
-            );
-            continue;
-        };
+    for (field, column, value) in known {
         let t = text(value);
-        let flag = |value: &Value| parse_bool(value);
+        let flag = |value: &serde_json::Value| parse_bool(value);
         match field {
             "uscc" => uscc = Some(t),
             "name" => fields.name = Some(t),
@@ -251,245 +223,118 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
     (uscc, fields, errors)
 }
 
-/// The column a field came from in this row, for error reports.
-fn column_of(rec: &Record, field: &str) -> Option<String> {
-    rec.values
-        .keys()
-        .find(|c| field_of(c) == Some(field))
-        .cloned()
-        .or_else(|| Some(field.to_owned()))
-}
-
-enum Stop {
-    /// Undo everything written (dry run, or an atomic import with failures).
-    Rollback,
-    Api(ApiError),
-}
-
-impl From<RepoError> for Stop {
-    fn from(e: RepoError) -> Self {
-        Stop::Api(e.into())
-    }
-}
-
-impl From<ApiError> for Stop {
-    fn from(e: ApiError) -> Self {
-        Stop::Api(e)
-    }
-}
-
-struct Run {
+/// The enterprise registry as an import fills it.
+struct EnterpriseImport {
     ctx: Context,
     insert_only: bool,
-    scope: shuzhuan_persistence::repo::enterprises::Scope,
+    scope: Scope,
 }
 
-/// A row read and checked, waiting for its chunk's lookup of existing codes.
-struct Prepared {
-    rec: Record,
-    code: String,
-    fields: EnterpriseFields,
-}
+impl Registry for EnterpriseImport {
+    type Parsed = EnterpriseFields;
+    const COLUMNS: Columns = COLUMNS;
+    const KEY_FIELD: &'static str = "uscc";
+    const KEY_TITLE: &'static str = "统一社会信用代码";
 
-fn row_error(rec: &Record, field: &str, code: &str, message: Text) -> RowError {
-    RowError {
-        row: rec.row,
-        column: column_of(rec, field),
-        code: code.into(),
-        message,
-    }
-}
-
-fn field_errors(rec: &Record, errs: Vec<crate::error::FieldError>) -> Vec<RowError> {
-    errs.into_iter()
-        .map(|e| row_error(rec, &e.field, &e.code, e.message))
-        .collect()
-}
-
-/// Reads one row: its credit code and fields, or its errors in the report.
-/// A code seen earlier in the file is an error: which row should win is
-/// the official's call, not ours.
-fn prepare(
-    run: &Run,
-    rec: Result<Record, RowError>,
-    seen: &mut HashSet<String>,
-    report: &mut Report,
-) -> Option<Prepared> {
-    report.received += 1;
-    let rec = match rec {
-        Ok(r) => r,
-        Err(e) => {
-            report.errors.push(e);
-            return None;
-        }
-    };
-    let (raw, fields, mut errors) = read_row(&rec, &run.ctx);
-    let code = match raw.as_deref().map(Uscc::parse) {
-        Some(Ok(u)) => Some(u.to_string()),
-        Some(Err(e)) => {
-            errors.push(row_error(
-                &rec,
-                "uscc",
-                e.code(),
-                Text::new(e.to_string(), e.message_zh()),
-            ));
-            None
-        }
-        None => {
-            errors.push(RowError {
-                row: rec.row,
-                column: Some("uscc".into()),
-                code: "required".into(),
-                message: Text::new("the credit code is required", "统一社会信用代码必填"),
-            });
-            None
-        }
-    };
-    if let Some(c) = &code
-        && !seen.insert(c.clone())
-    {
-        errors.push(row_error(
-            &rec,
-            "uscc",
-            "duplicate_in_file",
-            Text::new(
-                "the credit code appears earlier in the file",
-                "该统一社会信用代码在文件中重复出现",
-            ),
-        ));
-    }
-    match (code, errors.is_empty()) {
-        (Some(code), true) => Some(Prepared { rec, code, fields }),
-        _ => {
-            report.errors.extend(errors);
-            None
-        }
-    }
-}
-
-/// Validates and writes a chunk of rows inside the open unit of work: one
-/// lookup of the existing codes and one multi-row insert of the new rows
-/// per chunk, rather than round trips per row.
-fn process_chunk(
-    tx: &mut Tx<'_>,
-    run: &Run,
-    recs: Vec<Result<Record, RowError>>,
-    seen: &mut HashSet<String>,
-    report: &mut Report,
-) -> Result<(), ApiError> {
-    let prepared: Vec<Prepared> = recs
-        .into_iter()
-        .filter_map(|r| prepare(run, r, seen, report))
-        .collect();
-    let codes: Vec<String> = prepared.iter().map(|p| p.code.clone()).collect();
-    let mut existing: HashMap<String, EnterpriseRow> =
-        enterprises::find_by_usccs(tx.conn(), &codes)?
-            .into_iter()
-            .map(|e| (e.uscc.clone(), e))
-            .collect();
-    let mut new_rows = Vec::new();
-    for Prepared { rec, code, fields } in prepared {
-        let errors = match existing.remove(&code) {
-            Some(_) if run.insert_only => vec![row_error(
-                &rec,
-                "uscc",
-                "exists",
-                Text::new(
-                    "an enterprise with this code exists (mode=insert)",
-                    "该代码的企业已存在（mode=insert）",
-                ),
-            )],
-            Some(e) if !run.scope.contains(&e) => vec![row_error(
-                &rec,
-                "uscc",
-                "not_in_scope",
-                Text::new("the enterprise is enrolled elsewhere", "该企业属于其他试点"),
-            )],
-            Some(before) => {
-                let mut row = before.clone();
-                let errs = apply(&mut row, fields);
-                if errs.is_empty() {
-                    let (_, changed) = store_update(tx, before, row)?;
-                    *(if changed {
-                        &mut report.updated
-                    } else {
-                        &mut report.unchanged
-                    }) += 1;
-                }
-                field_errors(&rec, errs)
+    fn read(&self, rec: &Record) -> Result<(String, EnterpriseFields), Vec<RowError>> {
+        let (raw, fields, mut errors) = read_row(rec, &self.ctx);
+        let code = match raw.as_deref().map(Uscc::parse) {
+            Some(Ok(u)) => Some(u.to_string()),
+            Some(Err(e)) => {
+                errors.push(row_error(
+                    COLUMNS,
+                    rec,
+                    "uscc",
+                    e.code(),
+                    Text::new(e.to_string(), e.message_zh()),
+                ));
+                None
             }
             None => {
-                let mut row = blank(new_id(), code);
-                let mut errs = apply(&mut row, fields.clone());
-                if fields.name.is_none() {
-                    errs.push(crate::error::FieldError::new(
-                        "name",
-                        "required",
-                        Text::new("the name is required", "企业名称必填"),
-                    ));
-                }
-                if errs.is_empty() {
-                    new_rows.push(row);
-                }
-                field_errors(&rec, errs)
+                errors.push(row_error(
+                    COLUMNS,
+                    rec,
+                    "uscc",
+                    "required",
+                    Text::new("the credit code is required", "统一社会信用代码必填"),
+                ));
+                None
             }
         };
-        report.errors.extend(errors);
-    }
-    report.created += store_many(tx, new_rows)?;
-    Ok(())
-}
-
-/// Rows per lookup and insert (and per unit of work when not atomic).
-const CHUNK: usize = 500;
-
-fn run_import(
-    db: &Db,
-    actor: &shuzhuan_persistence::Actor,
-    upload: Upload,
-    run: &Run,
-    report: &mut Report,
-) -> Result<(), ApiError> {
-    let (header, mut rows) = records(upload)?;
-    if let Some(header) = header
-        && !header.iter().any(|c| field_of(c) == Some("uscc"))
-    {
-        return Err(ApiError::field(
-            "header",
-            "missing_column",
-            Text::new(
-                "the first line must name the columns, among them 统一社会信用代码 (uscc)",
-                "首行应为列名，且须包含“统一社会信用代码”列",
-            ),
-        ));
-    }
-    let mut seen = HashSet::new();
-    if report.atomic || report.dry_run {
-        let outcome = db.write(actor, |tx| {
-            loop {
-                let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-                if chunk.is_empty() {
-                    break;
-                }
-                process_chunk(tx, run, chunk, &mut seen, report).map_err(Stop::Api)?;
-            }
-            if report.dry_run || !report.errors.is_empty() {
-                Err(Stop::Rollback)
-            } else {
-                Ok(())
-            }
-        });
-        return match outcome {
-            Ok(()) | Err(Stop::Rollback) => Ok(()),
-            Err(Stop::Api(e)) => Err(e),
-        };
-    }
-    loop {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            return Ok(());
+        match code {
+            Some(code) if errors.is_empty() => Ok((code, fields)),
+            _ => Err(errors),
         }
-        db.write(actor, |tx| process_chunk(tx, run, chunk, &mut seen, report))?;
+    }
+
+    /// One lookup of the existing codes and one multi-row insert of the new
+    /// rows per chunk, rather than round trips per row.
+    fn store(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rows: Vec<ReadRow<EnterpriseFields>>,
+        report: &mut Report,
+    ) -> Result<(), ApiError> {
+        let codes: Vec<String> = rows.iter().map(|r| r.key.clone()).collect();
+        let mut existing: HashMap<String, EnterpriseRow> =
+            enterprises::find_by_usccs(tx.conn(), &codes)?
+                .into_iter()
+                .map(|e| (e.uscc.clone(), e))
+                .collect();
+        let mut new_rows = Vec::new();
+        for ReadRow {
+            rec,
+            key,
+            parsed: fields,
+        } in rows
+        {
+            let fail =
+                |code: &str, message: Text| vec![row_error(COLUMNS, &rec, "uscc", code, message)];
+            let errors = match existing.remove(&key) {
+                Some(_) if self.insert_only => fail(
+                    "exists",
+                    Text::new(
+                        "an enterprise with this code exists (mode=insert)",
+                        "该代码的企业已存在（mode=insert）",
+                    ),
+                ),
+                Some(e) if !self.scope.contains(&e) => fail(
+                    "not_in_scope",
+                    Text::new("the enterprise is enrolled elsewhere", "该企业属于其他试点"),
+                ),
+                Some(before) => {
+                    let mut row = before.clone();
+                    let errs = apply(&mut row, fields);
+                    if errs.is_empty() {
+                        let (_, changed) = store_update(tx, before, row)?;
+                        *(if changed {
+                            &mut report.updated
+                        } else {
+                            &mut report.unchanged
+                        }) += 1;
+                    }
+                    field_errors(COLUMNS, &rec, errs)
+                }
+                None => {
+                    let mut row = blank(new_id(), key);
+                    let mut errs = apply(&mut row, fields.clone());
+                    if fields.name.is_none() {
+                        errs.push(crate::error::FieldError::new(
+                            "name",
+                            "required",
+                            Text::new("the name is required", "企业名称必填"),
+                        ));
+                    }
+                    if errs.is_empty() {
+                        new_rows.push(row);
+                    }
+                    field_errors(COLUMNS, &rec, errs)
+                }
+            };
+            report.errors.extend(errors);
+        }
+        report.created += store_many(tx, new_rows)?;
+        Ok(())
     }
 }
 
@@ -529,50 +374,30 @@ pub async fn import_enterprises(
             "import enterprises (city_admin of the programme named by program_id)",
         ));
     }
-    let lang = preferred_lang(
-        req.headers()
-            .get(actix_web::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok()),
-    );
-    let mut report = Report {
-        dry_run: q.dry_run.unwrap_or(false),
-        atomic: q.atomic.unwrap_or(true),
-        ..Default::default()
-    };
     let insert_only = q.mode.as_deref() == Some("insert");
-    let db = state.db.clone();
-    let actor = caller.actor();
     let scope = scope_of(&caller);
     let program_id = q.program_id.clone();
-    let report = web::block(move || -> Result<Report, ApiError> {
-        let ctx = db.read(|conn| -> Result<Context, ApiError> {
-            Ok(match &program_id {
-                Some(p) => {
-                    programs::find(conn, p)?;
-                    Context {
-                        program_id: Some(p.clone()),
-                        regions: programs::regions_of(conn, p)?,
-                        industries: programs::industries_of(conn, p)?,
-                    }
+    serve(&req, &state, &caller, &q, upload, move |conn| {
+        let ctx = match &program_id {
+            Some(p) => {
+                programs::find(conn, p)?;
+                Context {
+                    program_id: Some(p.clone()),
+                    regions: programs::regions_of(conn, p)?,
+                    industries: programs::industries_of(conn, p)?,
                 }
-                None => Context {
-                    program_id: None,
-                    regions: vec![],
-                    industries: vec![],
-                },
-            })
-        })?;
-        let run = Run {
+            }
+            None => Context {
+                program_id: None,
+                regions: vec![],
+                industries: vec![],
+            },
+        };
+        Ok(EnterpriseImport {
             ctx,
             insert_only,
             scope,
-        };
-        run_import(&db, &actor, upload, &run, &mut report)?;
-        Ok(report)
+        })
     })
-    .await??;
-    if report.atomic && !report.dry_run && !report.errors.is_empty() {
-        return Err(ApiError::ImportRejected(Box::new(report)));
-    }
-    Ok(HttpResponse::Ok().json(report.render(lang)))
+    .await
 }

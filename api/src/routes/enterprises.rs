@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::enterprises::{self, Filter, Scope};
 use shuzhuan_persistence::repo::programs;
 use shuzhuan_persistence::rows::EnterpriseRow;
-use shuzhuan_persistence::{AnyConnection, Change, Op, Tx, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Tx, new_id, now};
 use shuzhuan_types::{Role, Uscc};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, Query, created, versioned};
-use crate::routes::{string_enum, utc};
+use crate::routes::{change_of, parse_uscc, string_enum, utc};
 use crate::state::AppState;
 
 const SIZE_CLASSES: [&str; 3] = ["micro", "small", "medium"];
@@ -167,13 +167,6 @@ pub(crate) fn scope_of(caller: &Caller) -> Scope {
         }
     }
     scope
-}
-
-/// The credit code, normalised, or the field error naming what is wrong.
-fn parse_uscc(raw: &str) -> Result<String, FieldError> {
-    Uscc::parse(raw)
-        .map(|u| u.to_string())
-        .map_err(|e| FieldError::new("uscc", e.code(), Text::new(e.to_string(), e.message_zh())))
 }
 
 /// Applies the given fields onto `row`, collecting every fault.
@@ -346,17 +339,13 @@ fn require_registrar(caller: &Caller, program_id: Option<&str>) -> Result<(), Ap
     }
 }
 
-fn change(action: &str, before: Option<&EnterpriseView>, after: &EnterpriseView, op: Op) -> Change {
-    Change {
-        action: action.to_owned(),
-        object_type: "enterprise",
-        object_id: after.id.clone(),
-        program_id: after.program_id.clone(),
-        version: after.version,
-        op,
-        before: before.and_then(|b| serde_json::to_value(b).ok()),
-        after: serde_json::to_value(after).ok(),
-    }
+fn change(action: &str, before: Option<&EnterpriseView>, after: &EnterpriseView) -> Change {
+    let key = (
+        after.id.as_str(),
+        after.program_id.as_deref(),
+        after.version,
+    );
+    change_of(action, "enterprise", key, before, after)
 }
 
 /// Creates `row` in a unit of work after checking its codes.
@@ -375,7 +364,7 @@ pub(crate) fn store_many(tx: &mut Tx<'_>, rows: Vec<EnterpriseRow>) -> Result<u6
     let n = rows.len() as u64;
     for row in rows {
         let view = EnterpriseView::from(row);
-        tx.record(change("enterprise.create", None, &view, Op::Create));
+        tx.record(change("enterprise.create", None, &view));
     }
     Ok(n)
 }
@@ -392,7 +381,7 @@ pub(crate) fn store_new(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<Enterpris
         )
     })?;
     let view = EnterpriseView::from(row);
-    tx.record(change("enterprise.create", None, &view, Op::Create));
+    tx.record(change("enterprise.create", None, &view));
     Ok(view)
 }
 
@@ -423,12 +412,7 @@ pub(crate) fn store_update(
     row.updated_at = now();
     enterprises::update(tx.conn(), &row, before.version)?;
     let (before, after) = (EnterpriseView::from(before), EnterpriseView::from(row));
-    tx.record(change(
-        "enterprise.update",
-        Some(&before),
-        &after,
-        Op::Update,
-    ));
+    tx.record(change("enterprise.update", Some(&before), &after));
     Ok((after, true))
 }
 

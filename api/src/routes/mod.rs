@@ -1,13 +1,17 @@
 //! HTTP routes, one module per resource. Each handler starts with its
 //! policy check on the [`Caller`](crate::auth::Caller).
 
+pub mod admissions;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
+pub mod products;
 pub mod programs;
+pub mod provider_import;
+pub mod providers;
 pub mod subsidy;
 pub mod users;
 
@@ -47,6 +51,24 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(enterprises::put_enterprise_by_code)
         .service(enterprises::get_enterprise)
         .service(enterprises::update_enterprise)
+        .service(provider_import::import_providers)
+        .service(providers::list_providers)
+        .service(providers::create_provider)
+        .service(providers::get_provider_by_code)
+        .service(providers::put_provider_by_code)
+        .service(providers::get_provider)
+        .service(providers::update_provider)
+        .service(admissions::list_pool)
+        .service(admissions::apply_to_pool)
+        .service(admissions::change_pool_entry)
+        .service(provider_import::import_products)
+        .service(products::list_products)
+        .service(products::create_product)
+        .service(products::get_product)
+        .service(products::update_product)
+        .service(admissions::list_library)
+        .service(admissions::submit_to_library)
+        .service(admissions::change_library_entry)
         .service(assessments::list_indicator_sets)
         .service(assessments::get_indicator_set)
         .service(assessments::create_assessment)
@@ -115,4 +137,43 @@ pub(crate) fn batch_state_schema() -> Object {
 
 pub(crate) fn batch_action_schema() -> Object {
     string_enum(BatchAction::ALL.map(BatchAction::as_str))
+}
+
+/// The change record of a versioned object whose views serialise to the
+/// snapshot: `before` is `None` on creation.
+pub(crate) fn change_of<V: serde::Serialize>(
+    action: &str,
+    object_type: &'static str,
+    (object_id, program_id, version): (&str, Option<&str>, i64),
+    before: Option<&V>,
+    after: &V,
+) -> shuzhuan_persistence::Change {
+    shuzhuan_persistence::Change {
+        action: action.to_owned(),
+        object_type,
+        object_id: object_id.to_owned(),
+        program_id: program_id.map(str::to_owned),
+        version,
+        op: if before.is_some() {
+            shuzhuan_persistence::Op::Update
+        } else {
+            shuzhuan_persistence::Op::Create
+        },
+        before: before.and_then(|b| serde_json::to_value(b).ok()),
+        after: serde_json::to_value(after).ok(),
+    }
+}
+
+/// A unified social credit code from the wire, normalised, or the field
+/// error naming what is wrong with it (GB 32100-2015).
+pub(crate) fn parse_uscc(raw: &str) -> Result<String, crate::error::FieldError> {
+    shuzhuan_types::Uscc::parse(raw)
+        .map(|u| u.to_string())
+        .map_err(|e| {
+            crate::error::FieldError::new(
+                "uscc",
+                e.code(),
+                crate::error::Text::new(e.to_string(), e.message_zh()),
+            )
+        })
 }

@@ -16,7 +16,7 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
 use crate::packs::{BatchSpec, ProgramPack};
-use crate::routes::{batch_action_schema, batch_state_schema, program_list, utc};
+use crate::routes::{batch_action_schema, batch_state_schema, change_of, program_list, utc};
 use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -156,28 +156,22 @@ fn program_change(
     after: &ProgramView,
     op: Op,
 ) -> Change {
+    let key = (after.id.as_str(), Some(after.id.as_str()), after.version);
     Change {
-        action: action.to_owned(),
-        object_type: "program",
-        object_id: after.id.clone(),
-        program_id: Some(after.id.clone()),
-        version: after.version,
         op,
-        before: before.and_then(|b| serde_json::to_value(b).ok()),
-        after: serde_json::to_value(after).ok(),
+        ..change_of(action, "program", key, before, after)
     }
 }
 
 fn batch_change(action: &str, before: Option<&BatchView>, after: &BatchView, op: Op) -> Change {
+    let key = (
+        after.id.as_str(),
+        Some(after.program_id.as_str()),
+        after.version,
+    );
     Change {
-        action: action.to_owned(),
-        object_type: "batch",
-        object_id: after.id.clone(),
-        program_id: Some(after.program_id.clone()),
-        version: after.version,
         op,
-        before: before.and_then(|b| serde_json::to_value(b).ok()),
-        after: serde_json::to_value(after).ok(),
+        ..change_of(action, "batch", key, before, after)
     }
 }
 

@@ -4,7 +4,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 
-use crate::repo::{Page, check_updated};
+use crate::repo::{Page, contains_pattern, update_at_version};
 use crate::rows::EnterpriseRow;
 use crate::schema::enterprises;
 use crate::{AnyConnection, MultiBackend, RepoError};
@@ -70,19 +70,7 @@ pub fn update(
     row: &EnterpriseRow,
     expected_version: i64,
 ) -> Result<(), RepoError> {
-    let updated = diesel::update(
-        enterprises::table
-            .filter(enterprises::id.eq(&row.id))
-            .filter(enterprises::version.eq(expected_version)),
-    )
-    .set(row)
-    .execute(conn)?;
-    let current = enterprises::table
-        .find(&row.id)
-        .select(enterprises::version)
-        .first(conn)
-        .optional()?;
-    check_updated(updated, current)
+    update_at_version!(conn, enterprises, row, expected_version, [id])
 }
 
 /// Which enterprises a caller may see: all, or the union of whole
@@ -166,12 +154,7 @@ pub fn list(
         q = q.filter(enterprises::id.gt(after.to_owned()));
     }
     if let Some(text) = &filter.q {
-        let pattern = format!(
-            "%{}%",
-            text.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        );
+        let pattern = contains_pattern(text);
         q = q.filter(
             enterprises::name
                 .like(pattern.clone())

@@ -1,15 +1,53 @@
 //! Queries, one module per aggregate, as functions over a connection so
 //! they compose inside one unit of work.
 
+pub mod admissions;
 pub mod assessments;
 pub mod audit;
 pub mod enterprises;
+pub mod idempotency;
+pub mod products;
 pub mod programs;
+pub mod providers;
 pub mod subsidy;
 pub mod tokens;
 pub mod users;
 
 use crate::RepoError;
+
+/// Writes `$row` over the stored record with the same key columns if it is
+/// still at version `$expected`: the optimistic update every versioned
+/// resource uses, answering NotFound or StaleVersion otherwise.
+macro_rules! update_at_version {
+    ($conn:expr, $table:ident, $row:expr, $expected:expr, [$($key:ident),+]) => {{
+        use crate::schema::$table as t;
+        let updated = diesel::update(
+            t::table
+                $(.filter(t::$key.eq(&$row.$key)))+
+                .filter(t::version.eq($expected)),
+        )
+        .set($row)
+        .execute($conn)?;
+        let current = t::table
+            $(.filter(t::$key.eq(&$row.$key)))+
+            .select(t::version)
+            .first::<i64>($conn)
+            .optional()?;
+        crate::repo::check_updated(updated, current)
+    }};
+}
+pub(crate) use update_at_version;
+
+/// A LIKE pattern matching `text` anywhere, with the wildcards in it escaped
+/// (use with `.escape('\\')`).
+pub(crate) fn contains_pattern(text: &str) -> String {
+    format!(
+        "%{}%",
+        text.replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    )
+}
 
 /// A page of a keyset-paginated list: the rows and the key to continue
 /// after, if there are more.

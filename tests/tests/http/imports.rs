@@ -1,7 +1,7 @@
 //! Bulk import of enterprises as officials run it with curl (issue 3 §5).
 
 use serde_json::json;
-use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends};
+use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
 
 both_backends!(
     a_chinese_csv_imports_with_names_resolved_dry_run_first,
@@ -9,6 +9,8 @@ both_backends!(
     an_atomic_import_with_a_bad_row_writes_nothing,
     malformed_files_are_4xx_with_a_report_never_500,
     ndjson_and_json_arrays_import_too,
+    providers_and_products_import_from_chinese_csv,
+    a_retried_import_with_the_same_idempotency_key_returns_the_first_report,
 );
 
 const HEADER: &str = "序号,统一社会信用代码,企业名称,所属区县,所属行业,是否规上,企业规模,专精特新,从业人数,营业收入(万元),是否上云,入库类型";
@@ -302,4 +304,154 @@ fn ndjson_and_json_arrays_import_too(app: TestApp) {
     );
     assert_eq!(res.body["created"], 1, "{}", res.body);
     assert_eq!(count(&city), 3);
+}
+
+fn post_file(caller: &As<'_>, path: &str, key: Option<&str>, body: Vec<u8>) -> Resp {
+    let mut req = caller
+        .req(reqwest::Method::POST, path)
+        .header("Content-Type", "text/csv");
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    Resp::send(req.body(body))
+}
+
+fn providers_and_products_import_from_chinese_csv(app: TestApp) {
+    let (yinchuan, city) = city(&app);
+    let (a, b) = (uscc("640100", 501), uscc("640100", 502));
+    let providers = format!(
+        "统一社会信用代码,服务商名称,服务商类型,服务类别,是否本地,服务场景,联系人\n\
+         {a},宁夏甲数字科技有限公司,场景型,专业,是,生产管控、质量管理,王工\n\
+         {b},宁夏乙工业互联网有限公司,综合型,行业集成,否,\"计划排程,仓储物流\",李工\n"
+    );
+    // Saved by Excel on Chinese Windows: GB18030.
+    let (gbk, _, _) = encoding_rs::GB18030.encode(&providers);
+    let path = format!("/providers/import?program_id={yinchuan}");
+    let res = post_file(&city, &path, None, gbk.into_owned());
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    assert_eq!(
+        (res.body["created"].as_i64(), res.body["failed"].as_i64()),
+        (Some(2), Some(0))
+    );
+    let listed = city.get(&format!("/providers/by-code/{b}"));
+    assert_eq!(
+        (
+            listed.body["kind"].as_str(),
+            listed.body["scenarios"].clone()
+        ),
+        (
+            Some("comprehensive"),
+            json!(["planning_scheduling", "warehousing_logistics"])
+        )
+    );
+    let again = post_file(&city, &path, None, providers.clone().into_bytes());
+    assert_eq!(
+        (
+            again.body["created"].as_i64(),
+            again.body["unchanged"].as_i64()
+        ),
+        (Some(0), Some(2))
+    );
+
+    let unknown = uscc("640100", 503);
+    let products = format!(
+        "服务商统一社会信用代码,产品名称,适用场景,适用行业,部署方式,价格(万元)\n\
+         {a},轻量化 MES,生产管控,新型材料,云部署,4.8\n\
+         {b},智能仓储 WMS,仓储物流,,本地部署,12\n\
+         {unknown},无主产品,质量管理,,云部署,1\n"
+    );
+    let path = format!("/products/import?program_id={yinchuan}");
+    let rejected = post_file(&city, &path, None, products.clone().into_bytes());
+    rejected.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
+    assert_eq!(rejected.error_fields(), ["row 3: 服务商统一社会信用代码"]);
+    assert_eq!(rejected.body["errors"][0]["code"], "unknown_provider");
+    assert_eq!(
+        city.get("/products").body["items"],
+        json!([]),
+        "atomic: nothing written"
+    );
+    let partial = post_file(
+        &city,
+        &format!("{path}&atomic=false"),
+        None,
+        products.into_bytes(),
+    );
+    assert_eq!(
+        (
+            partial.body["created"].as_i64(),
+            partial.body["failed"].as_i64()
+        ),
+        (Some(2), Some(1))
+    );
+    let mes = city.get("/products?q=MES");
+    assert_eq!(
+        (
+            mes.body["items"][0]["price_fen"].as_i64(),
+            mes.body["items"][0]["deployment"].as_str()
+        ),
+        (Some(4_800_000), Some("saas"))
+    );
+
+    // Once in Yinchuan's pool, another programme's office may not update it.
+    let a_id = city.get(&format!("/providers/by-code/{a}")).body["id"].clone();
+    let pool = city.post(
+        &format!("/programs/{yinchuan}/provider-pool"),
+        json!({"provider_id": a_id}),
+    );
+    assert_eq!(pool.status, StatusCode::CREATED, "{}", pool.body);
+    let changji = app.program_id("changji");
+    let other = app.user_with_grants(
+        "cj.importer",
+        json!([{"role": "city_admin", "program_id": changji}]),
+    );
+    let res = post_file(
+        &other,
+        &format!("/providers/import?program_id={changji}&atomic=false"),
+        None,
+        format!("统一社会信用代码,服务商名称\n{a},改名\n").into_bytes(),
+    );
+    assert_eq!(
+        res.body["errors"][0]["code"], "not_in_scope",
+        "{}",
+        res.body
+    );
+    post_file(
+        &other,
+        &format!("/providers/import?program_id={yinchuan}"),
+        None,
+        vec![],
+    )
+    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+}
+
+fn a_retried_import_with_the_same_idempotency_key_returns_the_first_report(app: TestApp) {
+    let (yinchuan, city) = city(&app);
+    let path = format!("/enterprises/import?program_id={yinchuan}");
+    let body = csv(&[ROW_HELAN, ROW_YONGNING]).into_bytes();
+    let first = post_file(&city, &path, Some("import-2026-11-22-a"), body.clone());
+    assert_eq!(first.body["created"], 2, "{}", first.body);
+    let events = app.admin().get("/sync/changes?object_type=enterprise").body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    let retry = post_file(&city, &path, Some("import-2026-11-22-a"), body.clone());
+    assert_eq!(retry.status, StatusCode::OK);
+    assert_eq!(retry.body, first.body, "the first report, not a second run");
+    let after = app.admin().get("/sync/changes?object_type=enterprise").body["items"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(after, events);
+    let res = post_file(
+        &city,
+        &path,
+        Some("import-2026-11-22-a"),
+        csv(&[ROW_HELAN]).into_bytes(),
+    );
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.body["errors"][0]["code"], "idempotency_key_reused");
+    let fresh = post_file(&city, &path, Some("import-2026-11-22-b"), body);
+    assert_eq!(fresh.body["unchanged"], 2, "{}", fresh.body);
+    post_file(&city, &path, Some("bad key with spaces"), vec![])
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }

@@ -15,10 +15,14 @@ use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::{ApiError, Lang, Text};
+
+pub mod idempotency;
+pub mod registry;
 
 /// The largest import accepted.
 pub const IMPORT_LIMIT: usize = 200 * 1024 * 1024;
@@ -30,10 +34,12 @@ pub enum Format {
     Json,
 }
 
-/// The uploaded file, on disk.
+/// The uploaded file, on disk, with the SHA-256 of its bytes (what an
+/// `Idempotency-Key` is checked against).
 pub struct Upload {
     file: File,
     pub format: Format,
+    pub sha256: String,
 }
 
 impl FromRequest for Upload {
@@ -61,6 +67,7 @@ impl FromRequest for Upload {
             })?;
             let mut file = tempfile::tempfile().map_err(ApiError::internal)?;
             let mut size = 0usize;
+            let mut hasher = Sha256::new();
             while let Some(chunk) = payload.next().await {
                 let chunk = chunk.map_err(|_| ApiError::Malformed {
                     code: "body_unreadable",
@@ -72,10 +79,16 @@ impl FromRequest for Upload {
                         limit: IMPORT_LIMIT,
                     });
                 }
+                hasher.update(&chunk);
                 file.write_all(&chunk).map_err(ApiError::internal)?;
             }
             file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
-            Ok(Upload { file, format })
+            let sha256 = hex::encode(hasher.finalize());
+            Ok(Upload {
+                file,
+                format,
+                sha256,
+            })
         })
     }
 }
@@ -117,7 +130,7 @@ pub struct Record {
 }
 
 /// One failed row (or column of it).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct RowError {
     pub row: u64,
     pub column: Option<String>,
@@ -125,7 +138,7 @@ pub struct RowError {
     pub message: Text,
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub received: u64,
     pub created: u64,
@@ -223,7 +236,9 @@ pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>>>;
 /// has one; a row that cannot be read is an error for that row, and
 /// reading goes on.
 pub fn records(upload: Upload) -> Result<(Option<Vec<String>>, Records), ApiError> {
-    let Upload { mut file, format } = upload;
+    let Upload {
+        mut file, format, ..
+    } = upload;
     match format {
         Format::Csv => {
             let encoding = detect_encoding(&mut file).map_err(ApiError::internal)?;

@@ -1,0 +1,316 @@
+//! The import run every registry shares (enterprises, providers,
+//! products): column titles to fields, the natural key checked once per
+//! file, chunks of rows stored in units of work, and `atomic` / `dry_run`.
+//! A registry says only how a row reads and how a chunk is stored.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use shuzhuan_persistence::{Actor, Db, RepoError, Tx};
+
+use crate::error::{ApiError, FieldError, Text};
+use crate::import::idempotency::Outcome;
+use crate::import::{Record, Report, RowError, Upload, records};
+
+/// Field names and the column titles officials use for them.
+pub type Columns = &'static [(&'static str, &'static [&'static str])];
+
+/// Columns that carry no data (row numbers).
+const IGNORED: [&str; 3] = ["序号", "no", "#"];
+
+/// A registry that bulk import fills.
+pub trait Registry {
+    /// A row's content once read, waiting for its chunk to be stored.
+    type Parsed;
+    /// The columns the registry knows.
+    const COLUMNS: Columns;
+    /// The field every file must have: the natural key's (first) column.
+    const KEY_FIELD: &'static str;
+    /// How the key column is called, for the missing-column error.
+    const KEY_TITLE: &'static str;
+
+    /// Reads one record: its natural key and content, or its errors.
+    fn read(&self, rec: &Record) -> Result<(String, Self::Parsed), Vec<RowError>>;
+
+    /// Stores a chunk of read rows inside the open unit of work: counts go
+    /// to `report`, and so does every row's error.
+    fn store(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rows: Vec<ReadRow<Self::Parsed>>,
+        report: &mut Report,
+    ) -> Result<(), ApiError>;
+}
+
+/// A record read, with its natural key and content.
+pub struct ReadRow<P> {
+    pub rec: Record,
+    pub key: String,
+    pub parsed: P,
+}
+
+/// The field a column title names.
+pub fn field_of(columns: Columns, column: &str) -> Option<&'static str> {
+    let c = column.trim().trim_start_matches('\u{feff}');
+    columns
+        .iter()
+        .find(|(field, aliases)| *field == c || aliases.contains(&c))
+        .map(|(field, _)| *field)
+}
+
+/// The known fields of a record with their column and value; an unknown
+/// column is an error of the row, a row-number column is skipped.
+pub fn fields_of<'r>(
+    columns: Columns,
+    rec: &'r Record,
+    errors: &mut Vec<RowError>,
+) -> Vec<(&'static str, &'r str, &'r Value)> {
+    let mut out = Vec::new();
+    for (column, value) in &rec.values {
+        if IGNORED.contains(&column.trim().to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        match field_of(columns, column) {
+            Some(field) => out.push((field, column.as_str(), value)),
+            None => errors.push(RowError {
+                row: rec.row,
+                column: Some(column.clone()),
+                code: "unknown_column".into(),
+                message: Text::new("no such column", "无法识别的列"),
+            }),
+        }
+    }
+    out
+}
+
+/// A cell as text, trimmed.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A list cell: a JSON array, or text split at 、，,；; / and newlines.
+pub fn list(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().map(text).filter(|s| !s.is_empty()).collect(),
+        other => text(other)
+            .split(['、', '，', ',', '；', ';', '/', '\n'])
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    }
+}
+
+/// An error of `field` in this row, named by the column it came from.
+pub fn row_error(
+    columns: Columns,
+    rec: &Record,
+    field: &str,
+    code: &str,
+    message: Text,
+) -> RowError {
+    let column = rec
+        .values
+        .keys()
+        .find(|c| field_of(columns, c) == Some(field))
+        .cloned()
+        .or_else(|| Some(field.to_owned()));
+    RowError {
+        row: rec.row,
+        column,
+        code: code.into(),
+        message,
+    }
+}
+
+/// Field errors of a row's content, as row errors.
+pub fn field_errors(columns: Columns, rec: &Record, errs: Vec<FieldError>) -> Vec<RowError> {
+    errs.into_iter()
+        .map(|e| row_error(columns, rec, &e.field, &e.code, e.message))
+        .collect()
+}
+
+/// "Not a valid …" for a cell.
+pub fn invalid(what: &str, zh: &str) -> Text {
+    Text::new(format!("not {what}"), format!("不是有效的{zh}"))
+}
+
+enum Stop {
+    /// Undo everything written (dry run, or an atomic import with failures).
+    Rollback,
+    Api(ApiError),
+}
+
+impl From<RepoError> for Stop {
+    fn from(e: RepoError) -> Self {
+        Stop::Api(e.into())
+    }
+}
+
+/// Rows per chunk (per unit of work when not atomic).
+const CHUNK: usize = 500;
+
+/// Reads a chunk of records; a key seen earlier in the file is an error:
+/// which row should win is the official's call, not ours.
+fn read_chunk<R: Registry>(
+    registry: &R,
+    recs: Vec<Result<Record, RowError>>,
+    seen: &mut HashSet<String>,
+    report: &mut Report,
+) -> Vec<ReadRow<R::Parsed>> {
+    let mut out = Vec::new();
+    for rec in recs {
+        report.received += 1;
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                report.errors.push(e);
+                continue;
+            }
+        };
+        match registry.read(&rec) {
+            Ok((key, _)) if !seen.insert(key.clone()) => {
+                report.errors.push(row_error(
+                    R::COLUMNS,
+                    &rec,
+                    R::KEY_FIELD,
+                    "duplicate_in_file",
+                    Text::new(
+                        "the same record appears earlier in the file",
+                        "该记录在文件中重复出现",
+                    ),
+                ));
+            }
+            Ok((key, parsed)) => out.push(ReadRow { rec, key, parsed }),
+            Err(errors) => report.errors.extend(errors),
+        }
+    }
+    out
+}
+
+/// Runs an import: reads the upload in chunks and stores them, all in one
+/// unit of work when atomic or a dry run (rolled back if any row failed or
+/// nothing may be written), else one unit of work per chunk.
+pub fn run<R: Registry>(
+    db: &Db,
+    actor: &Actor,
+    upload: Upload,
+    registry: &mut R,
+    report: &mut Report,
+) -> Result<(), ApiError> {
+    let (header, mut rows) = records(upload)?;
+    if let Some(header) = header
+        && !header
+            .iter()
+            .any(|c| field_of(R::COLUMNS, c) == Some(R::KEY_FIELD))
+    {
+        return Err(ApiError::field(
+            "header",
+            "missing_column",
+            Text::new(
+                format!(
+                    "the first line must name the columns, among them {} ({})",
+                    R::KEY_TITLE,
+                    R::KEY_FIELD
+                ),
+                format!("首行应为列名，且须包含“{}”列", R::KEY_TITLE),
+            ),
+        ));
+    }
+    let mut seen = HashSet::new();
+    let mut step = |tx: &mut Tx<'_>, chunk, report: &mut Report| {
+        let read = read_chunk(registry, chunk, &mut seen, report);
+        registry.store(tx, read, report)
+    };
+    if report.atomic || report.dry_run {
+        let outcome = db.write(actor, |tx| {
+            loop {
+                let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+                if chunk.is_empty() {
+                    break;
+                }
+                step(tx, chunk, report).map_err(Stop::Api)?;
+            }
+            if report.dry_run || !report.errors.is_empty() {
+                Err(Stop::Rollback)
+            } else {
+                Ok(())
+            }
+        });
+        return match outcome {
+            Ok(()) | Err(Stop::Rollback) => Ok(()),
+            Err(Stop::Api(e)) => Err(e),
+        };
+    }
+    loop {
+        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
+        if chunk.is_empty() {
+            return Ok(());
+        }
+        db.write(actor, |tx| step(tx, chunk, report))?;
+    }
+}
+
+/// Serves an import after the handler's policy check: builds the registry
+/// from the database (`make`), runs the upload through it off the async
+/// workers, and answers the report — or 422 `import_rejected` when an
+/// atomic import had failures and wrote nothing. With an `Idempotency-Key`
+/// the first answer is kept and a retry with the same key and file gets it
+/// again without running (a different file under the same key is 422).
+pub async fn serve<R, F>(
+    req: &actix_web::HttpRequest,
+    state: &crate::state::AppState,
+    caller: &crate::auth::Caller,
+    q: &crate::import::ImportQuery,
+    upload: Upload,
+    make: F,
+) -> Result<actix_web::HttpResponse, ApiError>
+where
+    R: Registry,
+    F: FnOnce(&mut shuzhuan_persistence::AnyConnection) -> Result<R, ApiError> + Send + 'static,
+{
+    use actix_web::http::header::ACCEPT_LANGUAGE;
+    let lang = crate::middleware::preferred_lang(
+        req.headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let key = crate::import::idempotency::Key::from_request(req, caller, &upload)?;
+    if let Some(key) = &key
+        && let Some(kept) = key.replay(state).await?
+    {
+        return answer(kept, lang);
+    }
+    let mut report = Report {
+        dry_run: q.dry_run.unwrap_or(false),
+        atomic: q.atomic.unwrap_or(true),
+        ..Default::default()
+    };
+    let db = state.db.clone();
+    let actor = caller.actor();
+    let report = actix_web::web::block(move || -> Result<Report, ApiError> {
+        let mut registry = db.read(make)?;
+        run(&db, &actor, upload, &mut registry, &mut report)?;
+        Ok(report)
+    })
+    .await??;
+    let outcome = Outcome {
+        rejected: report.atomic && !report.dry_run && !report.errors.is_empty(),
+        report,
+    };
+    if let Some(key) = key {
+        key.keep(state, &outcome).await?;
+    }
+    answer(outcome, lang)
+}
+
+/// The report, or 422 `import_rejected` carrying it.
+fn answer(outcome: Outcome, lang: crate::error::Lang) -> Result<actix_web::HttpResponse, ApiError> {
+    if outcome.rejected {
+        Err(ApiError::ImportRejected(Box::new(outcome.report)))
+    } else {
+        Ok(actix_web::HttpResponse::Ok().json(outcome.report.render(lang)))
+    }
+}

@@ -1,0 +1,669 @@
+//! A programme's provider pool (服务商资源池) and product library (产品库):
+//! providers and products apply, the pilot office (city_admin) admits,
+//! grades, suspends, lists, recommends and removes them, by the status
+//! machines of `shuzhuan_lifecycle::AdmissionKind`. The two resources share
+//! every piece of code but their paths.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use shuzhuan_lifecycle::{AdmissionError, AdmissionKind, AdmissionStatus};
+use shuzhuan_persistence::repo::{admissions, products, programs, providers};
+use shuzhuan_persistence::rows::AdmissionRow;
+use shuzhuan_persistence::{AnyConnection, RepoError, now};
+use shuzhuan_types::Role;
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, FieldError, Problem, Text};
+use crate::extract::{IfMatch, Json, List, Query, created, versioned};
+use crate::routes::{change_of, string_enum, utc};
+use crate::state::AppState;
+
+fn status_schema() -> utoipa::openapi::schema::Object {
+    string_enum(AdmissionStatus::ALL.map(AdmissionStatus::as_str))
+}
+
+fn kind_schema() -> utoipa::openapi::schema::Object {
+    string_enum(AdmissionKind::ALL.map(AdmissionKind::as_str))
+}
+
+/// A consortium (联合体, Jinan): providers serving one industry together,
+/// one of them the lead.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Consortium {
+    /// The programme's industry the consortium serves.
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub industry_code: String,
+    /// The lead provider (牵头单位), in the same pool; may be this provider.
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub lead_provider_id: String,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"provider_id": "0193…"}))]
+pub struct PoolApplication {
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub provider_id: String,
+    #[validate(nested)]
+    pub consortium: Option<Consortium>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"product_id": "0193…"}))]
+pub struct LibraryApplication {
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub product_id: String,
+}
+
+/// A change by the pilot office: a new status (with the reason the move
+/// needs), a grade, a consortium. Grade and consortium are pool-only.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"status": "suspended", "reason": "抽查发现虚报进度"}))]
+pub struct AdmissionChange {
+    #[schema(schema_with = status_schema)]
+    pub status: Option<String>,
+    /// A grade the programme gives (e.g. A/B/C, 星级).
+    #[validate(length(min = 1, max = 20, message = "1 to 20 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 20)]
+    pub grade: Option<String>,
+    /// Why: needed to suspend, remove, delist or re-list.
+    #[validate(length(min = 1, max = 500, message = "1 to 500 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub reason: Option<String>,
+    #[validate(nested)]
+    pub consortium: Option<Consortium>,
+}
+
+/// A provider in a pool or a product in a library.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AdmissionView {
+    pub program_id: String,
+    #[schema(schema_with = kind_schema)]
+    pub kind: String,
+    /// The provider (for a product: the one offering it).
+    pub provider_id: String,
+    /// The product, in a library; absent in a pool.
+    pub product_id: Option<String>,
+    /// The provider's or product's name.
+    pub name: String,
+    #[schema(schema_with = status_schema)]
+    pub status: String,
+    pub grade: Option<String>,
+    /// The reason given with the last status change.
+    pub reason: String,
+    pub consortium: Option<Consortium>,
+    /// Where the pilot office can move it next.
+    pub next_statuses: Vec<String>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn kind_of(row: &AdmissionRow) -> AdmissionKind {
+    if row.kind == AdmissionKind::ProductLibrary.as_str() {
+        AdmissionKind::ProductLibrary
+    } else {
+        AdmissionKind::ProviderPool
+    }
+}
+
+fn status_of(row: &AdmissionRow) -> AdmissionStatus {
+    AdmissionStatus::parse(&row.status).unwrap_or_else(|| kind_of(row).initial())
+}
+
+/// Views of `rows` with their members' names (one query per list).
+fn views(
+    conn: &mut AnyConnection,
+    rows: Vec<AdmissionRow>,
+) -> Result<Vec<AdmissionView>, ApiError> {
+    let ids: Vec<String> = rows.iter().map(|r| r.member_id.clone()).collect();
+    // member id → (provider id, product id, name)
+    let mut members: HashMap<String, (String, Option<String>, String)> = HashMap::new();
+    if rows
+        .iter()
+        .any(|r| kind_of(r) == AdmissionKind::ProviderPool)
+    {
+        for p in providers::find_many(conn, &ids)? {
+            members.insert(p.id.clone(), (p.id, None, p.name));
+        }
+    }
+    if rows
+        .iter()
+        .any(|r| kind_of(r) == AdmissionKind::ProductLibrary)
+    {
+        for p in products::find_many(conn, &ids)? {
+            members.insert(p.id.clone(), (p.provider_id, Some(p.id), p.name));
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (kind, status) = (kind_of(&r), status_of(&r));
+            let (provider_id, product_id, name) = members
+                .get(&r.member_id)
+                .cloned()
+                .unwrap_or_else(|| (r.member_id.clone(), None, String::new()));
+            let consortium = r
+                .consortium_industry_code
+                .clone()
+                .zip(r.consortium_lead_id.clone())
+                .map(|(industry_code, lead_provider_id)| Consortium {
+                    industry_code,
+                    lead_provider_id,
+                });
+            AdmissionView {
+                kind: r.kind,
+                program_id: r.program_id,
+                provider_id,
+                product_id,
+                name,
+                status: r.status,
+                grade: r.grade,
+                reason: r.reason,
+                consortium,
+                next_statuses: kind
+                    .next(status)
+                    .into_iter()
+                    .map(|s| s.as_str().to_owned())
+                    .collect(),
+                version: r.version,
+                created_at: utc(r.created_at),
+                updated_at: utc(r.updated_at),
+            }
+        })
+        .collect())
+}
+
+fn one_view(conn: &mut AnyConnection, row: AdmissionRow) -> Result<AdmissionView, ApiError> {
+    views(conn, vec![row])?
+        .pop()
+        .ok_or_else(|| ApiError::Internal("admission view lost".into()))
+}
+
+/// The provider behind a member: itself, or a product's provider; a member
+/// that does not exist is a 422 on `field`.
+fn provider_of(
+    conn: &mut AnyConnection,
+    kind: AdmissionKind,
+    member_id: &str,
+) -> Result<String, ApiError> {
+    let (field, found) = match kind {
+        AdmissionKind::ProviderPool => (
+            "provider_id",
+            providers::find(conn, member_id).map(|p| p.id),
+        ),
+        AdmissionKind::ProductLibrary => (
+            "product_id",
+            products::find(conn, member_id).map(|p| p.provider_id),
+        ),
+    };
+    match found {
+        Err(RepoError::NotFound) => Err(ApiError::field(
+            field,
+            "unknown_member",
+            Text::new("no such provider or product", "服务商或产品不存在"),
+        )),
+        other => Ok(other?),
+    }
+}
+
+/// A consortium must name an industry of the programme and a lead in its
+/// pool (or the provider itself).
+fn check_consortium(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    provider_id: &str,
+    c: &Consortium,
+) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    if !programs::industries_of(conn, program_id)?
+        .iter()
+        .any(|i| i.code == c.industry_code)
+    {
+        errors.push(FieldError::new(
+            "consortium.industry_code",
+            "unknown_industry",
+            Text::new("not an industry of the programme", "不是该试点的细分行业"),
+        ));
+    }
+    let pool = AdmissionKind::ProviderPool.as_str();
+    let lead_in_pool = c.lead_provider_id == provider_id
+        || matches!(
+            admissions::find(conn, program_id, pool, &c.lead_provider_id),
+            Ok(r) if r.status != AdmissionStatus::Removed.as_str()
+        );
+    if !lead_in_pool {
+        errors.push(FieldError::new(
+            "consortium.lead_provider_id",
+            "lead_not_in_pool",
+            Text::new(
+                "the lead must be a provider in this programme's pool",
+                "牵头单位须为本试点资源池中的服务商",
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+async fn list(
+    state: &AppState,
+    caller: &Caller,
+    program_id: String,
+    kind: AdmissionKind,
+    status: Option<String>,
+) -> Result<web::Json<List<AdmissionView>>, ApiError> {
+    caller.require_program_visible(&program_id)?;
+    if let Some(s) = &status {
+        parse_status(kind, s)?;
+    }
+    let items = state
+        .read(move |conn| {
+            programs::find(conn, &program_id)?;
+            let rows = admissions::list(conn, &program_id, kind.as_str(), status.as_deref())?;
+            views(conn, rows)
+        })
+        .await?;
+    Ok(web::Json(List::all(items)))
+}
+
+async fn apply_for(
+    state: &AppState,
+    caller: Caller,
+    program_id: String,
+    kind: AdmissionKind,
+    member_id: String,
+    consortium: Option<Consortium>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_program_visible(&program_id)?;
+    let view = state
+        .write(caller.actor(), move |tx| {
+            programs::find(tx.conn(), &program_id)?;
+            let provider_id = provider_of(tx.conn(), kind, &member_id)?;
+            let own = caller
+                .grants
+                .iter()
+                .any(|g| g.role() == Role::Provider && g.provider_id() == Some(&provider_id));
+            if !own && !caller.acts_in_program(Role::CityAdmin, &program_id) {
+                return Err(ApiError::Forbidden(
+                    "apply for a provider or product that is not yours",
+                ));
+            }
+            if let Some(c) = &consortium {
+                check_consortium(tx.conn(), &program_id, &provider_id, c)?;
+            }
+            let at = now();
+            let row = AdmissionRow {
+                program_id,
+                kind: kind.as_str().to_owned(),
+                member_id,
+                status: kind.initial().as_str().to_owned(),
+                grade: None,
+                reason: String::new(),
+                consortium_industry_code: consortium.as_ref().map(|c| c.industry_code.clone()),
+                consortium_lead_id: consortium.map(|c| c.lead_provider_id),
+                version: 1,
+                created_at: at,
+                updated_at: at,
+            };
+            admissions::insert(tx.conn(), &row).map_err(|e| {
+                ApiError::from(e).conflict_as(
+                    "already_applied",
+                    Text::new(
+                        "It is in this programme's pool or library already.",
+                        "已在该试点的资源池或产品库中。",
+                    ),
+                )
+            })?;
+            let view = one_view(tx.conn(), row)?;
+            let key = (view.member_id(), Some(view.program_id.as_str()), 1);
+            tx.record(change_of(
+                &format!("{}.apply", kind.as_str()),
+                kind.as_str(),
+                key,
+                None,
+                &view,
+            ));
+            Ok(view)
+        })
+        .await?;
+    let path = match kind {
+        AdmissionKind::ProviderPool => "provider-pool",
+        AdmissionKind::ProductLibrary => "product-library",
+    };
+    Ok(created(
+        format!(
+            "/api/v1/programs/{}/{path}/{}",
+            view.program_id,
+            view.member_id()
+        ),
+        view.version,
+        view,
+    ))
+}
+
+impl AdmissionView {
+    fn member_id(&self) -> &str {
+        self.product_id.as_deref().unwrap_or(&self.provider_id)
+    }
+}
+
+/// A status of `kind`'s machine, or 422 on `status`.
+fn parse_status(kind: AdmissionKind, given: &str) -> Result<AdmissionStatus, ApiError> {
+    AdmissionStatus::parse(given)
+        .filter(|st| kind.statuses().contains(st))
+        .ok_or_else(|| {
+            let list = kind.statuses().map(AdmissionStatus::as_str).join(", ");
+            ApiError::field(
+                "status",
+                "invalid_value",
+                Text::new(
+                    format!("not a status of the {kind}: one of {list}"),
+                    format!("应为以下状态之一：{list}"),
+                ),
+            )
+        })
+}
+
+fn refusal(e: AdmissionError) -> ApiError {
+    match e {
+        AdmissionError::UnknownStatus(..) => ApiError::field(
+            "status",
+            "invalid_value",
+            Text::new(e.to_string(), "不是该名录的状态"),
+        ),
+        AdmissionError::ReasonRequired(_) => ApiError::field(
+            "reason",
+            "reason_required",
+            Text::new(e.to_string(), "该状态变更须说明理由"),
+        ),
+        AdmissionError::NotAllowed { .. } => ApiError::Conflict {
+            code: "status_transition_not_allowed",
+            detail: Text::new(e.to_string(), "不允许的状态变更"),
+        },
+    }
+}
+
+async fn change(
+    state: &AppState,
+    caller: Caller,
+    (program_id, member_id): (String, String),
+    kind: AdmissionKind,
+    expected: i64,
+    body: AdmissionChange,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_program_role(Role::CityAdmin, &program_id, "change the pool or library")?;
+    if kind == AdmissionKind::ProductLibrary {
+        for (field, given) in [
+            ("grade", body.grade.is_some()),
+            ("consortium", body.consortium.is_some()),
+        ] {
+            if given {
+                return Err(ApiError::field(
+                    field,
+                    "pool_only",
+                    Text::new("products have none", "产品无此项"),
+                ));
+            }
+        }
+    }
+    let to = body
+        .status
+        .as_deref()
+        .map(|s| parse_status(kind, s))
+        .transpose()?;
+    let view = state
+        .write(caller.actor(), move |tx| {
+            let before = admissions::find(tx.conn(), &program_id, kind.as_str(), &member_id)?;
+            if before.version != expected {
+                return Err(ApiError::StaleVersion {
+                    current: before.version,
+                });
+            }
+            let from = status_of(&before);
+            let mut row = before.clone();
+            if let Some(to) = to {
+                kind.check(from, to, body.reason.is_some())
+                    .map_err(refusal)?;
+                row.status = to.as_str().to_owned();
+            }
+            if let Some(reason) = body.reason {
+                row.reason = reason;
+            }
+            if let Some(grade) = body.grade {
+                row.grade = Some(grade);
+            }
+            if let Some(c) = body.consortium {
+                check_consortium(tx.conn(), &program_id, &member_id, &c)?;
+                row.consortium_industry_code = Some(c.industry_code);
+                row.consortium_lead_id = Some(c.lead_provider_id);
+            }
+            let before_view = one_view(tx.conn(), before.clone())?;
+            if row == before {
+                return Ok(before_view);
+            }
+            row.version = before.version + 1;
+            row.updated_at = now();
+            admissions::update(tx.conn(), &row, before.version)?;
+            let after = one_view(tx.conn(), row)?;
+            let key = (
+                after.member_id(),
+                Some(after.program_id.as_str()),
+                after.version,
+            );
+            tx.record(change_of(
+                &format!("{}.{}", kind.as_str(), after.status),
+                kind.as_str(),
+                key,
+                Some(&before_view),
+                &after,
+            ));
+            Ok(after)
+        })
+        .await?;
+    Ok(versioned(view.version, view))
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct AdmissionQuery {
+    /// Only members in this status.
+    #[param(schema_with = status_schema)]
+    pub status: Option<String>,
+}
+
+const IF_MATCH: &str = "ETag of the version you read";
+
+#[utoipa::path(
+    tag = "providers",
+    params(("program_id" = String, Path, description = "Programme id"), AdmissionQuery),
+    responses((status = 200, description = "The programme's provider pool", body = List<AdmissionView>)),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/provider-pool")]
+pub async fn list_pool(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    Query(q): Query<AdmissionQuery>,
+) -> Result<web::Json<List<AdmissionView>>, ApiError> {
+    list(
+        &state,
+        &caller,
+        program_id.into_inner(),
+        AdmissionKind::ProviderPool,
+        q.status,
+    )
+    .await
+}
+
+#[utoipa::path(
+    tag = "providers",
+    params(("program_id" = String, Path, description = "Programme id")),
+    request_body = PoolApplication,
+    responses(
+        (status = 201, description = "Applied (status `applied`)", body = AdmissionView),
+        (status = 403, description = "Only the provider's staff or the programme's pilot office apply", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_applied`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/provider-pool")]
+pub async fn apply_to_pool(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    body: Json<PoolApplication>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
+    let kind = AdmissionKind::ProviderPool;
+    apply_for(
+        &state,
+        caller,
+        program_id.into_inner(),
+        kind,
+        body.provider_id,
+        body.consortium,
+    )
+    .await
+}
+
+#[utoipa::path(
+    tag = "providers",
+    params(
+        ("program_id" = String, Path, description = "Programme id"),
+        ("provider_id" = String, Path, description = "Provider id"),
+        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+    ),
+    request_body = AdmissionChange,
+    responses(
+        (status = 200, body = AdmissionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`status_transition_not_allowed`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/programs/{program_id}/provider-pool/{provider_id}")]
+pub async fn change_pool_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    IfMatch(expected): IfMatch,
+    body: Json<AdmissionChange>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
+    change(
+        &state,
+        caller,
+        path.into_inner(),
+        AdmissionKind::ProviderPool,
+        expected,
+        body,
+    )
+    .await
+}
+
+#[utoipa::path(
+    tag = "products",
+    params(("program_id" = String, Path, description = "Programme id"), AdmissionQuery),
+    responses((status = 200, description = "The programme's product library", body = List<AdmissionView>)),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/product-library")]
+pub async fn list_library(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    Query(q): Query<AdmissionQuery>,
+) -> Result<web::Json<List<AdmissionView>>, ApiError> {
+    list(
+        &state,
+        &caller,
+        program_id.into_inner(),
+        AdmissionKind::ProductLibrary,
+        q.status,
+    )
+    .await
+}
+
+#[utoipa::path(
+    tag = "products",
+    params(("program_id" = String, Path, description = "Programme id")),
+    request_body = LibraryApplication,
+    responses(
+        (status = 201, description = "Submitted (status `submitted`)", body = AdmissionView),
+        (status = 403, description = "Only the provider's staff or the programme's pilot office submit", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`already_applied`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/product-library")]
+pub async fn submit_to_library(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    body: Json<LibraryApplication>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
+    let kind = AdmissionKind::ProductLibrary;
+    apply_for(
+        &state,
+        caller,
+        program_id.into_inner(),
+        kind,
+        body.product_id,
+        None,
+    )
+    .await
+}
+
+#[utoipa::path(
+    tag = "products",
+    params(
+        ("program_id" = String, Path, description = "Programme id"),
+        ("product_id" = String, Path, description = "Product id"),
+        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+    ),
+    request_body = AdmissionChange,
+    responses(
+        (status = 200, body = AdmissionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`status_transition_not_allowed`", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[patch("/programs/{program_id}/product-library/{product_id}")]
+pub async fn change_library_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    IfMatch(expected): IfMatch,
+    body: Json<AdmissionChange>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.parse()?;
+    change(
+        &state,
+        caller,
+        path.into_inner(),
+        AdmissionKind::ProductLibrary,
+        expected,
+        body,
+    )
+    .await
+}

@@ -1,0 +1,3 @@
+DROP TABLE admissions;
+DROP TABLE products;
+DROP TABLE providers;
