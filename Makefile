@@ -9,6 +9,9 @@ BIN := $(CARGO_TARGET_DIR)/debug/shuzhuan
 # Dev-only admin password for `make run`; set your own in production.
 SHUZHUAN_ADMIN_PASSWORD ?= shuzhuan-dev-admin
 SHUZHUAN_BIND ?= 127.0.0.1:8080
+# Synthetic enterprises `make run` adds to Yinchuan (0 for none); codes that
+# exist are left alone, so a second run adds nothing.
+DEMO_ENTERPRISES ?= 200
 
 # Crates that must stay free of IO frameworks (checked by `make check-deps`).
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle
@@ -18,6 +21,7 @@ HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
+	SHUZHUAN_ADMIN_PASSWORD='$(SHUZHUAN_ADMIN_PASSWORD)' $(BIN) demo-data --program yinchuan --enterprises $(DEMO_ENTERPRISES)
 	SHUZHUAN_ADMIN_PASSWORD='$(SHUZHUAN_ADMIN_PASSWORD)' SHUZHUAN_BIND='$(SHUZHUAN_BIND)' $(BIN) serve
 
 build:

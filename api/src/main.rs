@@ -1,4 +1,5 @@
-//! `shuzhuan`: serve the API, run migrations, or print the OpenAPI document.
+//! `shuzhuan`: serve the API, run migrations, print the OpenAPI document,
+//! load demo data, or send a file to a server's import.
 
 use std::net::TcpListener;
 use std::process::ExitCode;
@@ -25,6 +26,25 @@ enum Command {
     Migrate(Settings),
     /// Print the OpenAPI document (what /openapi.json serves).
     Openapi,
+    /// Fill a programme with realistic synthetic enterprises, providers
+    /// and products (valid codes, Chinese names, its districts and
+    /// industries); codes that exist are left alone.
+    DemoData {
+        #[command(flatten)]
+        settings: Settings,
+        /// The programme's code.
+        #[arg(long, default_value = "yinchuan")]
+        program: String,
+        /// How many enterprises.
+        #[arg(long, default_value_t = 200)]
+        enterprises: usize,
+        /// The same seed gives the same data.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// Send a CSV or NDJSON file to a running server's import, in chunks,
+    /// with a progress bar; prints the merged report.
+    Import(shuzhuan_api::import::client::Options),
 }
 
 fn main() -> ExitCode {
@@ -33,6 +53,20 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Serve(settings) => serve(settings),
         Command::Migrate(settings) => migrate(&settings),
+        Command::DemoData {
+            settings,
+            program,
+            enterprises,
+            seed,
+        } => demo_data(
+            &settings,
+            &shuzhuan_api::demo::Spec {
+                program,
+                enterprises,
+                seed,
+            },
+        ),
+        Command::Import(options) => import(&options),
         Command::Openapi => shuzhuan_openapi::render(&shuzhuan_api::openapi())
             .map(|text| print!("{text}"))
             .map_err(|e| e.to_string()),
@@ -53,6 +87,52 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     let ran = db.migrate().map_err(|e| e.to_string())?;
     println!("{ran} migration(s) applied ({})", db.backend().name());
     Ok(())
+}
+
+fn demo_data(settings: &Settings, spec: &shuzhuan_api::demo::Spec) -> Result<(), String> {
+    let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 2)
+        .map_err(|e| e.to_string())?;
+    shuzhuan_api::bootstrap::run(&db, settings).map_err(|e| e.to_string())?;
+    let started = std::time::Instant::now();
+    let out = shuzhuan_api::demo::load(&db, spec).map_err(|e| match e {
+        shuzhuan_api::error::ApiError::Validation(errors) => errors
+            .iter()
+            .map(|f| format!("{}: {}", f.field, f.message.en))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => other.to_string(),
+    })?;
+    println!(
+        "{}: {} enterprises, {} providers (admitted), {} products (listed) created; {} existed already ({:.1} s)",
+        spec.program,
+        out.enterprises,
+        out.providers,
+        out.products,
+        out.existing,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn import(options: &shuzhuan_api::import::client::Options) -> Result<(), String> {
+    let merged = shuzhuan_api::import::client::run(options)?;
+    let report = serde_json::json!({
+        "received": merged.received,
+        "created": merged.created,
+        "updated": merged.updated,
+        "unchanged": merged.unchanged,
+        "rejected_chunks": merged.failed_chunks,
+        "errors": merged.errors,
+    });
+    println!(
+        "{}",
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+    );
+    if merged.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} row error(s)", merged.errors.len()))
+    }
 }
 
 fn serve(settings: Settings) -> Result<(), String> {

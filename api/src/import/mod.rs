@@ -21,6 +21,7 @@ use validator::Validate;
 
 use crate::error::{ApiError, Lang, Text};
 
+pub mod client;
 pub mod idempotency;
 pub mod registry;
 
@@ -206,7 +207,7 @@ impl Report {
 
 /// The encoding of a CSV file: a BOM says; else valid UTF-8 is UTF-8;
 /// else it is GB18030 (a superset of GBK and GB2312), as Excel saves it.
-fn detect_encoding(file: &mut File) -> std::io::Result<&'static Encoding> {
+pub(crate) fn detect_encoding(file: &mut File) -> std::io::Result<&'static Encoding> {
     let mut head = vec![0u8; 64 * 1024];
     let n = file.read(&mut head)?;
     head.truncate(n);

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{AdmissionError, AdmissionKind, AdmissionStatus};
 use shuzhuan_persistence::repo::{admissions, products, programs, providers};
 use shuzhuan_persistence::rows::AdmissionRow;
-use shuzhuan_persistence::{AnyConnection, RepoError, now};
+use shuzhuan_persistence::{AnyConnection, RepoError, Tx, now};
 use shuzhuan_types::Role;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -282,6 +282,50 @@ async fn list(
     Ok(web::Json(List::all(items)))
 }
 
+/// Puts `member_id` into the programme's pool or library in `status`,
+/// with its audit entry and change event.
+pub(crate) fn insert(
+    tx: &mut Tx<'_>,
+    (program_id, member_id): (&str, &str),
+    kind: AdmissionKind,
+    status: AdmissionStatus,
+    consortium: Option<Consortium>,
+) -> Result<AdmissionView, ApiError> {
+    let at = now();
+    let row = AdmissionRow {
+        program_id: program_id.to_owned(),
+        kind: kind.as_str().to_owned(),
+        member_id: member_id.to_owned(),
+        status: status.as_str().to_owned(),
+        grade: None,
+        reason: String::new(),
+        consortium_industry_code: consortium.as_ref().map(|c| c.industry_code.clone()),
+        consortium_lead_id: consortium.map(|c| c.lead_provider_id),
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    admissions::insert(tx.conn(), &row).map_err(|e| {
+        ApiError::from(e).conflict_as(
+            "already_applied",
+            Text::new(
+                "It is in this programme's pool or library already.",
+                "已在该试点的资源池或产品库中。",
+            ),
+        )
+    })?;
+    let view = one_view(tx.conn(), row)?;
+    let key = (view.member_id(), Some(view.program_id.as_str()), 1);
+    tx.record(change_of(
+        &format!("{}.{}", kind.as_str(), status.as_str()),
+        kind.as_str(),
+        key,
+        None,
+        &view,
+    ));
+    Ok(view)
+}
+
 async fn apply_for(
     state: &AppState,
     caller: Caller,
@@ -307,39 +351,13 @@ async fn apply_for(
             if let Some(c) = &consortium {
                 check_consortium(tx.conn(), &program_id, &provider_id, c)?;
             }
-            let at = now();
-            let row = AdmissionRow {
-                program_id,
-                kind: kind.as_str().to_owned(),
-                member_id,
-                status: kind.initial().as_str().to_owned(),
-                grade: None,
-                reason: String::new(),
-                consortium_industry_code: consortium.as_ref().map(|c| c.industry_code.clone()),
-                consortium_lead_id: consortium.map(|c| c.lead_provider_id),
-                version: 1,
-                created_at: at,
-                updated_at: at,
-            };
-            admissions::insert(tx.conn(), &row).map_err(|e| {
-                ApiError::from(e).conflict_as(
-                    "already_applied",
-                    Text::new(
-                        "It is in this programme's pool or library already.",
-                        "已在该试点的资源池或产品库中。",
-                    ),
-                )
-            })?;
-            let view = one_view(tx.conn(), row)?;
-            let key = (view.member_id(), Some(view.program_id.as_str()), 1);
-            tx.record(change_of(
-                &format!("{}.apply", kind.as_str()),
-                kind.as_str(),
-                key,
-                None,
-                &view,
-            ));
-            Ok(view)
+            insert(
+                tx,
+                (&program_id, &member_id),
+                kind,
+                kind.initial(),
+                consortium,
+            )
         })
         .await?;
     let path = match kind {

@@ -340,7 +340,10 @@ impl Registry for EnterpriseImport {
 
 #[utoipa::path(
     tag = "enterprises",
-    params(ImportQuery),
+    params(
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first report instead of running again (1–200 visible ASCII characters)", max_length = 200),
+    ),
     request_body(
         description = "CSV (UTF-8, UTF-8 with BOM, or GB18030/GBK: detected), NDJSON, or a JSON array. Columns by field name or Chinese title (统一社会信用代码, 企业名称, 所属区县, 所属行业, 是否规上, 企业规模, 专精特新, 小巨人, 创新型, 链主, 从业人数, 营业收入(万元), 联系人, 联系电话, 是否上云, 入库类型).",
         content(

@@ -424,7 +424,10 @@ fn maintainers(caller: &Caller) -> Maintainers {
 
 #[utoipa::path(
     tag = "providers",
-    params(ImportQuery),
+    params(
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first report instead of running again (1–200 visible ASCII characters)", max_length = 200),
+    ),
     request_body(
         description = "CSV (UTF-8, UTF-8 with BOM, or GB18030/GBK: detected), NDJSON, or a JSON array. Columns by field name or Chinese title (统一社会信用代码, 服务商名称, 服务商类型 综合型/场景型, 服务类别 行业集成/专业, 是否本地, 服务场景 (separated by 、), 联系人, 联系电话, 简介). Upsert by credit code.",
         content(
@@ -467,7 +470,10 @@ pub async fn import_providers(
 
 #[utoipa::path(
     tag = "products",
-    params(ImportQuery),
+    params(
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first report instead of running again (1–200 visible ASCII characters)", max_length = 200),
+    ),
     request_body(
         description = "CSV (UTF-8, UTF-8 with BOM, or GB18030/GBK: detected), NDJSON, or a JSON array. Columns by field name or Chinese title (服务商统一社会信用代码, 产品名称, 适用场景 (separated by 、), 适用行业, 部署方式 云部署/本地部署/混合部署, 价格(万元), 产品简介). Upsert by provider and product name.",
         content(

@@ -191,3 +191,11 @@ pub fn update_batch_state(
         .optional()?;
     check_updated(updated, current)
 }
+
+/// A programme by its code (`yinchuan`, …).
+pub fn find_by_code(conn: &mut AnyConnection, code: &str) -> Result<ProgramRow, RepoError> {
+    Ok(programs::table
+        .filter(programs::code.eq(code))
+        .select(ProgramRow::as_select())
+        .first(conn)?)
+}
