@@ -2,12 +2,16 @@
 //! object from which state to which, and who may take it.
 //!
 //! The API and persistence only ask this crate; they never encode a
-//! transition themselves. Batches and admissions (provider pool, product
-//! library) live here now; the project lifecycle of
-//! DOMAIN.md §4 joins them in its own module.
+//! transition themselves: batches, admissions (provider pool, product
+//! library) and the project lifecycle of DOMAIN.md §4.
 
 mod admission;
 mod batch;
+mod project;
 
 pub use admission::{AdmissionError, AdmissionKind, AdmissionStatus};
 pub use batch::{BatchAction, BatchState, BatchTransitionError};
+pub use project::{
+    Facts, PASSING_LEVEL, ProjectAction, ProjectError, ProjectState, RULES, Rule, acting_role,
+    batch_allows, decide, next_actions, rule,
+};
