@@ -81,6 +81,7 @@ pub fn prepare(settings: &Settings) -> Result<web::Data<AppState>, StartupError>
     bootstrap::run(&db, settings)?;
     Ok(web::Data::new(AppState {
         db,
+        documents_dir: settings.data_dir.join("documents"),
         keys: JwtKeys::new(&secret, settings.access_token_ttl),
         metrics: Metrics::new()?,
     }))

@@ -64,9 +64,7 @@ fn seed_programs(db: &Db) -> Result<(), StartupError> {
     for (name, text) in SEED_PACKS {
         let pack = seed_pack(name, text)?;
         let agg = pack.to_aggregate();
-        match db.write(&Actor::system(), |tx| {
-            insert_pack(tx, &agg, &pack.subsidy_policies)
-        }) {
+        match db.write(&Actor::system(), |tx| insert_pack(tx, &agg, &pack)) {
             Ok(_) => log::info!("loaded seed programme {name}"),
             // Another instance loaded it first.
             Err(ApiError::Conflict { .. }) => {}

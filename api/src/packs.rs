@@ -124,6 +124,12 @@ pub struct ProgramPack {
     #[validate(length(max = 20, message = "at most 20 versions", code = "length"))]
     #[schema(max_items = 20)]
     pub subsidy_policies: Vec<crate::routes::subsidy::PolicySpec>,
+    /// Document kinds required before project actions (Jinan: the
+    /// pre-assessment report's photos, sign-in sheet and survey).
+    #[serde(default)]
+    #[validate(length(max = 16, message = "at most one entry per action", code = "length"))]
+    #[schema(max_items = 16)]
+    pub document_requirements: Vec<crate::routes::documents::RequirementSpec>,
 }
 
 /// Kinds of region a programme is organised by (县(市、区)/园区).
@@ -356,6 +362,12 @@ impl ProgramPack {
         for (i, b) in self.batches.iter().enumerate() {
             errors.extend(b.check(&format!("batches[{i}].")));
         }
+        if let Err(crate::error::ApiError::Validation(e)) = self.requirements().pairs() {
+            errors.extend(e.into_iter().map(|mut e| {
+                e.field = e.field.replacen("requirements", "document_requirements", 1);
+                e
+            }));
+        }
         for (i, p) in self.subsidy_policies.iter().enumerate() {
             if let Err(crate::error::ApiError::Validation(policy_errors)) = p.to_policy(1) {
                 errors.extend(policy_errors.into_iter().map(|mut e| {
@@ -365,6 +377,12 @@ impl ProgramPack {
             }
         }
         errors
+    }
+
+    pub(crate) fn requirements(&self) -> crate::routes::documents::Requirements {
+        crate::routes::documents::Requirements {
+            requirements: self.document_requirements.clone(),
+        }
     }
 
     /// The rows to insert for this pack.

@@ -11,6 +11,8 @@ use crate::middleware::Metrics;
 
 pub struct AppState {
     pub db: Db,
+    /// Where uploaded documents are stored by hash (shared by instances).
+    pub documents_dir: std::path::PathBuf,
     pub keys: JwtKeys,
     pub metrics: Metrics,
 }

@@ -336,3 +336,91 @@ pub struct IdempotencyRow {
     pub response: String,
     pub created_at: NaiveDateTime,
 }
+
+/// A project (改造项目); JSON columns hold the plan, the audited line items
+/// and the subsidy quote as the API shapes them.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = projects, treat_none_as_null = true)]
+pub struct ProjectRow {
+    pub id: String,
+    pub program_id: String,
+    pub batch_id: String,
+    pub enterprise_id: String,
+    pub region_code: String,
+    pub title: String,
+    pub state: String,
+    pub provider_id: Option<String>,
+    pub diagnosis_id: Option<String>,
+    pub level_before: Option<i32>,
+    pub acceptance_id: Option<String>,
+    pub level_after: Option<i32>,
+    pub plan: Option<String>,
+    pub county_approved_plan: bool,
+    pub policy_version: Option<i32>,
+    pub rectification_deadline: Option<NaiveDate>,
+    pub audited_line_items: Option<String>,
+    pub subsidy_fen: Option<i64>,
+    pub subsidy_quote: Option<String>,
+    pub decision_id: Option<String>,
+    pub disbursed_fen: i64,
+    pub progress_percent: i32,
+    pub satisfaction: Option<i32>,
+    pub satisfaction_comment: Option<String>,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = project_transitions)]
+pub struct TransitionRow {
+    pub project_id: String,
+    pub seq: i64,
+    pub action: String,
+    pub from_state: String,
+    pub to_state: String,
+    pub actor_id: String,
+    pub actor_name: String,
+    pub role: String,
+    pub comment: String,
+    pub data: String,
+    pub at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = progress_reports)]
+pub struct ProgressReportRow {
+    pub id: String,
+    pub project_id: String,
+    pub percent: i32,
+    pub milestone: String,
+    pub note: String,
+    pub evidence: String,
+    pub reported_on: NaiveDate,
+    pub reported_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = documents)]
+pub struct DocumentRow {
+    pub id: String,
+    pub project_id: String,
+    pub kind: String,
+    pub sha256: String,
+    pub size_bytes: i64,
+    pub media_type: String,
+    pub filename: String,
+    pub uploaded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = project_assignments)]
+pub struct AssignmentRow {
+    pub project_id: String,
+    pub role: String,
+    pub user_id: String,
+    pub assigned_by: String,
+    pub created_at: NaiveDateTime,
+}

@@ -317,6 +317,100 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    projects (id) {
+        id -> Text,
+        program_id -> Text,
+        batch_id -> Text,
+        enterprise_id -> Text,
+        region_code -> Text,
+        title -> Text,
+        state -> Text,
+        provider_id -> Nullable<Text>,
+        diagnosis_id -> Nullable<Text>,
+        level_before -> Nullable<Integer>,
+        acceptance_id -> Nullable<Text>,
+        level_after -> Nullable<Integer>,
+        plan -> Nullable<Text>,
+        county_approved_plan -> Bool,
+        policy_version -> Nullable<Integer>,
+        rectification_deadline -> Nullable<Date>,
+        audited_line_items -> Nullable<Text>,
+        subsidy_fen -> Nullable<BigInt>,
+        subsidy_quote -> Nullable<Text>,
+        decision_id -> Nullable<Text>,
+        disbursed_fen -> BigInt,
+        progress_percent -> Integer,
+        satisfaction -> Nullable<Integer>,
+        satisfaction_comment -> Nullable<Text>,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_transitions (project_id, seq) {
+        project_id -> Text,
+        seq -> BigInt,
+        action -> Text,
+        from_state -> Text,
+        to_state -> Text,
+        actor_id -> Text,
+        actor_name -> Text,
+        role -> Text,
+        comment -> Text,
+        data -> Text,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    progress_reports (id) {
+        id -> Text,
+        project_id -> Text,
+        percent -> Integer,
+        milestone -> Text,
+        note -> Text,
+        evidence -> Text,
+        reported_on -> Date,
+        reported_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        project_id -> Text,
+        kind -> Text,
+        sha256 -> Text,
+        size_bytes -> BigInt,
+        media_type -> Text,
+        filename -> Text,
+        uploaded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    project_assignments (project_id, role, user_id) {
+        project_id -> Text,
+        role -> Text,
+        user_id -> Text,
+        assigned_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    document_requirements (program_id, action, kind) {
+        program_id -> Text,
+        action -> Text,
+        kind -> Text,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
@@ -345,4 +439,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     products,
     admissions,
     idempotency_keys,
+    projects,
+    project_transitions,
+    progress_reports,
+    documents,
+    project_assignments,
+    document_requirements,
 );

@@ -15,6 +15,11 @@ const THREADS: usize = 8;
 const QUOTES: usize = 2000;
 /// Rows per import run (IMPORT_ROWS overrides).
 const IMPORT_ROWS: usize = 100_000;
+/// Enterprises in the table the list latency is measured on (LIST_ROWS
+/// overrides; 0 skips that part).
+const LIST_ROWS: usize = 1_000_000;
+/// Requests per list query measured.
+const LIST_SAMPLES: usize = 400;
 
 /// A valid credit code for `n` (GB 32100 check character computed).
 fn uscc(n: usize) -> String {
@@ -90,6 +95,82 @@ fn import_run(
         rows as f64 / elapsed.as_secs_f64(),
         peak_rss_mib().unwrap_or(0.0)
     );
+}
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Median and p99 latency of `GET /enterprises` with filters, on a table
+/// that `demo-data` fills to `rows` enterprises first.
+fn list_latency(app: &TestApp, rows: usize) {
+    let db = shuzhuan_persistence::Db::connect(&app.db.url, 2).expect("db");
+    let started = Instant::now();
+    let out = shuzhuan_api::demo::load(
+        &db,
+        &shuzhuan_api::demo::Spec {
+            program: "yinchuan".into(),
+            enterprises: rows,
+            seed: 7,
+        },
+    )
+    .expect("demo data");
+    println!(
+        "list ({:?}): {} enterprises generated in {:.0} s",
+        app.backend,
+        out.enterprises + out.existing,
+        started.elapsed().as_secs_f64()
+    );
+    let yinchuan = app.program_id("yinchuan");
+    let city = app.user_with_grants(
+        "load.lister",
+        json!([{"role": "city_admin", "program_id": yinchuan}]),
+    );
+    let first = city.get("/enterprises?limit=1");
+    let region = first.body["items"][0]["region_code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let queries = [
+        ("first page".to_owned(), "/enterprises?limit=50".to_owned()),
+        (
+            "region + specialised".to_owned(),
+            format!("/enterprises?limit=50&region_code={region}&specialised=true"),
+        ),
+        (
+            "programme + tier".to_owned(),
+            format!("/enterprises?limit=50&program_id={yinchuan}&tier=reserve"),
+        ),
+        (
+            "q (name substring)".to_owned(),
+            "/enterprises?limit=50&q=鑫泰".to_owned(),
+        ),
+    ];
+    for (label, path) in queries {
+        // Walk the cursor so later pages are measured too, not one cached page.
+        let mut next = path.clone();
+        let mut samples = Vec::with_capacity(LIST_SAMPLES);
+        for _ in 0..LIST_SAMPLES {
+            let t = Instant::now();
+            let page = city.get(&next);
+            samples.push(t.elapsed());
+            assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+            next = match page.body["next_cursor"].as_str() {
+                Some(c) => format!("{path}&cursor={c}"),
+                None => path.clone(),
+            };
+        }
+        samples.sort();
+        println!(
+            "list ({:?}, {rows} rows) {label}: median {:.1} ms, p99 {:.1} ms over {LIST_SAMPLES} pages",
+            app.backend,
+            samples[samples.len() / 2].as_secs_f64() * 1e3,
+            samples[samples.len() * 99 / 100].as_secs_f64() * 1e3,
+        );
+    }
 }
 
 fn main() {
@@ -203,10 +284,7 @@ fn main() {
         QUOTES as f64 / elapsed.as_secs_f64()
     );
 
-    let rows = std::env::var("IMPORT_ROWS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(IMPORT_ROWS);
+    let rows = env_usize("IMPORT_ROWS", IMPORT_ROWS);
     let yinchuan = app.program_id("yinchuan");
     let importer = app.user_with_grants(
         "load.importer",
@@ -251,4 +329,9 @@ fn main() {
         elapsed.as_secs_f64(),
         events as f64 / elapsed.as_secs_f64()
     );
+
+    let list_rows = env_usize("LIST_ROWS", LIST_ROWS);
+    if list_rows > 0 {
+        list_latency(&app, list_rows);
+    }
 }

@@ -13,6 +13,7 @@ mod http {
     pub mod imports;
     pub mod integrity;
     pub mod programs;
+    pub mod projects;
     pub mod providers;
     pub mod subsidy;
     pub mod users;

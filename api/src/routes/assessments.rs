@@ -6,8 +6,8 @@ use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::assessments;
-use shuzhuan_persistence::rows::AssessmentRow;
-use shuzhuan_persistence::{Change, Op, new_id, now};
+use shuzhuan_persistence::rows::{AssessmentRow, ProjectRow};
+use shuzhuan_persistence::{AnyConnection, Change, Op, new_id, now};
 use shuzhuan_scoring::catalogue::{
     AnswerOption, Dimension, Group, Indicator, LevelRule, Question, QuestionKind, Scenario,
 };
@@ -508,6 +508,55 @@ fn answer_errors(errors: Vec<AnswerError>) -> ApiError {
     )
 }
 
+fn unknown_project(code: &'static str) -> ApiError {
+    ApiError::field(
+        "project_id",
+        code,
+        Text::new(
+            "a diagnosis or acceptance needs an existing project you serve or are assigned to",
+            "诊断和验收评测须关联您负责或受指派的已有改造项目",
+        ),
+    )
+}
+
+/// The project a diagnosis (its provider, once matched) or an acceptance
+/// (its assigned evaluator, once pre-checked) is recorded for.
+fn project_for(
+    conn: &mut AnyConnection,
+    caller: &Caller,
+    project_id: &str,
+    kind: AssessmentKind,
+) -> Result<ProjectRow, ApiError> {
+    let (project, roles) = crate::routes::projects::load_in_scope(conn, caller, project_id)
+        .map_err(|e| match e {
+            ApiError::NotFound => unknown_project("unknown_project"),
+            other => other,
+        })?;
+    if !roles.contains(&kind.recorder()) {
+        return Err(unknown_project("unknown_project"));
+    }
+    let due = match kind {
+        AssessmentKind::Diagnosis => "matched",
+        _ => "acceptance_prechecked",
+    };
+    if project.state != due {
+        return Err(ApiError::Conflict {
+            code: "project_not_due",
+            detail: Text::new(
+                format!(
+                    "The project is `{}`; this assessment is recorded when it is `{due}`.",
+                    project.state
+                ),
+                format!(
+                    "项目当前状态为 `{}`，须在 `{due}` 状态下记录该评测。",
+                    project.state
+                ),
+            ),
+        });
+    }
+    Ok(project)
+}
+
 /// The enterprise a self-assessment is about: the one named, if it is the
 /// caller's, or the caller's only one.
 fn own_enterprise(caller: &Caller, named: Option<&str>) -> Result<String, ApiError> {
@@ -611,29 +660,20 @@ pub async fn create_assessment(
             }
             own_enterprise(&caller, body.enterprise_id.as_deref())?
         }
-        // Projects come with the lifecycle; until a project exists there is
-        // nothing a diagnosis or acceptance could be attached to.
         AssessmentKind::Diagnosis | AssessmentKind::Acceptance => {
-            return Err(ApiError::field(
-                "project_id",
-                if body.project_id.is_some() {
-                    "unknown_project"
-                } else {
-                    "project_required"
-                },
-                Text::new(
-                    "a diagnosis or acceptance needs an existing project of yours",
-                    "诊断和验收评测须关联您负责的已有改造项目",
-                ),
-            ));
+            if body.project_id.is_none() {
+                return Err(unknown_project("project_required"));
+            }
+            // Filled from the project inside the unit of work below.
+            String::new()
         }
     };
-    let row = AssessmentRow {
+    let mut row = AssessmentRow {
         id: new_id(),
         kind: body.kind.as_str().to_owned(),
         indicator_set: set.code.clone(),
         enterprise_id: Some(enterprise_id),
-        project_id: None,
+        project_id: body.project_id.clone(),
         recorded_by: caller.user_id.clone(),
         answers: serde_json::to_string(&answers).map_err(ApiError::internal)?,
         total_points: card.total_points.thousandths(),
@@ -644,13 +684,19 @@ pub async fn create_assessment(
     };
     let view = state
         .write(caller.actor(), move |tx| {
+            let mut program_id = None;
+            if let Some(project_id) = &row.project_id {
+                let project = project_for(tx.conn(), &caller, project_id, body.kind)?;
+                row.enterprise_id = Some(project.enterprise_id);
+                program_id = Some(project.program_id);
+            }
             assessments::insert(tx.conn(), &row)?;
             let view = AssessmentView::from_row(row)?;
             tx.record(Change {
                 action: "assessment.create".into(),
                 object_type: "assessment",
                 object_id: view.id.clone().unwrap_or_default(),
-                program_id: None,
+                program_id,
                 version: 1,
                 op: Op::Create,
                 before: None,
@@ -678,18 +724,31 @@ pub async fn get_assessment(
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     let id = id.into_inner();
+    // The recorder, the enterprise's own users, whoever sees its project,
+    // and platform admins see it.
     let row = state
-        .read(move |conn| Ok(assessments::find(conn, &id)?))
+        .read(move |conn| {
+            let row = assessments::find(conn, &id)?;
+            let own_enterprise = caller.grants.iter().any(|g| {
+                g.role() == Role::Enterprise
+                    && g.enterprise_id().is_some()
+                    && g.enterprise_id() == row.enterprise_id.as_deref()
+            });
+            let sees_project = match &row.project_id {
+                Some(p) => crate::routes::projects::load_in_scope(conn, &caller, p).is_ok(),
+                None => false,
+            };
+            if row.recorded_by == caller.user_id
+                || own_enterprise
+                || sees_project
+                || caller.is_platform_admin()
+            {
+                Ok(row)
+            } else {
+                Err(ApiError::NotFound)
+            }
+        })
         .await?;
-    // The recorder, the enterprise's own users and platform admins see it.
-    let own_enterprise = caller.grants.iter().any(|g| {
-        g.role() == Role::Enterprise
-            && g.enterprise_id().is_some()
-            && g.enterprise_id() == row.enterprise_id.as_deref()
-    });
-    if !(row.recorded_by == caller.user_id || own_enterprise || caller.is_platform_admin()) {
-        return Err(ApiError::NotFound);
-    }
     let view = AssessmentView::from_row(row)?;
     Ok(versioned(view.version.unwrap_or(1), view))
 }

@@ -5,11 +5,13 @@ pub mod admissions;
 pub mod assessments;
 pub mod audit;
 pub mod auth;
+pub mod documents;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
 pub mod products;
 pub mod programs;
+pub mod projects;
 pub mod provider_import;
 pub mod providers;
 pub mod subsidy;
@@ -85,6 +87,20 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(subsidy::create_disbursement)
         .service(subsidy::list_disbursements)
         .service(subsidy::enterprise_ledger)
+        .service(projects::list_projects)
+        .service(projects::create_project)
+        .service(projects::get_project)
+        .service(projects::put_plan)
+        .service(projects::transition_project)
+        .service(projects::project_history)
+        .service(projects::create_progress_report)
+        .service(projects::list_progress_reports)
+        .service(projects::create_assignment)
+        .service(documents::upload_document)
+        .service(documents::list_documents)
+        .service(documents::document_content)
+        .service(documents::get_requirements)
+        .service(documents::put_requirements)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
         .service(audit::list_changes);

@@ -181,7 +181,7 @@ fn batch_change(action: &str, before: Option<&BatchView>, after: &BatchView, op:
 pub(crate) fn insert_pack(
     tx: &mut Tx<'_>,
     agg: &ProgramAggregate,
-    policies: &[crate::routes::subsidy::PolicySpec],
+    pack: &crate::packs::ProgramPack,
 ) -> Result<ProgramView, ApiError> {
     programs::insert(tx.conn(), agg)?;
     let view = ProgramView::from(agg.program.clone());
@@ -213,9 +213,14 @@ pub(crate) fn insert_pack(
             Op::Create,
         ));
     }
-    for policy in policies {
+    for policy in &pack.subsidy_policies {
         crate::routes::subsidy::publish_policy(tx, &view.id, policy, None)?;
     }
+    shuzhuan_persistence::repo::projects::set_requirements(
+        tx.conn(),
+        &view.id,
+        &pack.requirements().pairs()?,
+    )?;
     Ok(view)
 }
 
@@ -273,9 +278,7 @@ pub async fn create_program(
     }
     let agg = pack.to_aggregate();
     let view = state
-        .write(caller.actor(), move |tx| {
-            insert_pack(tx, &agg, &pack.subsidy_policies)
-        })
+        .write(caller.actor(), move |tx| insert_pack(tx, &agg, &pack))
         .await
         .map_err(|e| {
             e.conflict_as(

@@ -29,7 +29,7 @@ use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
 use crate::routes::{program_list, string_enum, utc};
 use crate::state::AppState;
 
-fn category_schema() -> utoipa::openapi::schema::Object {
+pub(crate) fn category_schema() -> utoipa::openapi::schema::Object {
     string_enum(ExpenseCategory::ALL.map(ExpenseCategory::code))
 }
 
@@ -377,7 +377,7 @@ pub struct QuoteSpec {
     pub rate_bp: Option<u32>,
 }
 
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct StepView {
     pub rule: String,
     pub text: String,
@@ -396,7 +396,7 @@ impl From<&Step> for StepView {
     }
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct QuoteView {
     pub subsidy_fen: i64,
     pub eligible_fen: i64,
@@ -461,6 +461,37 @@ fn policy_on(
     })
 }
 
+/// The version of the policy in force on `day`, if any: what a project
+/// pins when its plan is approved.
+pub(crate) fn policy_version_on(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    day: NaiveDate,
+) -> Result<Option<i32>, ApiError> {
+    match policy_on(conn, program_id, day) {
+        Ok(p) => Ok(Some(p.version)),
+        Err(ApiError::Validation(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A quote under policy version `version` (the one a project pinned),
+/// whatever is in force today.
+pub(crate) fn quote_pinned(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    version: i32,
+    spec: &QuoteSpec,
+) -> Result<QuoteView, ApiError> {
+    let policy = subsidy::policies_of(conn, program_id)?
+        .iter()
+        .find(|row| row.version == version)
+        .map(policy_of)
+        .transpose()?
+        .ok_or_else(|| ApiError::Internal(format!("pinned policy {version} missing").into()))?;
+    quote_under(conn, program_id, &policy, spec)
+}
+
 /// Computes a quote for `spec` inside a read or a unit of work.
 fn compute_quote(
     conn: &mut AnyConnection,
@@ -469,6 +500,15 @@ fn compute_quote(
 ) -> Result<QuoteView, ApiError> {
     let day = spec.as_of.unwrap_or_else(|| Utc::now().date_naive());
     let policy = policy_on(conn, program_id, day)?;
+    quote_under(conn, program_id, &policy, spec)
+}
+
+fn quote_under(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    policy: &Policy,
+    spec: &QuoteSpec,
+) -> Result<QuoteView, ApiError> {
     let received = match &spec.enterprise_id {
         Some(e) => subsidy::enterprise_totals(conn, program_id, e)?.0,
         None => 0,
@@ -486,7 +526,7 @@ fn compute_quote(
         already_received_fen: received,
         rate_bp: spec.rate_bp,
     };
-    let q = quote(&policy, &req).map_err(quote_error)?;
+    let q = quote(policy, &req).map_err(quote_error)?;
     Ok(QuoteView {
         subsidy_fen: q.subsidy_fen,
         eligible_fen: q.eligible_fen,
@@ -777,18 +817,22 @@ impl From<SubsidyDecisionRow> for DecisionView {
 
 /// A decision about to be proposed: where the money comes from, to whom,
 /// how much and why.
-struct Proposal {
-    pool_id: String,
-    kind: &'static str,
-    enterprise_id: Option<String>,
-    payee: String,
-    amount_fen: i64,
-    policy_version: i32,
-    steps: Vec<StepView>,
+pub(crate) struct Proposal {
+    pub pool_id: String,
+    pub kind: &'static str,
+    pub enterprise_id: Option<String>,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub policy_version: i32,
+    pub steps: Vec<StepView>,
 }
 
 /// Proposes a decision in a unit of work: the pool must be the programme's.
-fn propose(tx: &mut Tx<'_>, program_id: &str, p: Proposal) -> Result<DecisionView, ApiError> {
+pub(crate) fn propose(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    p: Proposal,
+) -> Result<DecisionView, ApiError> {
     let Proposal {
         pool_id,
         kind,
@@ -1049,47 +1093,57 @@ pub async fn approve_decision(
     let by = caller.user_id.clone();
     let view = state
         .write(caller.actor(), move |tx| {
-            let d = subsidy::find_decision(tx.conn(), &program_id, &decision_id)?;
-            if d.version != expected {
-                return Err(ApiError::StaleVersion { current: d.version });
-            }
-            let at = now();
-            if !subsidy::approve_decision(tx.conn(), &decision_id, expected, &by, at)? {
-                return Err(ApiError::Conflict {
-                    code: "not_proposed",
-                    detail: Text::new(
-                        "Only a proposed decision can be approved.",
-                        "只有待审批的决定才能批准。",
-                    ),
-                });
-            }
-            if !subsidy::commit_to_pool(tx.conn(), &d.pool_id, d.amount_fen, at)? {
-                return Err(ApiError::Conflict {
-                    code: "pool_exhausted",
-                    detail: Text::new(
-                        "The budget pool has less available than this decision commits.",
-                        "资金池可用余额不足以承担该决定的金额。",
-                    ),
-                });
-            }
-            let view = DecisionView::from(subsidy::find_decision(
-                tx.conn(),
-                &program_id,
-                &decision_id,
-            )?);
-            tx.record(money_change(
-                "subsidy_decision.approve",
-                "subsidy_decision",
-                &view.id,
-                &program_id,
-                view.version,
-                Op::Update,
-                &view,
-            ));
-            Ok(view)
+            approve(tx, &program_id, &decision_id, Some(expected), &by)
         })
         .await?;
     Ok(versioned(view.version, view))
+}
+
+/// Finance's approval of a proposed decision, committing its amount to the
+/// pool (refused when the pool has less available): `expected` is the
+/// version read, when the caller names one.
+pub(crate) fn approve(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    decision_id: &str,
+    expected: Option<i64>,
+    by: &str,
+) -> Result<DecisionView, ApiError> {
+    let d = subsidy::find_decision(tx.conn(), program_id, decision_id)?;
+    let expected = expected.unwrap_or(d.version);
+    if d.version != expected {
+        return Err(ApiError::StaleVersion { current: d.version });
+    }
+    let at = now();
+    if !subsidy::approve_decision(tx.conn(), decision_id, expected, by, at)? {
+        return Err(ApiError::Conflict {
+            code: "not_proposed",
+            detail: Text::new(
+                "Only a proposed decision can be approved.",
+                "只有待审批的决定才能批准。",
+            ),
+        });
+    }
+    if !subsidy::commit_to_pool(tx.conn(), &d.pool_id, d.amount_fen, at)? {
+        return Err(ApiError::Conflict {
+            code: "pool_exhausted",
+            detail: Text::new(
+                "The budget pool has less available than this decision commits.",
+                "资金池可用余额不足以承担该决定的金额。",
+            ),
+        });
+    }
+    let view = DecisionView::from(subsidy::find_decision(tx.conn(), program_id, decision_id)?);
+    tx.record(money_change(
+        "subsidy_decision.approve",
+        "subsidy_decision",
+        &view.id,
+        program_id,
+        view.version,
+        Op::Update,
+        &view,
+    ));
+    Ok(view)
 }
 
 // ---- disbursements and the ledger -------------------------------------------
@@ -1171,58 +1225,67 @@ pub async fn create_disbursement(
     let spec = body.parse()?;
     let by = caller.user_id.clone();
     let view = state
-        .write(caller.actor(), move |tx| {
-            let d = subsidy::find_decision(tx.conn(), &id, &spec.decision_id).map_err(|_| {
-                ApiError::field(
-                    "decision_id",
-                    "unknown_decision",
-                    Text::new("not a decision of the programme", "不是该试点的补贴决定"),
-                )
-            })?;
-            let at = now();
-            let exceeds = || ApiError::Conflict {
-                code: "exceeds_decision",
-                detail: Text::new(
-                    "A disbursement never exceeds what its approved decision has left.",
-                    "拨付金额不得超过已批准决定的剩余金额。",
-                ),
-            };
-            if !subsidy::pay_decision(tx.conn(), &d.id, spec.amount_fen, at)?
-                || !subsidy::pay_from_pool(tx.conn(), &d.pool_id, spec.amount_fen, at)?
-            {
-                return Err(exceeds());
-            }
-            let row = DisbursementRow {
-                id: new_id(),
-                program_id: id.clone(),
-                decision_id: d.id.clone(),
-                pool_id: d.pool_id.clone(),
-                payee: d.payee.clone(),
-                amount_fen: spec.amount_fen,
-                paid_on: spec.paid_on,
-                reference: spec.reference,
-                created_by: by,
-                created_at: at,
-            };
-            subsidy::insert_disbursement(tx.conn(), &row)?;
-            let view = DisbursementView::from(row);
-            tx.record(money_change(
-                "disbursement.create",
-                "disbursement",
-                &view.id,
-                &id,
-                1,
-                Op::Create,
-                &view,
-            ));
-            Ok(view)
-        })
+        .write(caller.actor(), move |tx| disburse(tx, &id, spec, &by))
         .await?;
     Ok(created(
         format!("/api/v1/programs/{}/disbursements", view.program_id),
         1,
         view,
     ))
+}
+
+/// Pays `spec.amount_fen` of an approved decision from its pool: never more
+/// than the decision has left.
+pub(crate) fn disburse(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    spec: DisbursementSpec,
+    by: &str,
+) -> Result<DisbursementView, ApiError> {
+    let d = subsidy::find_decision(tx.conn(), program_id, &spec.decision_id).map_err(|_| {
+        ApiError::field(
+            "decision_id",
+            "unknown_decision",
+            Text::new("not a decision of the programme", "不是该试点的补贴决定"),
+        )
+    })?;
+    let at = now();
+    let exceeds = || ApiError::Conflict {
+        code: "exceeds_decision",
+        detail: Text::new(
+            "A disbursement never exceeds what its approved decision has left.",
+            "拨付金额不得超过已批准决定的剩余金额。",
+        ),
+    };
+    if !subsidy::pay_decision(tx.conn(), &d.id, spec.amount_fen, at)?
+        || !subsidy::pay_from_pool(tx.conn(), &d.pool_id, spec.amount_fen, at)?
+    {
+        return Err(exceeds());
+    }
+    let row = DisbursementRow {
+        id: new_id(),
+        program_id: program_id.to_owned(),
+        decision_id: d.id.clone(),
+        pool_id: d.pool_id.clone(),
+        payee: d.payee.clone(),
+        amount_fen: spec.amount_fen,
+        paid_on: spec.paid_on,
+        reference: spec.reference,
+        created_by: by.to_owned(),
+        created_at: at,
+    };
+    subsidy::insert_disbursement(tx.conn(), &row)?;
+    let view = DisbursementView::from(row);
+    tx.record(money_change(
+        "disbursement.create",
+        "disbursement",
+        &view.id,
+        program_id,
+        1,
+        Op::Create,
+        &view,
+    ));
+    Ok(view)
 }
 
 #[utoipa::path(

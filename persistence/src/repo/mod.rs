@@ -8,6 +8,7 @@ pub mod enterprises;
 pub mod idempotency;
 pub mod products;
 pub mod programs;
+pub mod projects;
 pub mod providers;
 pub mod subsidy;
 pub mod tokens;

@@ -10,11 +10,11 @@ both_backends!(
     only_the_roles_of_each_kind_record_it_and_anyone_may_dry_run,
 );
 
-const SET: &str = "miit-2024-manufacturing";
+pub(crate) const SET: &str = "miit-2024-manufacturing";
 
 /// Every question answered with its zero option and every scenario at 0,
 /// built from the catalogue as served.
-fn zero_answers(caller: &As<'_>) -> (Map<String, Value>, Map<String, Value>) {
+pub(crate) fn zero_answers(caller: &As<'_>) -> (Map<String, Value>, Map<String, Value>) {
     let set = caller.get(&format!("/indicator-sets/{SET}")).body;
     let mut answers = Map::new();
     for d in set["dimensions"].as_array().unwrap() {
@@ -42,7 +42,7 @@ fn zero_answers(caller: &As<'_>) -> (Map<String, Value>, Map<String, Value>) {
 }
 
 /// S = 40 exactly, six scenarios at level 2 of which three constraint.
-fn level_two_body(caller: &As<'_>) -> Value {
+pub(crate) fn level_two_body(caller: &As<'_>) -> Value {
     let (mut answers, mut scenarios) = zero_answers(caller);
     answers.insert("information_systems".into(), json!(["full_coverage"]));
     answers.insert(

@@ -1,0 +1,2 @@
+DROP INDEX enterprises_program_tier;
+DROP INDEX enterprises_program_id;

@@ -1,0 +1,281 @@
+//! Projects (改造项目) with their history, progress reports, documents,
+//! assignments, and the programme's document requirements.
+
+use diesel::dsl::sql;
+use diesel::prelude::*;
+use diesel::sql_types::Bool;
+
+use crate::repo::{Page, update_at_version};
+use crate::rows::{AssignmentRow, DocumentRow, ProgressReportRow, ProjectRow, TransitionRow};
+use crate::schema::{
+    document_requirements, documents, progress_reports, project_assignments, project_transitions,
+    projects,
+};
+use crate::{AnyConnection, MultiBackend, RepoError};
+
+pub fn insert(conn: &mut AnyConnection, row: &ProjectRow) -> Result<(), RepoError> {
+    diesel::insert_into(projects::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find(conn: &mut AnyConnection, id: &str) -> Result<ProjectRow, RepoError> {
+    Ok(projects::table
+        .find(id)
+        .select(ProjectRow::as_select())
+        .first(conn)?)
+}
+
+/// Writes `row` over the stored project if it is still at `expected_version`
+/// (the loser of two concurrent transitions gets StaleVersion).
+pub fn update(
+    conn: &mut AnyConnection,
+    row: &ProjectRow,
+    expected_version: i64,
+) -> Result<(), RepoError> {
+    update_at_version!(conn, projects, row, expected_version, [id])
+}
+
+/// Which projects a caller may see: all, or the union of whole programmes,
+/// regions of a programme, their enterprises, their providers' projects
+/// and the projects assigned to them.
+#[derive(Debug, Clone, Default)]
+pub struct Scope {
+    pub all: bool,
+    pub program_ids: Vec<String>,
+    pub regions: Vec<(String, Vec<String>)>,
+    pub enterprise_ids: Vec<String>,
+    pub provider_ids: Vec<String>,
+    pub project_ids: Vec<String>,
+}
+
+impl Scope {
+    pub fn contains(&self, p: &ProjectRow) -> bool {
+        self.all
+            || self.program_ids.contains(&p.program_id)
+            || self
+                .regions
+                .iter()
+                .any(|(prog, codes)| *prog == p.program_id && codes.contains(&p.region_code))
+            || self.enterprise_ids.contains(&p.enterprise_id)
+            || p.provider_id
+                .as_ref()
+                .is_some_and(|id| self.provider_ids.contains(id))
+            || self.project_ids.contains(&p.id)
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub program_id: String,
+    pub state: Option<String>,
+    pub batch_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub region_code: Option<String>,
+}
+
+type Condition = Box<dyn BoxableExpression<projects::table, MultiBackend, SqlType = Bool>>;
+
+fn scope_condition(scope: &Scope) -> Condition {
+    let mut cond: Condition = Box::new(sql::<Bool>("1 = 0"));
+    if !scope.program_ids.is_empty() {
+        cond = Box::new(cond.or(projects::program_id.eq_any(scope.program_ids.clone())));
+    }
+    for (program, codes) in &scope.regions {
+        let part = projects::program_id
+            .eq(program.clone())
+            .and(projects::region_code.eq_any(codes.clone()));
+        cond = Box::new(cond.or(part));
+    }
+    if !scope.enterprise_ids.is_empty() {
+        cond = Box::new(cond.or(projects::enterprise_id.eq_any(scope.enterprise_ids.clone())));
+    }
+    if !scope.provider_ids.is_empty() {
+        cond = Box::new(
+            cond.or(projects::provider_id
+                .eq_any(scope.provider_ids.clone())
+                .assume_not_null()),
+        );
+    }
+    if !scope.project_ids.is_empty() {
+        cond = Box::new(cond.or(projects::id.eq_any(scope.project_ids.clone())));
+    }
+    cond
+}
+
+/// A programme's projects in id order after `after`, filtered and bounded
+/// by scope.
+pub fn list(
+    conn: &mut AnyConnection,
+    scope: &Scope,
+    filter: &Filter,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Page<ProjectRow>, RepoError> {
+    let mut q = projects::table
+        .select(ProjectRow::as_select())
+        .filter(projects::program_id.eq(filter.program_id.clone()))
+        .order(projects::id)
+        .limit(limit + 1)
+        .into_boxed::<MultiBackend>();
+    if !scope.all {
+        q = q.filter(scope_condition(scope));
+    }
+    if let Some(after) = after {
+        q = q.filter(projects::id.gt(after.to_owned()));
+    }
+    if let Some(v) = &filter.state {
+        q = q.filter(projects::state.eq(v.clone()));
+    }
+    if let Some(v) = &filter.batch_id {
+        q = q.filter(projects::batch_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.enterprise_id {
+        q = q.filter(projects::enterprise_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.provider_id {
+        q = q.filter(projects::provider_id.eq(v.clone()));
+    }
+    if let Some(v) = &filter.region_code {
+        q = q.filter(projects::region_code.eq(v.clone()));
+    }
+    Ok(Page::from_rows(q.load(conn)?, limit, |p| p.id.clone()))
+}
+
+pub fn insert_transition(conn: &mut AnyConnection, row: &TransitionRow) -> Result<(), RepoError> {
+    diesel::insert_into(project_transitions::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+/// A project's history, oldest first.
+pub fn history(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<TransitionRow>, RepoError> {
+    Ok(project_transitions::table
+        .filter(project_transitions::project_id.eq(project_id))
+        .order(project_transitions::seq)
+        .select(TransitionRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_progress(conn: &mut AnyConnection, row: &ProgressReportRow) -> Result<(), RepoError> {
+    diesel::insert_into(progress_reports::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn progress_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<ProgressReportRow>, RepoError> {
+    Ok(progress_reports::table
+        .filter(progress_reports::project_id.eq(project_id))
+        .order(progress_reports::id)
+        .select(ProgressReportRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_document(conn: &mut AnyConnection, row: &DocumentRow) -> Result<(), RepoError> {
+    diesel::insert_into(documents::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn find_document(conn: &mut AnyConnection, id: &str) -> Result<DocumentRow, RepoError> {
+    Ok(documents::table
+        .find(id)
+        .select(DocumentRow::as_select())
+        .first(conn)?)
+}
+
+pub fn documents_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<DocumentRow>, RepoError> {
+    Ok(documents::table
+        .filter(documents::project_id.eq(project_id))
+        .order(documents::id)
+        .select(DocumentRow::as_select())
+        .load(conn)?)
+}
+
+pub fn insert_assignment(conn: &mut AnyConnection, row: &AssignmentRow) -> Result<(), RepoError> {
+    diesel::insert_into(project_assignments::table)
+        .values(row)
+        .execute(conn)?;
+    Ok(())
+}
+
+pub fn assignments_of(
+    conn: &mut AnyConnection,
+    project_id: &str,
+) -> Result<Vec<AssignmentRow>, RepoError> {
+    Ok(project_assignments::table
+        .filter(project_assignments::project_id.eq(project_id))
+        .order((project_assignments::role, project_assignments::user_id))
+        .select(AssignmentRow::as_select())
+        .load(conn)?)
+}
+
+/// The projects `user_id` is assigned to, in any role.
+pub fn assigned_to(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>, RepoError> {
+    Ok(project_assignments::table
+        .filter(project_assignments::user_id.eq(user_id))
+        .select(project_assignments::project_id)
+        .load(conn)?)
+}
+
+/// The document kinds `program_id` requires before `action`.
+pub fn required_documents(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    action: &str,
+) -> Result<Vec<String>, RepoError> {
+    Ok(document_requirements::table
+        .filter(document_requirements::program_id.eq(program_id))
+        .filter(document_requirements::action.eq(action))
+        .order(document_requirements::kind)
+        .select(document_requirements::kind)
+        .load(conn)?)
+}
+
+/// All of a programme's requirements as (action, kind), in order.
+pub fn requirements_of(
+    conn: &mut AnyConnection,
+    program_id: &str,
+) -> Result<Vec<(String, String)>, RepoError> {
+    Ok(document_requirements::table
+        .filter(document_requirements::program_id.eq(program_id))
+        .order((document_requirements::action, document_requirements::kind))
+        .select((document_requirements::action, document_requirements::kind))
+        .load(conn)?)
+}
+
+/// Replaces a programme's requirements with `pairs` of (action, kind).
+pub fn set_requirements(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    pairs: &[(String, String)],
+) -> Result<(), RepoError> {
+    diesel::delete(
+        document_requirements::table.filter(document_requirements::program_id.eq(program_id)),
+    )
+    .execute(conn)?;
+    for (action, kind) in pairs {
+        diesel::insert_into(document_requirements::table)
+            .values((
+                document_requirements::program_id.eq(program_id),
+                document_requirements::action.eq(action),
+                document_requirements::kind.eq(kind),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
