@@ -106,9 +106,82 @@ pub struct AdmissionView {
     pub consortium: Option<Consortium>,
     /// Where the pilot office can move it next.
     pub next_statuses: Vec<String>,
+    /// The record the provider ranking (赛马) is built from, counted from
+    /// the programme's projects.
+    pub performance: PerformanceView,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A pool member's or library product's record in the programme.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
+pub struct PerformanceView {
+    /// Projects it serves (a provider) or whose plan uses it (a product).
+    pub projects: i64,
+    /// Of those, plans approved: contracts signed and under way or done.
+    pub contracts_signed: i64,
+    /// Of those, acceptances passed (level 2 or higher).
+    pub acceptances_passed: i64,
+    /// Satisfaction ratings given at acceptance, and their mean (1–5).
+    pub satisfaction_ratings: i64,
+    pub satisfaction_average: Option<f64>,
+}
+
+/// The performance of every member of `program_id`'s pool and library.
+fn performance_of(
+    conn: &mut AnyConnection,
+    program_id: &str,
+) -> Result<HashMap<String, PerformanceView>, ApiError> {
+    use shuzhuan_lifecycle::ProjectState as S;
+    let mut by_member: HashMap<String, (PerformanceView, i64)> = HashMap::new();
+    for (provider, state, satisfaction, plan) in
+        shuzhuan_persistence::repo::projects::performance_rows(conn, program_id)?
+    {
+        let state: Option<S> = state.parse().ok();
+        let signed = matches!(
+            state,
+            Some(
+                S::Implementing
+                    | S::AcceptanceRequested
+                    | S::AcceptancePrechecked
+                    | S::Accepted
+                    | S::Rectification
+                    | S::Audited
+                    | S::SubsidyApproved
+                    | S::Disbursed
+            )
+        );
+        let passed = matches!(
+            state,
+            Some(S::Accepted | S::Audited | S::SubsidyApproved | S::Disbursed)
+        );
+        let products: Vec<String> = plan
+            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
+            .and_then(|p| serde_json::from_value(p["product_ids"].clone()).ok())
+            .unwrap_or_default();
+        for member in provider.into_iter().chain(products) {
+            let (perf, sum) = by_member.entry(member).or_default();
+            perf.projects += 1;
+            perf.contracts_signed += i64::from(signed);
+            perf.acceptances_passed += i64::from(passed);
+            if let Some(score) = satisfaction {
+                perf.satisfaction_ratings += 1;
+                *sum += i64::from(score);
+            }
+        }
+    }
+    Ok(by_member
+        .into_iter()
+        .map(|(member, (mut perf, sum))| {
+            if perf.satisfaction_ratings > 0 {
+                // Two decimals are all a ranking shows.
+                let hundredths = sum * 100 / perf.satisfaction_ratings;
+                perf.satisfaction_average = Some(hundredths as f64 / 100.0);
+            }
+            (member, perf)
+        })
+        .collect())
 }
 
 fn kind_of(row: &AdmissionRow) -> AdmissionKind {
@@ -123,7 +196,8 @@ fn status_of(row: &AdmissionRow) -> AdmissionStatus {
     AdmissionStatus::parse(&row.status).unwrap_or_else(|| kind_of(row).initial())
 }
 
-/// Views of `rows` with their members' names (one query per list).
+/// Views of `rows` (of one programme) with their members' names and
+/// performance (one query each per list).
 fn views(
     conn: &mut AnyConnection,
     rows: Vec<AdmissionRow>,
@@ -147,10 +221,15 @@ fn views(
             members.insert(p.id.clone(), (p.provider_id, Some(p.id), p.name));
         }
     }
+    let mut performance = HashMap::new();
+    if let Some(first) = rows.first() {
+        performance = performance_of(conn, &first.program_id)?;
+    }
     Ok(rows
         .into_iter()
         .map(|r| {
             let (kind, status) = (kind_of(&r), status_of(&r));
+            let perf = performance.get(&r.member_id).cloned().unwrap_or_default();
             let (provider_id, product_id, name) = members
                 .get(&r.member_id)
                 .cloned()
@@ -178,6 +257,7 @@ fn views(
                     .into_iter()
                     .map(|s| s.as_str().to_owned())
                     .collect(),
+                performance: perf,
                 version: r.version,
                 created_at: utc(r.created_at),
                 updated_at: utc(r.updated_at),

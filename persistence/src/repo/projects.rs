@@ -279,3 +279,22 @@ pub fn set_requirements(
     }
     Ok(())
 }
+
+/// What the performance of a programme's providers and products is counted
+/// from: (provider, state, satisfaction, plan) of every project.
+pub type PerformanceRow = (Option<String>, String, Option<i32>, Option<String>);
+
+pub fn performance_rows(
+    conn: &mut AnyConnection,
+    program_id: &str,
+) -> Result<Vec<PerformanceRow>, RepoError> {
+    Ok(projects::table
+        .filter(projects::program_id.eq(program_id))
+        .select((
+            projects::provider_id,
+            projects::state,
+            projects::satisfaction,
+            projects::plan,
+        ))
+        .load(conn)?)
+}

@@ -451,6 +451,22 @@ fn every_seed_programme_walks_a_project_as_far_as_its_policy_allows(app: TestApp
                 Some("submit by test")
             )
         );
+        // The rating at acceptance feeds the provider's record.
+        let entry = ok(pilot
+            .city
+            .get(&format!("/programs/{}/provider-pool", pilot.program)))["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["provider_id"] == json!(pilot.provider_id))
+            .unwrap()
+            .clone();
+        assert_eq!(
+            entry["performance"],
+            json!({"projects": 1, "contracts_signed": 1, "acceptances_passed": 1,
+                   "satisfaction_ratings": 1, "satisfaction_average": 5.0}),
+            "{code}"
+        );
         let county_turn = &history[5];
         assert_eq!(
             (county_turn["role"].as_str(), county_turn["to"].as_str()),
