@@ -22,6 +22,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, PageQuery, Query, created, versioned};
+use crate::routes::assessments::ScorecardView;
 use crate::routes::subsidy::{
     DisbursementSpec, LineItemSpec, Proposal, QuoteSpec, QuoteView, approve, category_schema,
     disburse, policy_version_on, propose, quote_pinned,
@@ -231,6 +232,10 @@ pub struct ProjectView {
     pub disbursed_fen: i64,
     pub progress_percent: i32,
     pub satisfaction: Option<SatisfactionView>,
+    /// Before and after, once both the diagnosis and the acceptance are
+    /// recorded (absent in change-feed snapshots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonView>,
     /// What the caller may do next (absent in change-feed snapshots).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = action_list_schema)]
@@ -238,6 +243,82 @@ pub struct ProjectView {
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// One dimension's points before and after (exact to 0.025).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DimensionDeltaView {
+    pub code: String,
+    pub before: f64,
+    pub after: f64,
+    pub delta: f64,
+}
+
+/// The pre/post comparison of the diagnosis and acceptance assessments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonView {
+    pub level_before: i32,
+    pub level_after: i32,
+    pub level_gain: i32,
+    pub total_points_before: f64,
+    pub total_points_after: f64,
+    pub total_points_delta: f64,
+    pub dimensions: Vec<DimensionDeltaView>,
+}
+
+/// Points on the wire from integer thousandths.
+fn points(thousandths: i64) -> f64 {
+    thousandths as f64 / 1000.0
+}
+
+/// Each dimension's points of a stored result, in integer thousandths.
+fn dimension_thousandths(result: &str) -> Vec<(String, i64)> {
+    serde_json::from_str::<ScorecardView>(result)
+        .map(|card| {
+            card.dimensions
+                .into_iter()
+                .map(|d| (d.code, (d.points * 1000.0).round() as i64))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn comparison(
+    conn: &mut AnyConnection,
+    p: &ProjectRow,
+) -> Result<Option<ComparisonView>, ApiError> {
+    let (Some(before), Some(after)) = (&p.diagnosis_id, &p.acceptance_id) else {
+        return Ok(None);
+    };
+    let (before, after) = (
+        assessments::find(conn, before)?,
+        assessments::find(conn, after)?,
+    );
+    let after_dims = dimension_thousandths(&after.result);
+    let dimensions = dimension_thousandths(&before.result)
+        .into_iter()
+        .map(|(code, b)| {
+            let a = after_dims
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(0, |(_, a)| *a);
+            DimensionDeltaView {
+                code,
+                before: points(b),
+                after: points(a),
+                delta: points(a - b),
+            }
+        })
+        .collect();
+    Ok(Some(ComparisonView {
+        level_before: before.level,
+        level_after: after.level,
+        level_gain: after.level - before.level,
+        total_points_before: points(before.total_points),
+        total_points_after: points(after.total_points),
+        total_points_delta: points(after.total_points - before.total_points),
+        dimensions,
+    }))
 }
 
 fn from_json<T: serde::de::DeserializeOwned>(text: Option<&String>) -> Option<T> {
@@ -278,6 +359,7 @@ impl ProjectView {
                 score,
                 comment: p.satisfaction_comment.clone().unwrap_or_default(),
             }),
+            comparison: None,
             next_actions: next,
             version: p.version,
             created_at: utc(p.created_at),
@@ -319,7 +401,10 @@ fn view_for(
         .into_iter()
         .map(|(a, _)| a.as_str().to_owned())
         .collect();
-    Ok(ProjectView::of(p, Some(next)))
+    Ok(ProjectView {
+        comparison: comparison(conn, p)?,
+        ..ProjectView::of(p, Some(next))
+    })
 }
 
 /// The audit entry and change event of a project write.

@@ -347,6 +347,22 @@ fn every_seed_programme_walks_a_project_as_far_as_its_policy_allows(app: TestApp
             p["satisfaction"],
             json!({"score": 5, "comment": "服务到位"})
         );
+        // The pre/post comparison: S from 0 to 40 (level_two_body).
+        let cmp = &p["comparison"];
+        assert_eq!(
+            (
+                cmp["level_gain"].as_i64(),
+                cmp["total_points_before"].as_f64(),
+                cmp["total_points_after"].as_f64(),
+                cmp["total_points_delta"].as_f64()
+            ),
+            (Some(2), Some(0.0), Some(40.0), Some(40.0)),
+            "{code}"
+        );
+        let dims = cmp["dimensions"].as_array().unwrap();
+        assert_eq!(dims.len(), 3);
+        let sum: f64 = dims.iter().map(|d| d["delta"].as_f64().unwrap()).sum();
+        assert!((sum - 40.0).abs() < 1e-9, "{dims:?}");
         pilot.assign(&id, "auditor", &pilot.auditor);
         let p = pilot.step(
             &pilot.auditor,
