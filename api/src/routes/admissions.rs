@@ -577,12 +577,37 @@ async fn change(
     Ok(versioned(view.version, view))
 }
 
+fn pool_status_schema() -> utoipa::openapi::schema::Object {
+    string_enum(
+        AdmissionKind::ProviderPool
+            .statuses()
+            .map(AdmissionStatus::as_str),
+    )
+}
+
+fn library_status_schema() -> utoipa::openapi::schema::Object {
+    string_enum(
+        AdmissionKind::ProductLibrary
+            .statuses()
+            .map(AdmissionStatus::as_str),
+    )
+}
+
 #[derive(Debug, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
-pub struct AdmissionQuery {
-    /// Only members in this status.
-    #[param(schema_with = status_schema)]
+pub struct PoolQuery {
+    /// Only providers in this status.
+    #[param(schema_with = pool_status_schema)]
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LibraryQuery {
+    /// Only products in this status.
+    #[param(schema_with = library_status_schema)]
     pub status: Option<String>,
 }
 
@@ -590,7 +615,7 @@ const IF_MATCH: &str = "ETag of the version you read";
 
 #[utoipa::path(
     tag = "providers",
-    params(("program_id" = String, Path, description = "Programme id"), AdmissionQuery),
+    params(("program_id" = String, Path, description = "Programme id"), PoolQuery),
     responses((status = 200, description = "The programme's provider pool", body = List<AdmissionView>)),
     security(("bearer" = []))
 )]
@@ -599,7 +624,7 @@ pub async fn list_pool(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<AdmissionQuery>,
+    Query(q): Query<PoolQuery>,
 ) -> Result<web::Json<List<AdmissionView>>, ApiError> {
     list(
         &state,
@@ -679,7 +704,7 @@ pub async fn change_pool_entry(
 
 #[utoipa::path(
     tag = "products",
-    params(("program_id" = String, Path, description = "Programme id"), AdmissionQuery),
+    params(("program_id" = String, Path, description = "Programme id"), LibraryQuery),
     responses((status = 200, description = "The programme's product library", body = List<AdmissionView>)),
     security(("bearer" = []))
 )]
@@ -688,7 +713,7 @@ pub async fn list_library(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<AdmissionQuery>,
+    Query(q): Query<LibraryQuery>,
 ) -> Result<web::Json<List<AdmissionView>>, ApiError> {
     list(
         &state,

@@ -71,6 +71,14 @@ fn kind_schema() -> utoipa::openapi::schema::Object {
     string_enum(KINDS)
 }
 
+fn kind_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(kind_schema())
+        .min_items(Some(1))
+        .max_items(Some(KINDS.len()))
+        .build()
+}
+
 fn action_schema() -> utoipa::openapi::schema::Object {
     string_enum(ProjectAction::ALL.map(ProjectAction::as_str))
 }
@@ -387,7 +395,7 @@ pub struct RequirementSpec {
     #[schema(schema_with = action_schema)]
     pub action: String,
     #[validate(length(min = 1, max = 14, message = "1 to 14 kinds", code = "length"))]
-    #[schema(min_items = 1, max_items = 14, inline)]
+    #[schema(schema_with = kind_list_schema)]
     pub kinds: Vec<String>,
 }
 
