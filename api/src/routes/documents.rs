@@ -401,7 +401,7 @@ pub struct RequirementSpec {
 
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"requirements": [{"action": "record_diagnosis", "kinds": ["diagnosis_report", "photo", "sign_in_sheet", "satisfaction_survey"]}]}))]
+#[schema(example = json!({"requirements": [{"action": "record_diagnosis", "kinds": ["diagnosis_report", "plan", "photo", "sign_in_sheet", "satisfaction_survey"]}]}))]
 pub struct Requirements {
     #[validate(
         length(max = 16, message = "at most one entry per action", code = "length"),

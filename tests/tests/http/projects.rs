@@ -226,6 +226,7 @@ impl<'a> Pilot<'a> {
         if self.code == "jinan" {
             for kind in [
                 "diagnosis_report",
+                "plan",
                 "photo",
                 "sign_in_sheet",
                 "satisfaction_survey",
@@ -711,6 +712,7 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
     );
     let diagnosis = pilot.assessment(&pilot.provider, &id, "diagnosis", false);
     pilot.upload(&pilot.provider, &id, "diagnosis_report");
+    pilot.upload(&pilot.provider, &id, "plan");
     let photo = pilot.upload(&pilot.provider, &id, "photo");
     let res = pilot.try_step(
         &pilot.provider,
@@ -735,7 +737,7 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
     );
     // The files: listed with their hashes, streamed to those in scope only.
     let docs = ok(ent.get(&format!("/projects/{id}/documents")));
-    assert_eq!(docs["items"].as_array().unwrap().len(), 4);
+    assert_eq!(docs["items"].as_array().unwrap().len(), 5);
     let content = format!("/documents/{}/content", photo["id"].as_str().unwrap());
     let res = Resp::send(ent.req(reqwest::Method::GET, &content));
     assert_eq!(res.status, StatusCode::OK);
