@@ -473,7 +473,7 @@ pub struct AssessmentView {
 }
 
 impl AssessmentView {
-    fn from_row(row: AssessmentRow) -> Result<Self, ApiError> {
+    pub(crate) fn from_row(row: AssessmentRow) -> Result<Self, ApiError> {
         let answers: Answers = serde_json::from_str(&row.answers).map_err(ApiError::internal)?;
         let result: ScorecardView =
             serde_json::from_str(&row.result).map_err(ApiError::internal)?;

@@ -128,7 +128,7 @@ pub struct UploadQuery {
 }
 
 /// Where content with this hash lives.
-fn content_path(dir: &Path, sha256: &str) -> PathBuf {
+pub(crate) fn content_path(dir: &Path, sha256: &str) -> PathBuf {
     dir.join(&sha256[..2]).join(sha256)
 }
 

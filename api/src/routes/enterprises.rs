@@ -534,7 +534,7 @@ pub async fn create_enterprise(
 }
 
 /// 404 unless the caller's scope holds the enterprise.
-fn visible(caller: &Caller, row: EnterpriseRow) -> Result<EnterpriseRow, ApiError> {
+pub(crate) fn visible(caller: &Caller, row: EnterpriseRow) -> Result<EnterpriseRow, ApiError> {
     if scope_of(caller).contains(&row) {
         Ok(row)
     } else {

@@ -6,6 +6,7 @@ pub mod assessments;
 pub mod audit;
 pub mod auth;
 pub mod documents;
+pub mod dossier;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
@@ -53,6 +54,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(enterprises::put_enterprise_by_code)
         .service(enterprises::get_enterprise)
         .service(enterprises::update_enterprise)
+        .service(dossier::get_dossier)
         .service(provider_import::import_providers)
         .service(providers::list_providers)
         .service(providers::create_provider)

@@ -283,7 +283,7 @@ fn dimension_thousandths(result: &str) -> Vec<(String, i64)> {
         .unwrap_or_default()
 }
 
-fn comparison(
+pub(crate) fn comparison(
     conn: &mut AnyConnection,
     p: &ProjectRow,
 ) -> Result<Option<ComparisonView>, ApiError> {
@@ -330,7 +330,7 @@ fn to_json<T: Serialize>(value: &T) -> Result<String, ApiError> {
 }
 
 impl ProjectView {
-    fn of(p: &ProjectRow, next: Option<Vec<String>>) -> Self {
+    pub(crate) fn of(p: &ProjectRow, next: Option<Vec<String>>) -> Self {
         ProjectView {
             id: p.id.clone(),
             program_id: p.program_id.clone(),

@@ -298,3 +298,15 @@ pub fn performance_rows(
         ))
         .load(conn)?)
 }
+
+/// Every project of an enterprise, oldest first (its dossier).
+pub fn of_enterprise(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+) -> Result<Vec<ProjectRow>, RepoError> {
+    Ok(projects::table
+        .filter(projects::enterprise_id.eq(enterprise_id))
+        .order(projects::id)
+        .select(ProjectRow::as_select())
+        .load(conn)?)
+}

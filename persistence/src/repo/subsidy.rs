@@ -233,3 +233,15 @@ pub fn disbursements_of(
         d.id.clone()
     }))
 }
+
+/// The payments made on one decision, oldest first.
+pub fn disbursements_of_decision(
+    conn: &mut AnyConnection,
+    decision_id: &str,
+) -> Result<Vec<DisbursementRow>, RepoError> {
+    Ok(disbursements::table
+        .filter(disbursements::decision_id.eq(decision_id))
+        .order(disbursements::id)
+        .select(DisbursementRow::as_select())
+        .load(conn)?)
+}

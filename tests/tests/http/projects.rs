@@ -1055,4 +1055,35 @@ fn the_policy_pinned_at_plan_approval_pays_after_a_newer_one(app: TestApp) {
         (p["state"].as_str(), p["disbursed_fen"].as_i64()),
         (Some("disbursed"), Some(300_000 * YUAN))
     );
+    dossier_holds_the_record(&pilot, &ent, &id);
+}
+
+/// Issue 8's dossier (一企一档): the enterprise and its project's whole
+/// record, as JSON or as a zip with the files; 404 outside the scope.
+fn dossier_holds_the_record(pilot: &Pilot<'_>, ent: &As<'_>, id: &str) {
+    let doc = pilot.upload(ent, id, "invoice");
+    let enterprise_id = ok(ent.get(&format!("/projects/{id}")))["enterprise_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/enterprises/{enterprise_id}/dossier");
+    let d = ok(pilot.city.get(&path));
+    assert_eq!(d["enterprise"]["id"], json!(enterprise_id));
+    let record = &d["projects"][0];
+    assert_eq!(record["project"]["state"], "disbursed");
+    assert_eq!(record["project"]["comparison"]["level_gain"], 2);
+    assert_eq!(record["assessments"].as_array().unwrap().len(), 2);
+    assert_eq!(record["history"].as_array().unwrap().len(), 14);
+    assert_eq!(record["progress_reports"].as_array().unwrap().len(), 1);
+    assert_eq!(record["subsidy_decision"]["amount_fen"], 300_000 * YUAN);
+    assert_eq!(record["disbursements"].as_array().unwrap().len(), 2);
+    assert_eq!(record["documents"][0]["sha256"], doc["sha256"]);
+    let zip = Resp::send(ent.req(reqwest::Method::GET, &format!("{path}?format=zip")));
+    assert_eq!(zip.status, StatusCode::OK);
+    assert_eq!(zip.header("content-type"), Some("application/zip"));
+    assert!(zip.body.as_str().unwrap().starts_with("PK"));
+    let (_, stranger) = pilot.enterprise(99);
+    stranger
+        .get(&path)
+        .assert_problem(StatusCode::NOT_FOUND, "not_found");
 }
