@@ -115,14 +115,22 @@ type Condition =
 
 fn scope_condition(scope: &Scope) -> Condition {
     let mut cond: Condition = Box::new(sql::<Nullable<Bool>>("1 = 0"));
-    if !scope.program_ids.is_empty() {
-        cond = Box::new(cond.or(enterprises::program_id.eq_any(scope.program_ids.clone())));
+    // One programme (the usual case) as `=`, not `= ANY`: PostgreSQL then
+    // walks the (program_id, id) index in key order and stops after a page,
+    // where `= ANY` made it sort the whole programme (1.4 s at 1,000,000).
+    match scope.program_ids.as_slice() {
+        [] => {}
+        [one] => cond = Box::new(cond.or(enterprises::program_id.eq(one.clone()))),
+        many => cond = Box::new(cond.or(enterprises::program_id.eq_any(many.to_vec()))),
     }
     for (program, codes) in &scope.regions {
-        let part = enterprises::program_id
-            .eq(program.clone())
-            .and(enterprises::region_code.eq_any(codes.clone()));
-        cond = Box::new(cond.or(part));
+        let in_program = enterprises::program_id.eq(program.clone());
+        cond = match codes.as_slice() {
+            [one] => Box::new(cond.or(in_program.and(enterprises::region_code.eq(one.clone())))),
+            many => {
+                Box::new(cond.or(in_program.and(enterprises::region_code.eq_any(many.to_vec()))))
+            }
+        };
     }
     if !scope.enterprise_ids.is_empty() {
         cond = Box::new(
