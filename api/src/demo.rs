@@ -279,6 +279,13 @@ pub fn load(db: &Db, spec: &Spec) -> Result<Outcome, ApiError> {
             None => outcome.existing += 1,
         }
     }
+    for table in [
+        shuzhuan_persistence::RegistryTable::Enterprises,
+        shuzhuan_persistence::RegistryTable::Providers,
+        shuzhuan_persistence::RegistryTable::Products,
+    ] {
+        db.analyze(table)?;
+    }
     Ok(outcome)
 }
 

@@ -82,6 +82,15 @@ impl Db {
         uow::run(&mut conn, self.backend, actor, f)
     }
 
+    /// Refreshes the planner's statistics of a registry table after a bulk
+    /// load, so keyset pages keep their index plans at once instead of
+    /// waiting for autovacuum (which may be off, as on the CI machine).
+    pub fn analyze(&self, table: Registry) -> Result<(), RepoError> {
+        let mut conn = self.conn()?;
+        conn.batch_execute(&format!("ANALYZE {}", table.as_str()))?;
+        Ok(())
+    }
+
     /// Whether the database answers (readiness).
     pub fn ping(&self) -> Result<(), RepoError> {
         let mut conn = self.conn()?;
@@ -106,4 +115,22 @@ fn prepare_sqlite_file(url: &str) -> Result<(), RepoError> {
         .map_err(|e| RepoError::Migration(format!("cannot open {path}: {e}")))?;
     conn.batch_execute("PRAGMA journal_mode = WAL;")?;
     Ok(())
+}
+
+/// The tables bulk loads fill (a closed list: names never come from input).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    Enterprises,
+    Providers,
+    Products,
+}
+
+impl Registry {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Registry::Enterprises => "enterprises",
+            Registry::Providers => "providers",
+            Registry::Products => "products",
+        }
+    }
 }

@@ -16,7 +16,7 @@ mod schema;
 mod uow;
 
 pub use connection::{AnyConnection, Backend, MultiBackend};
-pub use db::Db;
+pub use db::{Db, Registry as RegistryTable};
 pub use error::RepoError;
 pub use uow::{Actor, Change, Op, Tx};
 

@@ -18,6 +18,10 @@ pub type Columns = &'static [(&'static str, &'static [&'static str])];
 /// Columns that carry no data (row numbers).
 const IGNORED: [&str; 3] = ["序号", "no", "#"];
 
+/// Rows written by one import from which the table's statistics are
+/// refreshed.
+const ANALYZE_AFTER: u64 = 10_000;
+
 /// A registry that bulk import fills.
 pub trait Registry {
     /// A row's content once read, waiting for its chunk to be stored.
@@ -28,6 +32,8 @@ pub trait Registry {
     const KEY_FIELD: &'static str;
     /// How the key column is called, for the missing-column error.
     const KEY_TITLE: &'static str;
+    /// The table it fills (analysed after a large import).
+    const TABLE: shuzhuan_persistence::RegistryTable;
 
     /// Reads one record: its natural key and content, or its errors.
     fn read(&self, rec: &Record) -> Result<(String, Self::Parsed), Vec<RowError>>;
@@ -293,6 +299,9 @@ where
     let report = actix_web::web::block(move || -> Result<Report, ApiError> {
         let mut registry = db.read(make)?;
         run(&db, &actor, upload, &mut registry, &mut report)?;
+        if !report.dry_run && report.created + report.updated >= ANALYZE_AFTER {
+            db.analyze(R::TABLE)?;
+        }
         Ok(report)
     })
     .await??;

@@ -231,6 +231,8 @@ struct EnterpriseImport {
 }
 
 impl Registry for EnterpriseImport {
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Enterprises;
     type Parsed = EnterpriseFields;
     const COLUMNS: Columns = COLUMNS;
     const KEY_FIELD: &'static str = "uscc";

@@ -141,6 +141,8 @@ fn not_yours(columns: Columns, rec: &Record, field: &str) -> RowError {
 }
 
 impl Registry for ProviderImport {
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Providers;
     type Parsed = ProviderFields;
     const COLUMNS: Columns = PROVIDER_COLUMNS;
     const KEY_FIELD: &'static str = "uscc";
@@ -268,6 +270,8 @@ struct ProductImport {
 type ProductParsed = (String, ProductFields);
 
 impl Registry for ProductImport {
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Products;
     type Parsed = ProductParsed;
     const COLUMNS: Columns = PRODUCT_COLUMNS;
     const KEY_FIELD: &'static str = "provider_uscc";
