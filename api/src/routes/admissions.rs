@@ -132,11 +132,12 @@ pub struct PerformanceView {
 fn performance_of(
     conn: &mut AnyConnection,
     program_id: &str,
+    providers: Option<&[String]>,
 ) -> Result<HashMap<String, PerformanceView>, ApiError> {
     use shuzhuan_lifecycle::ProjectState as S;
     let mut by_member: HashMap<String, (PerformanceView, i64)> = HashMap::new();
     for (provider, state, satisfaction, plan) in
-        shuzhuan_persistence::repo::projects::performance_rows(conn, program_id)?
+        shuzhuan_persistence::repo::projects::performance_rows(conn, program_id, providers)?
     {
         let state: Option<S> = state.parse().ok();
         let signed = matches!(
@@ -223,7 +224,11 @@ fn views(
     }
     let mut performance = HashMap::new();
     if let Some(first) = rows.first() {
-        performance = performance_of(conn, &first.program_id)?;
+        // A pool's members: only the projects they serve are read.
+        let pool_only = rows
+            .iter()
+            .all(|r| kind_of(r) == AdmissionKind::ProviderPool);
+        performance = performance_of(conn, &first.program_id, pool_only.then_some(&ids[..]))?;
     }
     Ok(rows
         .into_iter()

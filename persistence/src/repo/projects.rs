@@ -284,19 +284,26 @@ pub fn set_requirements(
 /// from: (provider, state, satisfaction, plan) of every project.
 pub type PerformanceRow = (Option<String>, String, Option<i32>, Option<String>);
 
+/// `providers` narrows it to the projects those providers serve (a pool's
+/// members); products need every plan.
 pub fn performance_rows(
     conn: &mut AnyConnection,
     program_id: &str,
+    providers: Option<&[String]>,
 ) -> Result<Vec<PerformanceRow>, RepoError> {
-    Ok(projects::table
+    let mut q = projects::table
         .filter(projects::program_id.eq(program_id))
-        .select((
-            projects::provider_id,
-            projects::state,
-            projects::satisfaction,
-            projects::plan,
-        ))
-        .load(conn)?)
+        .into_boxed::<MultiBackend>();
+    if let Some(ids) = providers {
+        q = q.filter(projects::provider_id.eq_any(ids.to_vec()));
+    }
+    Ok(q.select((
+        projects::provider_id,
+        projects::state,
+        projects::satisfaction,
+        projects::plan,
+    ))
+    .load(conn)?)
 }
 
 /// Every project of an enterprise, oldest first (its dossier).
