@@ -17,6 +17,26 @@ use crate::error::{ApiError, FieldError, Text, from_validation};
 /// Largest JSON body accepted (programme packs are the biggest, ~20 KB).
 pub const JSON_LIMIT: usize = 1024 * 1024;
 
+/// Reads a whole request body, refusing it (413) as soon as it passes
+/// `limit` bytes.
+pub async fn read_limited<S, E>(payload: &mut S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+{
+    let mut body = Vec::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| ApiError::Malformed {
+            code: "body_unreadable",
+            detail: Text::new("The request body could not be read.", "无法读取请求体。"),
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 /// A JSON body: 415 when not JSON and 413 when too large at extraction;
 /// parsed by [`Json::parse`] only after the handler's policy check, so a
 /// caller without the right learns nothing from validation (400 when not
@@ -59,19 +79,8 @@ impl<T: 'static> FromRequest for Json<T> {
                     expected: "application/json",
                 });
             }
-            let mut body = Vec::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::Malformed {
-                    code: "body_unreadable",
-                    detail: Text::new("The request body could not be read.", "无法读取请求体。"),
-                })?;
-                if body.len() + chunk.len() > JSON_LIMIT {
-                    return Err(ApiError::PayloadTooLarge { limit: JSON_LIMIT });
-                }
-                body.extend_from_slice(&chunk);
-            }
             Ok(Json {
-                bytes: body,
+                bytes: read_limited(&mut payload, JSON_LIMIT).await?,
                 _type: std::marker::PhantomData,
             })
         })

@@ -14,7 +14,7 @@ use shuzhuan_persistence::{Actor, AnyConnection, now};
 use shuzhuan_types::{Grant, Role};
 
 use crate::auth::{OpaqueToken, hash_token};
-use crate::error::ApiError;
+use crate::error::{ApiError, Text};
 use crate::routes::users::grant_from_row;
 use crate::state::AppState;
 
@@ -94,6 +94,30 @@ impl Caller {
             Ok(())
         } else {
             Err(ApiError::Forbidden(right))
+        }
+    }
+
+    /// The enterprise the caller acts for: the one named, if it is theirs
+    /// (404 otherwise), or their only one (422 when they have several).
+    pub fn own_enterprise(&self, named: Option<&str>) -> Result<String, ApiError> {
+        let own: Vec<&str> = self
+            .grants
+            .iter()
+            .filter(|g| g.role() == Role::Enterprise)
+            .filter_map(|g| g.enterprise_id())
+            .collect();
+        match (named, own.as_slice()) {
+            (Some(id), _) if own.contains(&id) => Ok(id.to_owned()),
+            (Some(_), _) => Err(ApiError::NotFound),
+            (None, [only]) => Ok((*only).to_owned()),
+            (None, _) => Err(ApiError::field(
+                "enterprise_id",
+                "enterprise_required",
+                Text::new(
+                    "you act for several enterprises: name one",
+                    "您关联多家企业，请指定 enterprise_id",
+                ),
+            )),
         }
     }
 

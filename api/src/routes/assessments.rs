@@ -557,30 +557,6 @@ fn project_for(
     Ok(project)
 }
 
-/// The enterprise a self-assessment is about: the one named, if it is the
-/// caller's, or the caller's only one.
-fn own_enterprise(caller: &Caller, named: Option<&str>) -> Result<String, ApiError> {
-    let own: Vec<&str> = caller
-        .grants
-        .iter()
-        .filter(|g| g.role() == Role::Enterprise)
-        .filter_map(|g| g.enterprise_id())
-        .collect();
-    match (named, own.as_slice()) {
-        (Some(id), _) if own.contains(&id) => Ok(id.to_owned()),
-        (Some(_), _) => Err(ApiError::NotFound),
-        (None, [only]) => Ok((*only).to_owned()),
-        (None, _) => Err(ApiError::field(
-            "enterprise_id",
-            "enterprise_required",
-            Text::new(
-                "you act for several enterprises: name one",
-                "您关联多家企业，请指定 enterprise_id",
-            ),
-        )),
-    }
-}
-
 #[utoipa::path(
     tag = "assessments",
     params(AssessmentQuery),
@@ -658,7 +634,7 @@ pub async fn create_assessment(
                     ),
                 ));
             }
-            own_enterprise(&caller, body.enterprise_id.as_deref())?
+            caller.own_enterprise(body.enterprise_id.as_deref())?
         }
         AssessmentKind::Diagnosis | AssessmentKind::Acceptance => {
             if body.project_id.is_none() {

@@ -13,23 +13,21 @@ use std::path::{Path, PathBuf};
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use shuzhuan_lifecycle::{ProjectAction, ProjectState};
 use shuzhuan_persistence::repo::{programs, projects};
 use shuzhuan_persistence::rows::DocumentRow;
-use shuzhuan_persistence::{Change, Op, new_id, now};
+use shuzhuan_persistence::{new_id, now};
 use shuzhuan_types::Role;
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
-use crate::extract::{Json, List, Query, created};
+use crate::extract::{Json, List, Query, created, read_limited};
 use crate::routes::projects::load_in_scope;
-use crate::routes::string_enum;
-use crate::routes::utc;
+use crate::routes::{change_of, string_enum, utc};
 use crate::state::AppState;
 
 /// The largest document accepted (20 MiB).
@@ -246,19 +244,7 @@ pub async fn upload_document(
             Ok(())
         })
         .await?;
-    let mut body = web::BytesMut::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::Malformed {
-            code: "body_unreadable",
-            detail: Text::new("The request body could not be read.", "无法读取请求体。"),
-        })?;
-        if body.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-            return Err(ApiError::PayloadTooLarge {
-                limit: MAX_DOCUMENT_BYTES,
-            });
-        }
-        body.extend_from_slice(&chunk);
-    }
+    let body = read_limited(&mut payload, MAX_DOCUMENT_BYTES).await?;
     if body.is_empty() {
         return Err(ApiError::Malformed {
             code: "empty_document",
@@ -267,9 +253,8 @@ pub async fn upload_document(
     }
     let media_type = check_media_type(declared.as_deref(), &body[..body.len().min(8192)])?;
     let dir = state.documents_dir.clone();
-    let bytes = body.freeze();
-    let size = bytes.len();
-    let (sha256, _) = web::block(move || store(&dir, &bytes)).await??;
+    let size = body.len();
+    let (sha256, _) = web::block(move || store(&dir, &body)).await??;
     let filename = q
         .filename
         .unwrap_or_else(|| format!("{}.bin", &sha256[..12]));
@@ -289,16 +274,8 @@ pub async fn upload_document(
             };
             projects::insert_document(tx.conn(), &row)?;
             let view = DocumentView::from(row);
-            tx.record(Change {
-                action: "document.create".into(),
-                object_type: "document",
-                object_id: view.id.clone(),
-                program_id: Some(p.program_id),
-                version: 1,
-                op: Op::Create,
-                before: None,
-                after: serde_json::to_value(&view).ok(),
-            });
+            let key = (view.id.as_str(), Some(p.program_id.as_str()), 1);
+            tx.record(change_of("document.create", "document", key, None, &view));
             Ok(view)
         })
         .await?;
@@ -513,16 +490,13 @@ pub async fn put_requirements(
             let before = Requirements::from_pairs(projects::requirements_of(tx.conn(), &id)?);
             projects::set_requirements(tx.conn(), &id, &pairs)?;
             let after = Requirements::from_pairs(pairs);
-            tx.record(Change {
-                action: "document_requirements.set".into(),
-                object_type: "document_requirements",
-                object_id: id.clone(),
-                program_id: Some(id.clone()),
-                version: 1,
-                op: Op::Update,
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(&after).ok(),
-            });
+            tx.record(change_of(
+                "document_requirements.set",
+                "document_requirements",
+                (id.as_str(), Some(id.as_str()), 1),
+                Some(&before),
+                &after,
+            ));
             Ok(after)
         })
         .await?;

@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, Query, created, versioned};
-use crate::routes::{change_of, parse_uscc, string_enum, utc};
+use crate::routes::{change_of, parse_path_uscc, parse_uscc, string_enum, utc};
 use crate::state::AppState;
 
 const SIZE_CLASSES: [&str; 3] = ["micro", "small", "medium"];
@@ -628,10 +628,6 @@ pub async fn update_enterprise(
         .write(caller.actor(), move |tx| update(tx, before, row))
         .await?;
     Ok(versioned(view.version, view))
-}
-
-fn parse_path_uscc(raw: &str) -> Result<String, ApiError> {
-    parse_uscc(raw).map_err(|e| ApiError::Validation(vec![e]))
 }
 
 #[utoipa::path(

@@ -195,3 +195,8 @@ pub(crate) fn parse_uscc(raw: &str) -> Result<String, crate::error::FieldError> 
             )
         })
 }
+
+/// A credit code from a path segment (`/…/by-code/{uscc}`), or the 422.
+pub(crate) fn parse_path_uscc(raw: &str) -> Result<String, crate::error::ApiError> {
+    parse_uscc(raw).map_err(|e| crate::error::ApiError::Validation(vec![e]))
+}

@@ -482,28 +482,10 @@ pub async fn create_project(
     let program_id = program_id.into_inner();
     caller.require_program_visible(&program_id)?;
     let body = body.parse()?;
-    let own: Vec<String> = caller
-        .grants
-        .iter()
-        .filter(|g| g.role() == Role::Enterprise)
-        .filter_map(|g| g.enterprise_id().map(str::to_owned))
-        .collect();
-    let enterprise_id = match (&body.enterprise_id, own.as_slice()) {
-        (_, []) => return Err(ApiError::Forbidden("apply for a project (enterprise)")),
-        (Some(id), _) if own.contains(id) => id.clone(),
-        (Some(_), _) => return Err(ApiError::NotFound),
-        (None, [only]) => only.clone(),
-        (None, _) => {
-            return Err(ApiError::field(
-                "enterprise_id",
-                "enterprise_required",
-                Text::new(
-                    "you act for several enterprises: name one",
-                    "您关联多家企业，请指定 enterprise_id",
-                ),
-            ));
-        }
-    };
+    if !caller.has_role(Role::Enterprise) {
+        return Err(ApiError::Forbidden("apply for a project (enterprise)"));
+    }
+    let enterprise_id = caller.own_enterprise(body.enterprise_id.as_deref())?;
     let view = state
         .write(caller.actor(), move |tx| {
             let batch = programs::find_batch(tx.conn(), &program_id, &body.batch_id)?;
@@ -1592,16 +1574,15 @@ pub async fn create_assignment(
                 assigned_by: row.assigned_by,
                 created_at: utc(row.created_at),
             };
-            tx.record(Change {
-                action: "project.assign".into(),
-                object_type: "project_assignment",
-                object_id: format!("{}:{}:{}", view.project_id, view.role, view.user_id),
-                program_id: Some(project.program_id),
-                version: 1,
-                op: Op::Create,
-                before: None,
-                after: serde_json::to_value(&view).ok(),
-            });
+            let id = format!("{}:{}:{}", view.project_id, view.role, view.user_id);
+            let key = (id.as_str(), Some(project.program_id.as_str()), 1);
+            tx.record(change_of(
+                "project.assign",
+                "project_assignment",
+                key,
+                None,
+                &view,
+            ));
             Ok(view)
         })
         .await?;

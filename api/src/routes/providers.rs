@@ -15,7 +15,7 @@ use validator::Validate;
 use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{IfMatch, Json, List, Query, created, versioned};
-use crate::routes::{change_of, parse_uscc, string_enum, utc};
+use crate::routes::{change_of, parse_path_uscc, parse_uscc, string_enum, utc};
 use crate::state::AppState;
 
 const KINDS: [&str; 2] = ["comprehensive", "scenario"];
@@ -535,10 +535,6 @@ pub async fn update_provider(
     Ok(versioned(view.version, view))
 }
 
-fn path_uscc(raw: &str) -> Result<String, ApiError> {
-    parse_uscc(raw).map_err(|e| ApiError::Validation(vec![e]))
-}
-
 #[utoipa::path(
     tag = "providers",
     params(("uscc" = String, Path, description = "Unified social credit code")),
@@ -551,7 +547,7 @@ pub async fn get_provider_by_code(
     caller: Caller,
     uscc: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = path_uscc(&uscc)?;
+    let code = parse_path_uscc(&uscc)?;
     let row = state
         .read(move |conn| {
             let found = providers::find_by_usccs(conn, &[code])?;
@@ -581,7 +577,7 @@ pub async fn put_provider_by_code(
     uscc: web::Path<String>,
     body: Json<ProviderFields>,
 ) -> Result<HttpResponse, ApiError> {
-    let code = path_uscc(&uscc)?;
+    let code = parse_path_uscc(&uscc)?;
     let fields = body.parse()?;
     if fields
         .uscc
