@@ -13,6 +13,7 @@ use crate::bootstrap::{self, StartupError};
 use crate::config::Settings;
 use crate::error::ApiError;
 use crate::middleware::{Metrics, localize, record_metrics};
+use crate::outbox;
 use crate::routes::{self, health};
 use crate::state::AppState;
 use shuzhuan_persistence::Db;
@@ -33,7 +34,9 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(shuzhuan_openapi::frame())
         .configure(configure)
         .split_for_parts();
-    shuzhuan_openapi::finish(doc)
+    let mut doc = shuzhuan_openapi::finish(doc);
+    outbox::describe(&mut doc);
+    doc
 }
 
 /// The documented paths and their methods, so a known path asked with
@@ -84,6 +87,8 @@ pub fn prepare(settings: &Settings) -> Result<web::Data<AppState>, StartupError>
         documents_dir: settings.data_dir.join("documents"),
         keys: JwtKeys::new(&secret, settings.access_token_ttl),
         metrics: Metrics::new()?,
+        webhooks: settings.webhooks.clone(),
+        committed: Default::default(),
     }))
 }
 
@@ -107,6 +112,9 @@ pub fn server(
 ) -> std::io::Result<Server> {
     let doc = openapi();
     let known = web::Data::new(KnownPaths::from_doc(&doc));
+    // The webhook worker runs beside the HTTP workers, on this instance's
+    // runtime, and stops with it.
+    actix_web::rt::spawn(outbox::worker(state.clone()));
     let mut server = HttpServer::new(move || {
         App::new()
             .into_utoipa_app()

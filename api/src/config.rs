@@ -35,6 +35,70 @@ pub struct Settings {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SHUZHUAN_WORKERS")]
     pub workers: Option<usize>,
+    #[command(flatten)]
+    pub webhooks: WebhookSettings,
+}
+
+/// How the webhook worker delivers (see `outbox`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct WebhookSettings {
+    /// How often the worker looks for due deliveries when no write of this
+    /// instance wakes it, in milliseconds.
+    #[arg(
+        long = "webhook-poll-ms",
+        env = "SHUZHUAN_WEBHOOK_POLL_MS",
+        default_value_t = 1000
+    )]
+    pub poll_ms: u64,
+    /// The first retry waits about this long; each further one twice as
+    /// long (with jitter), up to `webhook-retry-max-ms`.
+    #[arg(
+        long = "webhook-retry-base-ms",
+        env = "SHUZHUAN_WEBHOOK_RETRY_BASE_MS",
+        default_value_t = 5_000
+    )]
+    pub retry_base_ms: u64,
+    #[arg(
+        long = "webhook-retry-max-ms",
+        env = "SHUZHUAN_WEBHOOK_RETRY_MAX_MS",
+        default_value_t = 3_600_000
+    )]
+    pub retry_max_ms: u64,
+    /// Attempts per delivery before it is marked failed.
+    #[arg(
+        long = "webhook-max-attempts",
+        env = "SHUZHUAN_WEBHOOK_MAX_ATTEMPTS",
+        default_value_t = 15
+    )]
+    pub max_attempts: u32,
+    /// A webhook whose attempts fail this many times in a row is disabled
+    /// until an admin enables it again.
+    #[arg(
+        long = "webhook-disable-after",
+        env = "SHUZHUAN_WEBHOOK_DISABLE_AFTER",
+        default_value_t = 10
+    )]
+    pub disable_after: u32,
+    /// Time allowed for a receiver to answer, in milliseconds.
+    #[arg(
+        long = "webhook-timeout-ms",
+        env = "SHUZHUAN_WEBHOOK_TIMEOUT_MS",
+        default_value_t = 10_000
+    )]
+    pub timeout_ms: u64,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        WebhookSettings {
+            poll_ms: 1000,
+            retry_base_ms: 5_000,
+            retry_max_ms: 3_600_000,
+            max_attempts: 15,
+            disable_after: 10,
+            timeout_ms: 10_000,
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -121,6 +185,7 @@ mod tests {
             access_token_ttl: 900,
             db_pool_size: 1,
             workers: None,
+            webhooks: WebhookSettings::default(),
         }
     }
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod middleware;
+pub mod outbox;
 pub mod packs;
 pub mod routes;
 pub mod state;

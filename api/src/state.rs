@@ -2,10 +2,13 @@
 //! blocking database (diesel + r2d2 run on actix's blocking pool, so no
 //! worker ever waits on I/O).
 
+use std::sync::Arc;
+
 use actix_web::web;
 use shuzhuan_persistence::{Actor, AnyConnection, Db, Tx};
 
 use crate::auth::JwtKeys;
+use crate::config::WebhookSettings;
 use crate::error::ApiError;
 use crate::middleware::Metrics;
 
@@ -15,6 +18,10 @@ pub struct AppState {
     pub documents_dir: std::path::PathBuf,
     pub keys: JwtKeys,
     pub metrics: Metrics,
+    pub webhooks: WebhookSettings,
+    /// Wakes this instance's webhook worker after a commit, so deliveries
+    /// leave at once instead of at the next poll.
+    pub committed: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -36,6 +43,8 @@ impl AppState {
         F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
     {
         let db = self.db.clone();
-        web::block(move || db.write(&actor, f)).await?
+        let out = web::block(move || db.write(&actor, f)).await??;
+        self.committed.notify_one();
+        Ok(out)
     }
 }

@@ -82,6 +82,23 @@ impl Db {
         uow::run(&mut conn, self.backend, actor, f)
     }
 
+    /// A plain transaction, for the server's own bookkeeping that is not a
+    /// change of a domain object (webhook cursors, leases and attempts): it
+    /// writes no audit entry and no change event, which would announce the
+    /// bookkeeping to the feed and so to the webhooks again.
+    pub fn transaction<T, E>(
+        &self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<RepoError> + From<diesel::result::Error>,
+    {
+        use diesel::Connection;
+        let mut pooled = self.conn()?;
+        let conn: &mut AnyConnection = &mut pooled;
+        conn.transaction(f)
+    }
+
     /// Refreshes the planner's statistics of a registry table after a bulk
     /// load, so keyset pages keep their index plans at once instead of
     /// waiting for autovacuum (which may be off, as on the CI machine).

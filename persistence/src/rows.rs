@@ -424,3 +424,43 @@ pub struct AssignmentRow {
     pub assigned_by: String,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhooks)]
+pub struct WebhookRow {
+    pub id: String,
+    pub owner_user_id: String,
+    pub url: String,
+    pub secret: String,
+    /// JSON array of event-type patterns.
+    pub event_types: String,
+    pub program_id: Option<String>,
+    pub active: bool,
+    pub disabled_reason: Option<String>,
+    pub consecutive_failures: i32,
+    pub event_cursor: i64,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct WebhookDeliveryRow {
+    pub id: String,
+    pub webhook_id: String,
+    pub event_seq: i64,
+    pub event_type: String,
+    /// pending, delivered or failed (attempts exhausted).
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: NaiveDateTime,
+    pub lease_owner: Option<String>,
+    pub lease_until: Option<NaiveDateTime>,
+    pub last_attempt_at: Option<NaiveDateTime>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i64>,
+    pub delivered_at: Option<NaiveDateTime>,
+    pub created_at: NaiveDateTime,
+}

@@ -411,11 +411,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        owner_user_id -> Text,
+        url -> Text,
+        secret -> Text,
+        event_types -> Text,
+        program_id -> Nullable<Text>,
+        active -> Bool,
+        disabled_reason -> Nullable<Text>,
+        consecutive_failures -> Integer,
+        event_cursor -> BigInt,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Text,
+        webhook_id -> Text,
+        event_seq -> BigInt,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        lease_owner -> Nullable<Text>,
+        lease_until -> Nullable<Timestamp>,
+        last_attempt_at -> Nullable<Timestamp>,
+        last_status_code -> Nullable<Integer>,
+        last_error -> Nullable<Text>,
+        last_duration_ms -> Nullable<BigInt>,
+        delivered_at -> Nullable<Timestamp>,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
 diesel::joinable!(batches -> programs (program_id));
 diesel::joinable!(products -> providers (provider_id));
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     users,
@@ -445,4 +484,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     documents,
     project_assignments,
     document_requirements,
+    webhooks,
+    webhook_deliveries,
 );

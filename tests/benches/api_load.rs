@@ -21,6 +21,52 @@ const LIST_ROWS: usize = 1_000_000;
 /// Requests per list query measured.
 const LIST_SAMPLES: usize = 400;
 
+/// Changes whose webhook delivery is timed.
+const WEBHOOK_EVENTS: usize = 200;
+
+/// End-to-end webhook latency: from the moment the write's response is
+/// back (committed) to the moment a local receiver has the signed delivery.
+fn webhook_latency(app: &TestApp) {
+    let receiver = shuzhuan_tests::Receiver::start();
+    let sync = app.user_with_grants("load.webhooks", json!([{"role": "sync_client"}]));
+    let hook = sync.post(
+        "/webhooks",
+        json!({"url": receiver.url, "event_types": ["user.create"]}),
+    );
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    let admin = app.admin();
+    let committed: Vec<(String, Instant)> = (0..WEBHOOK_EVENTS)
+        .map(|i| {
+            let name = format!("latency.{i}");
+            let res = admin.post(
+                "/users",
+                json!({"username": name, "password": "a-long-enough-password", "display_name": "l"}),
+            );
+            assert_eq!(res.status, StatusCode::CREATED);
+            (name, Instant::now())
+        })
+        .collect();
+    let got = receiver.wait_for(WEBHOOK_EVENTS, std::time::Duration::from_secs(60));
+    let mut ms: Vec<f64> = committed
+        .iter()
+        .map(|(name, at)| {
+            let r = got
+                .iter()
+                .find(|r| r.json()["event"]["snapshot"]["username"] == name.as_str())
+                .expect("delivered");
+            r.at.saturating_duration_since(*at).as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    println!(
+        "webhook latency ({:?}, commit to receiver, {WEBHOOK_EVENTS} events): median {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+        app.backend,
+        ms[ms.len() / 2],
+        ms[ms.len() * 99 / 100],
+        ms[ms.len() - 1]
+    );
+}
+
 /// A valid credit code for `n` (GB 32100 check character computed).
 fn uscc(n: usize) -> String {
     let body = format!("91640122{n:09}");
@@ -329,6 +375,8 @@ fn main() {
         elapsed.as_secs_f64(),
         events as f64 / elapsed.as_secs_f64()
     );
+
+    webhook_latency(&app);
 
     let list_rows = env_usize("LIST_ROWS", LIST_ROWS);
     if list_rows > 0 {

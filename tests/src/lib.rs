@@ -6,6 +6,9 @@
 // A harness for tests: a panic is how a test fails.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod receiver;
+pub use receiver::{Received, Receiver};
+
 use std::net::TcpListener;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -114,8 +117,67 @@ pub struct TestApp {
     pub base: String,
     pub backend: Backend,
     client: Client,
-    handle: actix_web::dev::ServerHandle,
+    instance: Instance,
+    data_dir: PathBuf,
+    workers: usize,
     pub db: TestDb,
+}
+
+/// One running server (with its webhook worker) on its own thread.
+pub struct Instance {
+    pub base: String,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Instance {
+    /// Boots the server exactly as `shuzhuan serve` does.
+    fn boot(db_url: &str, data_dir: &std::path::Path, workers: usize) -> Instance {
+        let settings = shuzhuan_api::Settings {
+            database_url: Some(db_url.to_owned()),
+            data_dir: data_dir.to_owned(),
+            bind: "127.0.0.1:0".into(),
+            jwt_secret: Some(JWT_SECRET.into()),
+            admin_password: Some(ADMIN_PASSWORD.into()),
+            access_token_ttl: 900,
+            db_pool_size: 8,
+            workers: Some(workers),
+            webhooks: shuzhuan_api::config::WebhookSettings {
+                poll_ms: 100,
+                retry_base_ms: 100,
+                retry_max_ms: 1_000,
+                max_attempts: 6,
+                disable_after: 4,
+                timeout_ms: 2_000,
+            },
+        };
+        let state = shuzhuan_api::prepare(&settings).expect("app prepares");
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            actix_web::rt::System::new().block_on(async move {
+                let server = shuzhuan_api::server(state, listener, Some(workers)).expect("server");
+                let _ = tx.send(server.handle());
+                let _ = server.await;
+            })
+        });
+        Instance {
+            base: format!("http://{addr}"),
+            handle: rx.recv().expect("server started"),
+        }
+    }
+
+    /// Stops the server and waits until it has.
+    fn stop(&self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(true));
+    }
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        // The stop command is sent at once; nothing to wait for.
+        drop(self.handle.stop(false));
+    }
 }
 
 impl TestApp {
@@ -130,35 +192,30 @@ impl TestApp {
         let db = TestDb::create(backend)?;
         let data_dir =
             std::env::temp_dir().join(format!("shuzhuan-data-{}", uuid::Uuid::new_v4().simple()));
-        let settings = shuzhuan_api::Settings {
-            database_url: Some(db.url.clone()),
-            data_dir,
-            bind: "127.0.0.1:0".into(),
-            jwt_secret: Some(JWT_SECRET.into()),
-            admin_password: Some(ADMIN_PASSWORD.into()),
-            access_token_ttl: 900,
-            db_pool_size: 8,
-            workers: Some(workers),
-        };
-        let state = shuzhuan_api::prepare(&settings).expect("app prepares");
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-        let addr = listener.local_addr().expect("addr");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            actix_web::rt::System::new().block_on(async move {
-                let server = shuzhuan_api::server(state, listener, Some(workers)).expect("server");
-                let _ = tx.send(server.handle());
-                let _ = server.await;
-            })
-        });
-        let handle = rx.recv().expect("server started");
+        let instance = Instance::boot(&db.url, &data_dir, workers);
         Some(TestApp {
-            base: format!("http://{addr}"),
+            base: instance.base.clone(),
             backend,
             client: Client::new(),
-            handle,
+            instance,
+            data_dir,
+            workers,
             db,
         })
+    }
+
+    /// Stops the server and boots a new one on the same database and data
+    /// directory, at a new address (what a deploy or a crash does).
+    pub fn restart(&mut self) {
+        self.instance.stop();
+        self.instance = Instance::boot(&self.db.url, &self.data_dir, self.workers);
+        self.base = self.instance.base.clone();
+    }
+
+    /// A second server instance on the same database, as behind a load
+    /// balancer; it stops when dropped.
+    pub fn another_instance(&self) -> Instance {
+        Instance::boot(&self.db.url, &self.data_dir, self.workers)
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -256,13 +313,6 @@ fn is_root_path(path: &str) -> bool {
     ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"]
         .iter()
         .any(|p| path.starts_with(p))
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        // The stop command is sent at once; nothing to wait for.
-        drop(self.handle.stop(false));
-    }
 }
 
 /// Requests made as one caller.

@@ -17,4 +17,5 @@ mod http {
     pub mod providers;
     pub mod subsidy;
     pub mod users;
+    pub mod webhooks;
 }

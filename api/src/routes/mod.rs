@@ -17,6 +17,7 @@ pub mod provider_import;
 pub mod providers;
 pub mod subsidy;
 pub mod users;
+pub mod webhooks;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 use shuzhuan_lifecycle::{BatchAction, BatchState};
@@ -105,7 +106,13 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(documents::put_requirements)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
-        .service(audit::list_changes);
+        .service(audit::list_changes)
+        .service(webhooks::list_webhooks)
+        .service(webhooks::create_webhook)
+        .service(webhooks::get_webhook)
+        .service(webhooks::update_webhook)
+        .service(webhooks::delete_webhook)
+        .service(webhooks::list_deliveries);
 }
 
 /// Lists what a programme holds (after the handler's own policy check):

@@ -13,6 +13,7 @@ pub mod providers;
 pub mod subsidy;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 use crate::RepoError;
 
