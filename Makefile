@@ -14,7 +14,7 @@ SHUZHUAN_BIND ?= 127.0.0.1:8080
 DEMO_ENTERPRISES ?= 200
 
 # Crates that must stay free of IO frameworks (checked by `make check-deps`).
-PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle
+PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle shuzhuan-monitoring
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
 
 .PHONY: run build test lint fmt fmt-check openapi check-deps fuzz bench ci clean-data

@@ -130,6 +130,14 @@ pub struct ProgramPack {
     #[validate(length(max = 16, message = "at most one entry per action", code = "length"))]
     #[schema(max_items = 16)]
     pub document_requirements: Vec<crate::routes::documents::RequirementSpec>,
+    /// The work plan's targets (目标), each naming its source clause.
+    #[serde(default)]
+    #[validate(
+        nested,
+        length(max = 2000, message = "at most 2000 targets", code = "length")
+    )]
+    #[schema(max_items = 2000)]
+    pub targets: Vec<crate::routes::targets::TargetSpec>,
 }
 
 /// Kinds of region a programme is organised by (县(市、区)/园区).

@@ -140,6 +140,7 @@ pub enum Registry {
     Enterprises,
     Providers,
     Products,
+    Targets,
 }
 
 impl Registry {
@@ -148,6 +149,7 @@ impl Registry {
             Registry::Enterprises => "enterprises",
             Registry::Providers => "providers",
             Registry::Products => "products",
+            Registry::Targets => "targets",
         }
     }
 }

@@ -464,3 +464,113 @@ pub struct WebhookDeliveryRow {
     pub delivered_at: Option<NaiveDateTime>,
     pub created_at: NaiveDateTime,
 }
+
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = targets, treat_none_as_null = true)]
+pub struct TargetRow {
+    pub id: String,
+    pub program_id: String,
+    pub metric: String,
+    pub year: Option<i32>,
+    pub industry_code: Option<String>,
+    pub region_code: Option<String>,
+    pub scope_key: String,
+    pub value: i64,
+    pub cumulative: bool,
+    pub recorded_actual: Option<i64>,
+    pub source: String,
+    pub note: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = monitoring_settings)]
+pub struct MonitoringSettingsRow {
+    pub program_id: String,
+    /// JSON of the thresholds.
+    pub thresholds: String,
+    pub version: i64,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = spot_checks)]
+pub struct SpotCheckRow {
+    pub id: String,
+    pub program_id: String,
+    pub title: String,
+    /// JSON of the population filter.
+    pub population: String,
+    /// 64 hex digits.
+    pub seed: String,
+    pub sample_size: i32,
+    /// JSON array of project ids, in the order the draw used.
+    pub candidates: String,
+    /// JSON array of user ids, in the order the draw used.
+    pub inspectors: String,
+    /// JSON array of {project_id, inspector_id}.
+    pub drawn: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = spot_check_findings)]
+pub struct FindingRow {
+    pub id: String,
+    pub spot_check_id: String,
+    pub project_id: String,
+    pub outcome: String,
+    pub note: String,
+    pub recorded_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = benchmarks, treat_none_as_null = true)]
+pub struct BenchmarkRow {
+    pub id: String,
+    pub program_id: String,
+    pub kind: String,
+    pub subject_id: String,
+    pub year: i32,
+    pub title: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub nominated_by: String,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = program_events)]
+pub struct EventRow {
+    pub id: String,
+    pub program_id: String,
+    pub kind: String,
+    pub title: String,
+    pub held_on: NaiveDate,
+    pub region_code: Option<String>,
+    pub participants: i32,
+    pub certified: i32,
+    pub note: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = finance_products)]
+pub struct FinanceProductRow {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+    pub institution: String,
+    pub kind: String,
+    pub launched_on: NaiveDate,
+    pub note: String,
+    pub created_by: String,
+    pub created_at: NaiveDateTime,
+}

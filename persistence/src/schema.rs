@@ -449,6 +449,110 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    targets (id) {
+        id -> Text,
+        program_id -> Text,
+        metric -> Text,
+        year -> Nullable<Integer>,
+        industry_code -> Nullable<Text>,
+        region_code -> Nullable<Text>,
+        scope_key -> Text,
+        value -> BigInt,
+        cumulative -> Bool,
+        recorded_actual -> Nullable<BigInt>,
+        source -> Text,
+        note -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    monitoring_settings (program_id) {
+        program_id -> Text,
+        thresholds -> Text,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_checks (id) {
+        id -> Text,
+        program_id -> Text,
+        title -> Text,
+        population -> Text,
+        seed -> Text,
+        sample_size -> Integer,
+        candidates -> Text,
+        inspectors -> Text,
+        drawn -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    spot_check_findings (id) {
+        id -> Text,
+        spot_check_id -> Text,
+        project_id -> Text,
+        outcome -> Text,
+        note -> Text,
+        recorded_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    benchmarks (id) {
+        id -> Text,
+        program_id -> Text,
+        kind -> Text,
+        subject_id -> Text,
+        year -> Integer,
+        title -> Text,
+        status -> Text,
+        reason -> Nullable<Text>,
+        nominated_by -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    program_events (id) {
+        id -> Text,
+        program_id -> Text,
+        kind -> Text,
+        title -> Text,
+        held_on -> Date,
+        region_code -> Nullable<Text>,
+        participants -> Integer,
+        certified -> Integer,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    finance_products (id) {
+        id -> Text,
+        program_id -> Text,
+        name -> Text,
+        institution -> Text,
+        kind -> Text,
+        launched_on -> Date,
+        note -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
@@ -486,4 +590,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     document_requirements,
     webhooks,
     webhook_deliveries,
+    targets,
+    monitoring_settings,
+    spot_checks,
+    spot_check_findings,
+    benchmarks,
+    program_events,
+    finance_products,
 );

@@ -23,6 +23,7 @@ use crate::error::{ApiError, Lang, Text};
 
 pub mod client;
 pub mod idempotency;
+pub mod program_names;
 pub mod registry;
 
 /// The largest import accepted.
@@ -148,6 +149,10 @@ pub struct Report {
     pub dry_run: bool,
     pub atomic: bool,
     pub errors: Vec<RowError>,
+    /// What was accepted but looks wrong (a target table whose parts do
+    /// not add up to its totals).
+    #[serde(default)]
+    pub warnings: Vec<Text>,
 }
 
 /// The import report (API.md): counts and every failed row.
@@ -161,6 +166,9 @@ pub struct ImportReport {
     pub dry_run: bool,
     pub atomic: bool,
     pub errors: Vec<ImportRowError>,
+    /// Accepted, but worth a look (e.g. parts that do not add up to their
+    /// total).
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,6 +207,14 @@ impl Report {
                         Lang::En => e.message.en.to_string(),
                         Lang::Zh => e.message.zh.to_string(),
                     },
+                })
+                .collect(),
+            warnings: self
+                .warnings
+                .iter()
+                .map(|w| match lang {
+                    Lang::En => w.en.to_string(),
+                    Lang::Zh => w.zh.to_string(),
                 })
                 .collect(),
         }

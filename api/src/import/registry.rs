@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use shuzhuan_persistence::{Actor, Db, RepoError, Tx};
+use shuzhuan_persistence::{Actor, AnyConnection, Db, RepoError, Tx};
 
 use crate::error::{ApiError, FieldError, Text};
 use crate::import::idempotency::Outcome;
@@ -46,6 +46,12 @@ pub trait Registry {
         rows: Vec<ReadRow<Self::Parsed>>,
         report: &mut Report,
     ) -> Result<(), ApiError>;
+
+    /// Warnings about the whole table once the rows are in (read inside
+    /// the import's unit of work when atomic).
+    fn warnings(&self, _conn: &mut AnyConnection) -> Result<Vec<Text>, ApiError> {
+        Ok(Vec::new())
+    }
 }
 
 /// A record read, with its natural key and content.
@@ -226,7 +232,7 @@ pub fn run<R: Registry>(
         ));
     }
     let mut seen = HashSet::new();
-    let mut step = |tx: &mut Tx<'_>, chunk, report: &mut Report| {
+    let mut step = |registry: &mut R, tx: &mut Tx<'_>, chunk, report: &mut Report| {
         let read = read_chunk(registry, chunk, &mut seen, report);
         registry.store(tx, read, report)
     };
@@ -237,8 +243,9 @@ pub fn run<R: Registry>(
                 if chunk.is_empty() {
                     break;
                 }
-                step(tx, chunk, report).map_err(Stop::Api)?;
+                step(registry, tx, chunk, report).map_err(Stop::Api)?;
             }
+            report.warnings = registry.warnings(tx.conn()).map_err(Stop::Api)?;
             if report.dry_run || !report.errors.is_empty() {
                 Err(Stop::Rollback)
             } else {
@@ -253,10 +260,12 @@ pub fn run<R: Registry>(
     loop {
         let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
         if chunk.is_empty() {
-            return Ok(());
+            break;
         }
-        db.write(actor, |tx| step(tx, chunk, report))?;
+        db.write(actor, |tx| step(registry, tx, chunk, report))?;
     }
+    report.warnings = db.read(|conn| registry.warnings(conn))?;
+    Ok(())
 }
 
 /// Serves an import after the handler's policy check: builds the registry

@@ -5,15 +5,16 @@
 use std::collections::HashMap;
 
 use actix_web::{HttpRequest, HttpResponse, post, web};
+use shuzhuan_persistence::repo::enterprises;
 use shuzhuan_persistence::repo::enterprises::Scope;
-use shuzhuan_persistence::repo::{enterprises, programs};
-use shuzhuan_persistence::rows::{EnterpriseRow, IndustryRow, RegionRow};
+use shuzhuan_persistence::rows::EnterpriseRow;
 use shuzhuan_persistence::{Tx, new_id};
 use shuzhuan_types::{Role, Uscc};
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
 use crate::extract::Query;
+use crate::import::program_names::Context;
 use crate::import::registry::{
     Columns, ReadRow, Registry, field_errors, fields_of, invalid, row_error, serve, text,
 };
@@ -50,66 +51,6 @@ const COLUMNS: Columns = &[
     ("tier", &["入库类型", "库别", "所属库"]),
     ("program_id", &[]),
 ];
-
-/// The programme the rows are about, with its codes and names.
-struct Context {
-    program_id: Option<String>,
-    regions: Vec<RegionRow>,
-    industries: Vec<IndustryRow>,
-}
-
-/// A name without its parenthesis: 贺兰县（含贺兰工业园） → 贺兰县.
-fn short(name: &str) -> &str {
-    name.split(['（', '(']).next().unwrap_or(name).trim()
-}
-
-impl Context {
-    fn region(&self, given: &str) -> Result<String, (&'static str, Text)> {
-        if let Some(r) = self
-            .regions
-            .iter()
-            .find(|r| r.code == given || r.name == given)
-        {
-            return Ok(r.code.clone());
-        }
-        let matches: Vec<&RegionRow> = self
-            .regions
-            .iter()
-            .filter(|r| short(&r.name) == short(given))
-            .collect();
-        match matches.as_slice() {
-            [one] => Ok(one.code.clone()),
-            [] => Err((
-                "unknown_region",
-                Text::new(
-                    format!("`{given}` is not a region of the programme"),
-                    format!("`{given}` 不是该试点的区县"),
-                ),
-            )),
-            _ => Err((
-                "ambiguous_region",
-                Text::new(
-                    format!("`{given}` names several regions; use the code"),
-                    format!("`{given}` 对应多个区县，请填写代码"),
-                ),
-            )),
-        }
-    }
-
-    fn industry(&self, given: &str) -> Result<String, (&'static str, Text)> {
-        self.industries
-            .iter()
-            .find(|i| i.code == given || i.name == given || i.description == given)
-            .map(|i| i.code.clone())
-            .ok_or((
-                "unknown_industry",
-                Text::new(
-                    format!("`{given}` is not an industry of the programme"),
-                    format!("`{given}` 不是该试点的细分行业"),
-                ),
-            ))
-    }
-}
 
 /// The credit code and the fields of one row, or what is wrong with it.
 fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, Vec<RowError>) {
@@ -383,21 +324,7 @@ pub async fn import_enterprises(
     let scope = scope_of(&caller);
     let program_id = q.program_id.clone();
     serve(&req, &state, &caller, &q, upload, move |conn| {
-        let ctx = match &program_id {
-            Some(p) => {
-                programs::find(conn, p)?;
-                Context {
-                    program_id: Some(p.clone()),
-                    regions: programs::regions_of(conn, p)?,
-                    industries: programs::industries_of(conn, p)?,
-                }
-            }
-            None => Context {
-                program_id: None,
-                regions: vec![],
-                industries: vec![],
-            },
-        };
+        let ctx = Context::load(conn, program_id.as_deref())?;
         Ok(EnterpriseImport {
             ctx,
             insert_only,

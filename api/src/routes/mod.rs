@@ -16,6 +16,7 @@ pub mod projects;
 pub mod provider_import;
 pub mod providers;
 pub mod subsidy;
+pub mod targets;
 pub mod users;
 pub mod webhooks;
 
@@ -104,6 +105,9 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(documents::document_content)
         .service(documents::get_requirements)
         .service(documents::put_requirements)
+        .service(targets::list_targets)
+        .service(targets::create_target)
+        .service(targets::import_targets)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
         .service(audit::list_changes)

@@ -216,6 +216,7 @@ pub(crate) fn insert_pack(
     for policy in &pack.subsidy_policies {
         crate::routes::subsidy::publish_policy(tx, &view.id, policy, None)?;
     }
+    crate::routes::targets::store_pack_targets(tx, &view.id, &pack.targets)?;
     shuzhuan_persistence::repo::projects::set_requirements(
         tx.conn(),
         &view.id,

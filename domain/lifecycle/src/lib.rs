@@ -3,14 +3,16 @@
 //!
 //! The API and persistence only ask this crate; they never encode a
 //! transition themselves: batches, admissions (provider pool, product
-//! library) and the project lifecycle of DOMAIN.md §4.
+//! library), benchmarks and the project lifecycle of DOMAIN.md §4.
 
 mod admission;
 mod batch;
+mod benchmark;
 mod project;
 
 pub use admission::{AdmissionError, AdmissionKind, AdmissionStatus};
 pub use batch::{BatchAction, BatchState, BatchTransitionError};
+pub use benchmark::{BenchmarkError, BenchmarkKind, BenchmarkStatus, Subject};
 pub use project::{
     Facts, PASSING_LEVEL, ProjectAction, ProjectError, ProjectState, RULES, Rule, acting_role,
     batch_allows, decide, next_actions, rule,

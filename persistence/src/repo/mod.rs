@@ -11,6 +11,7 @@ pub mod programs;
 pub mod projects;
 pub mod providers;
 pub mod subsidy;
+pub mod supervision;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -1,0 +1,735 @@
+//! A programme's targets (目标): set one by one, imported as a table in the
+//! registries' import conventions, or shipped with a seed pack. A table
+//! whose parts do not add up to its totals is accepted with one warning per
+//! mismatch (Yinchuan annex 1's level-4 row is such a table).
+
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shuzhuan_monitoring::targets::{self as domain, Dimension, Metric, Mismatch, Scope, Unit};
+use shuzhuan_persistence::repo::supervision;
+use shuzhuan_persistence::rows::TargetRow;
+use shuzhuan_persistence::{AnyConnection, Tx, new_id, now};
+use shuzhuan_types::Role;
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::auth::Caller;
+use crate::error::{ApiError, FieldError, Problem, Text};
+use crate::extract::{Json, Query, created};
+use crate::import::program_names::Context;
+use crate::import::registry::{Columns, ReadRow, Registry, fields_of, row_error, serve, text};
+use crate::import::{ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool};
+use crate::routes::{change_of, string_enum, utc};
+use crate::state::AppState;
+
+fn metric_schema() -> utoipa::openapi::schema::Object {
+    string_enum(Metric::ALL.iter().map(|m| m.key()))
+}
+
+/// One target as stored.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TargetView {
+    pub id: String,
+    pub program_id: String,
+    #[schema(schema_with = metric_schema)]
+    pub metric: String,
+    /// The metric's Chinese name.
+    pub metric_name: String,
+    /// `count`, `share_bp` (basis points: 9500 = 95 %) or `amount_fen`.
+    #[schema(example = "count")]
+    pub unit: String,
+    pub year: Option<i32>,
+    pub industry_code: Option<String>,
+    pub region_code: Option<String>,
+    pub value: i64,
+    /// Counts everything up to the end of `year` (not a yearly part).
+    pub cumulative: bool,
+    /// An actual recorded by hand, for metrics the data does not hold.
+    pub recorded_actual: Option<i64>,
+    /// Where the number comes from (seed file and clause).
+    pub source: String,
+    pub note: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+fn unit_str(u: Unit) -> &'static str {
+    match u {
+        Unit::Count => "count",
+        Unit::ShareBp => "share_bp",
+        Unit::AmountFen => "amount_fen",
+    }
+}
+
+impl From<TargetRow> for TargetView {
+    fn from(r: TargetRow) -> Self {
+        let metric = Metric::parse(&r.metric);
+        TargetView {
+            metric_name: metric.map(Metric::name_zh).unwrap_or_default().to_owned(),
+            unit: metric
+                .map(|m| unit_str(m.unit()))
+                .unwrap_or_default()
+                .to_owned(),
+            id: r.id,
+            program_id: r.program_id,
+            metric: r.metric,
+            year: r.year,
+            industry_code: r.industry_code,
+            region_code: r.region_code,
+            value: r.value,
+            cumulative: r.cumulative,
+            recorded_actual: r.recorded_actual,
+            source: r.source,
+            note: r.note,
+            version: r.version,
+            created_at: utc(r.created_at),
+            updated_at: utc(r.updated_at),
+        }
+    }
+}
+
+/// A total whose parts add up to something else.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetWarning {
+    #[schema(schema_with = metric_schema)]
+    pub metric: String,
+    pub year: Option<i32>,
+    pub industry_code: Option<String>,
+    pub region_code: Option<String>,
+    /// What the parts break the total down by: year, industry or region.
+    #[schema(example = "industry")]
+    pub by: String,
+    pub total: i64,
+    pub sum_of_parts: i64,
+    pub parts: usize,
+    pub message: String,
+}
+
+fn dimension_str(d: Dimension) -> &'static str {
+    match d {
+        Dimension::Year => "year",
+        Dimension::Industry => "industry",
+        Dimension::Region => "region",
+    }
+}
+
+/// The warning's text in both languages.
+fn mismatch_text(m: &Mismatch) -> Text {
+    let scope = |none: &str| {
+        let parts: Vec<String> = [
+            m.scope.year.map(|y| y.to_string()),
+            m.scope.industry.clone(),
+            m.scope.region.clone(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if parts.is_empty() {
+            none.to_owned()
+        } else {
+            parts.join(" / ")
+        }
+    };
+    Text::new(
+        format!(
+            "{} ({}): the total {} but its {} parts by {} add up to {}",
+            m.metric.key(),
+            scope("whole programme"),
+            m.total,
+            m.parts,
+            dimension_str(m.by),
+            m.sum_of_parts
+        ),
+        format!(
+            "{}（{}）：合计 {}，但按{}分项之和为 {}",
+            m.metric.name_zh(),
+            scope("全周期"),
+            m.total,
+            match m.by {
+                Dimension::Year => "年度",
+                Dimension::Industry => "行业",
+                Dimension::Region => "地区",
+            },
+            m.sum_of_parts
+        ),
+    )
+}
+
+/// The roll-up check of a programme's stored table.
+fn mismatches_of(rows: &[TargetRow]) -> Vec<Mismatch> {
+    let targets: Vec<domain::Target> = rows
+        .iter()
+        .filter_map(|r| {
+            Some(domain::Target {
+                metric: Metric::parse(&r.metric)?,
+                scope: Scope {
+                    year: r.year,
+                    industry: r.industry_code.clone(),
+                    region: r.region_code.clone(),
+                },
+                value: r.value,
+                cumulative: r.cumulative,
+            })
+        })
+        .collect();
+    domain::mismatches(&targets)
+}
+
+/// A programme's targets with the warnings of their roll-up.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TargetTable {
+    pub items: Vec<TargetView>,
+    pub warnings: Vec<TargetWarning>,
+}
+
+/// A target to set: `value` in the metric's unit (a count, basis points
+/// for shares, fen for amounts). Industry and region by code or by the
+/// programme's name for them.
+#[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"metric": "enterprises_transformed", "year": 2026, "region_code": "640122", "value": 37, "source": "004 附件2"}))]
+pub struct TargetSpec {
+    #[schema(schema_with = metric_schema)]
+    pub metric: String,
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        message = "must be 2000 to 2100",
+        code = "range"
+    ))]
+    #[schema(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
+    pub industry_code: Option<String>,
+    #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
+    pub region_code: Option<String>,
+    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
+    #[schema(minimum = 0)]
+    pub value: i64,
+    #[serde(default)]
+    pub cumulative: bool,
+    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
+    #[schema(minimum = 0)]
+    pub recorded_actual: Option<i64>,
+    #[serde(default)]
+    #[validate(length(max = 500, message = "at most 500 characters", code = "length"))]
+    #[schema(max_length = 500)]
+    pub source: String,
+    #[serde(default)]
+    #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
+    #[schema(max_length = 2000)]
+    pub note: String,
+}
+
+/// A target read and resolved against the programme.
+#[derive(Debug, Clone, PartialEq)]
+struct Parsed {
+    metric: Metric,
+    year: Option<i32>,
+    industry_code: Option<String>,
+    region_code: Option<String>,
+    value: i64,
+    cumulative: bool,
+    recorded_actual: Option<i64>,
+    source: String,
+    note: String,
+}
+
+impl Parsed {
+    /// One target per metric and scope.
+    fn scope_key(&self) -> String {
+        format!(
+            "{}|{}|{}|{}",
+            self.metric.key(),
+            self.year.map(|y| y.to_string()).unwrap_or_default(),
+            self.industry_code.as_deref().unwrap_or_default(),
+            self.region_code.as_deref().unwrap_or_default()
+        )
+    }
+}
+
+/// Resolves a spec: a known metric, a share within 100 %, an industry and
+/// region of the programme (by code or name).
+fn parse_spec(spec: &TargetSpec, ctx: &Context) -> Result<Parsed, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    let metric = Metric::parse(&spec.metric);
+    if metric.is_none() {
+        errors.push(FieldError::new(
+            "metric",
+            "unknown_metric",
+            Text::new(
+                format!("`{}` is not a metric (see the schema's list)", spec.metric),
+                format!("`{}` 不是已知指标", spec.metric),
+            ),
+        ));
+    }
+    if metric.is_some_and(|m| m.unit() == Unit::ShareBp) && spec.value > 10_000 {
+        errors.push(FieldError::new(
+            "value",
+            "range",
+            Text::new(
+                "a share is at most 10000 basis points (100 %)",
+                "占比不能超过 10000 个基点（100%）",
+            ),
+        ));
+    }
+    let mut resolve =
+        |field: &str, resolved: Option<Result<String, (&'static str, Text)>>| match resolved {
+            Some(Ok(code)) => Some(code),
+            Some(Err((code, message))) => {
+                errors.push(FieldError::new(field, code, message));
+                None
+            }
+            None => None,
+        };
+    let industry_code = resolve(
+        "industry_code",
+        spec.industry_code.as_deref().map(|g| ctx.industry(g)),
+    );
+    let region_code = resolve(
+        "region_code",
+        spec.region_code.as_deref().map(|g| ctx.region(g)),
+    );
+    match metric {
+        Some(metric) if errors.is_empty() => Ok(Parsed {
+            metric,
+            year: spec.year,
+            industry_code,
+            region_code,
+            value: spec.value,
+            cumulative: spec.cumulative,
+            recorded_actual: spec.recorded_actual,
+            source: spec.source.clone(),
+            note: spec.note.clone(),
+        }),
+        _ => Err(errors),
+    }
+}
+
+/// How a write went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+/// Creates or updates the target of the parsed scope in the open unit of
+/// work; `insert_only` refuses an existing one (409).
+fn store(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    p: Parsed,
+    insert_only: bool,
+) -> Result<(Stored, TargetRow), ApiError> {
+    let key = p.scope_key();
+    let existing = supervision::find_target(tx.conn(), program_id, &key)?;
+    let at = now();
+    let fresh = TargetRow {
+        id: new_id(),
+        program_id: program_id.to_owned(),
+        metric: p.metric.key().to_owned(),
+        year: p.year,
+        industry_code: p.industry_code,
+        region_code: p.region_code,
+        scope_key: key,
+        value: p.value,
+        cumulative: p.cumulative,
+        recorded_actual: p.recorded_actual,
+        source: p.source,
+        note: p.note,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+    };
+    let Some(before) = existing else {
+        supervision::insert_target(tx.conn(), &fresh)?;
+        let view = TargetView::from(fresh.clone());
+        tx.record(change_of(
+            "target.create",
+            "target",
+            (&fresh.id, Some(program_id), 1),
+            None,
+            &view,
+        ));
+        return Ok((Stored::Created, fresh));
+    };
+    if insert_only {
+        return Err(ApiError::Conflict {
+            code: "target_exists",
+            detail: Text::new(
+                "A target for this metric and scope exists; import with mode=upsert to change it.",
+                "该指标在此范围内已有目标；如需修改请以 mode=upsert 导入。",
+            ),
+        });
+    }
+    let after = TargetRow {
+        id: before.id.clone(),
+        version: before.version + 1,
+        created_at: before.created_at,
+        ..fresh
+    };
+    fn content(r: &TargetRow) -> (i64, bool, Option<i64>, &str, &str) {
+        (r.value, r.cumulative, r.recorded_actual, &r.source, &r.note)
+    }
+    if content(&before) == content(&after) {
+        return Ok((Stored::Unchanged, before));
+    }
+    supervision::update_target(tx.conn(), &after, before.version)?;
+    tx.record(change_of(
+        "target.update",
+        "target",
+        (&after.id, Some(program_id), after.version),
+        Some(&TargetView::from(before)),
+        &TargetView::from(after.clone()),
+    ));
+    Ok((Stored::Updated, after))
+}
+
+/// Stores a seed pack's targets (or `POST /programs`'s), naming each
+/// failing entry `targets[i].field`.
+pub(crate) fn store_pack_targets(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    specs: &[TargetSpec],
+) -> Result<(), ApiError> {
+    let ctx = Context::load(tx.conn(), Some(program_id))?;
+    let mut errors = Vec::new();
+    for (i, spec) in specs.iter().enumerate() {
+        match parse_spec(spec, &ctx) {
+            Ok(p) => {
+                store(tx, program_id, p, false)?;
+            }
+            Err(es) => errors.extend(es.into_iter().map(|mut e| {
+                e.field = format!("targets[{i}].{}", e.field);
+                e
+            })),
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::Validation(errors))
+    }
+}
+
+/// Who reads a programme's targets and dashboard: those who see the
+/// programme in an office role.
+pub(crate) fn require_reader(caller: &Caller, program_id: &str) -> Result<(), ApiError> {
+    caller.require_program_visible(program_id)?;
+    let office = [
+        Role::CityAdmin,
+        Role::Finance,
+        Role::CountyAdmin,
+        Role::Observer,
+        Role::Expert,
+    ];
+    if office
+        .iter()
+        .any(|r| caller.acts_in_program(*r, program_id))
+    {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(
+            "read the programme's targets and monitoring",
+        ))
+    }
+}
+
+fn table(rows: Vec<TargetRow>) -> TargetTable {
+    let warnings = mismatches_of(&rows)
+        .iter()
+        .map(|m| TargetWarning {
+            metric: m.metric.key().to_owned(),
+            year: m.scope.year,
+            industry_code: m.scope.industry.clone(),
+            region_code: m.scope.region.clone(),
+            by: dimension_str(m.by).to_owned(),
+            total: m.total,
+            sum_of_parts: m.sum_of_parts,
+            parts: m.parts,
+            message: mismatch_text(m).en.to_string(),
+        })
+        .collect();
+    TargetTable {
+        items: rows.into_iter().map(TargetView::from).collect(),
+        warnings,
+    }
+}
+
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id")),
+    responses(
+        (status = 200, description = "Every target of the programme, and a warning per total whose parts do not add up", body = TargetTable),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/targets")]
+pub async fn list_targets(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+) -> Result<web::Json<TargetTable>, ApiError> {
+    let program_id = program_id.into_inner();
+    require_reader(&caller, &program_id)?;
+    let rows = state
+        .read(move |conn| Ok(supervision::targets_of(conn, &program_id)?))
+        .await?;
+    Ok(web::Json(table(rows)))
+}
+
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id")),
+    request_body = TargetSpec,
+    responses(
+        (status = 201, description = "Created", body = TargetView),
+        (status = 403, description = "Targets are the city_admin's", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`target_exists` for this metric and scope", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/targets")]
+pub async fn create_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    body: Json<TargetSpec>,
+) -> Result<HttpResponse, ApiError> {
+    let program_id = program_id.into_inner();
+    caller.require_program_role(Role::CityAdmin, &program_id, "set targets")?;
+    let spec = body.parse()?;
+    let row = state
+        .write(caller.actor(), move |tx| {
+            let ctx = Context::load(tx.conn(), Some(&program_id))?;
+            let parsed = parse_spec(&spec, &ctx).map_err(ApiError::Validation)?;
+            Ok(store(tx, &program_id, parsed, true)?.1)
+        })
+        .await?;
+    Ok(created(
+        format!("/api/v1/programs/{}/targets", row.program_id),
+        row.version,
+        TargetView::from(row),
+    ))
+}
+
+/// Column titles of a target table.
+const COLUMNS: Columns = &[
+    ("metric", &["指标", "指标名称", "目标内容", "指标代码"]),
+    ("value", &["目标值", "目标", "数值", "数量"]),
+    (
+        "value_wan",
+        &["金额(万元)", "金额（万元）", "资金(万元)", "资金（万元）"],
+    ),
+    ("year", &["年度", "年份"]),
+    ("industry_code", &["行业", "所属行业", "细分行业"]),
+    ("region_code", &["地区", "区县", "所属区县", "县(市)区"]),
+    ("cumulative", &["累计", "是否累计"]),
+    ("recorded_actual", &["实际值", "完成值"]),
+    ("source", &["来源", "出处"]),
+    ("note", &["备注", "说明"]),
+];
+
+/// A value in the metric's unit: `95%` or `95.5%` for shares (else basis
+/// points), digits with optional thousands separators otherwise.
+fn parse_value(metric: Option<Metric>, v: &Value) -> Option<i64> {
+    if let Value::Number(n) = v {
+        return n.as_i64();
+    }
+    let t = text(v).replace([',', '，'], "");
+    if let Some(pct) = t.strip_suffix('%').or_else(|| t.strip_suffix('％')) {
+        if metric.is_some_and(|m| m.unit() != Unit::ShareBp) {
+            return None;
+        }
+        // An exact decimal reader scaled by 10^6: percent × 10^6 / 10^4
+        // is basis points, without floating point.
+        let bp = crate::import::wan_yuan_to_fen(&Value::String(pct.trim().to_owned()))? / 10_000;
+        return Some(bp);
+    }
+    t.parse().ok()
+}
+
+struct TargetImport {
+    ctx: Context,
+    program_id: String,
+    insert_only: bool,
+}
+
+impl Registry for TargetImport {
+    type Parsed = Parsed;
+    const COLUMNS: Columns = COLUMNS;
+    const KEY_FIELD: &'static str = "metric";
+    const KEY_TITLE: &'static str = "指标";
+    const TABLE: shuzhuan_persistence::RegistryTable = shuzhuan_persistence::RegistryTable::Targets;
+
+    fn read(&self, rec: &Record) -> Result<(String, Parsed), Vec<RowError>> {
+        let mut errors = Vec::new();
+        let known = fields_of(COLUMNS, rec, &mut errors);
+        let cell = |field: &str| {
+            known
+                .iter()
+                .find(|(f, _, _)| *f == field)
+                .map(|(_, _, v)| *v)
+        };
+        let metric = cell("metric").and_then(|v| Metric::parse(&text(v)));
+        let mut fail = |field: &str, code: &str, message: Text| {
+            errors.push(row_error(COLUMNS, rec, field, code, message));
+        };
+        let value = match (cell("value"), cell("value_wan")) {
+            (Some(v), _) => parse_value(metric, v),
+            (None, Some(w)) => crate::import::wan_yuan_to_fen(w),
+            (None, None) => None,
+        };
+        if value.is_none() {
+            fail(
+                "value",
+                "invalid_value",
+                Text::new(
+                    "not a number in the metric's unit",
+                    "不是该指标单位下的有效数值",
+                ),
+            );
+        }
+        let year = match cell("year").map(|v| text(v).trim_end_matches('年').parse::<i32>()) {
+            None => None,
+            Some(Ok(y)) => Some(y),
+            Some(Err(_)) => {
+                fail(
+                    "year",
+                    "invalid_value",
+                    Text::new("not a year", "不是有效年份"),
+                );
+                None
+            }
+        };
+        let flag = |field: &str| cell(field).map(parse_bool);
+        let cumulative = match flag("cumulative") {
+            None => false,
+            Some(Some(b)) => b,
+            Some(None) => {
+                fail(
+                    "cumulative",
+                    "invalid_value",
+                    Text::new("not yes or no", "应为是或否"),
+                );
+                false
+            }
+        };
+        let spec = TargetSpec {
+            metric: cell("metric").map(text).unwrap_or_default(),
+            year,
+            industry_code: cell("industry_code").map(text),
+            region_code: cell("region_code").map(text),
+            value: value.unwrap_or_default(),
+            cumulative,
+            recorded_actual: cell("recorded_actual").and_then(|v| parse_value(metric, v)),
+            source: cell("source").map(text).unwrap_or_default(),
+            note: cell("note").map(text).unwrap_or_default(),
+        };
+        if let Err(field_errors) = spec.validate() {
+            errors.extend(
+                crate::error::from_validation(&field_errors)
+                    .into_iter()
+                    .map(|e| row_error(COLUMNS, rec, &e.field, &e.code, e.message)),
+            );
+        }
+        match parse_spec(&spec, &self.ctx) {
+            Ok(p) if errors.is_empty() => Ok((p.scope_key(), p)),
+            Ok(_) => Err(errors),
+            Err(es) => {
+                errors.extend(
+                    es.into_iter()
+                        .map(|e| row_error(COLUMNS, rec, &e.field, &e.code, e.message)),
+                );
+                Err(errors)
+            }
+        }
+    }
+
+    fn store(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rows: Vec<ReadRow<Parsed>>,
+        report: &mut Report,
+    ) -> Result<(), ApiError> {
+        for row in rows {
+            match store(tx, &self.program_id, row.parsed, self.insert_only) {
+                Ok((Stored::Created, _)) => report.created += 1,
+                Ok((Stored::Updated, _)) => report.updated += 1,
+                Ok((Stored::Unchanged, _)) => report.unchanged += 1,
+                Err(ApiError::Conflict { code, detail }) => report
+                    .errors
+                    .push(row_error(COLUMNS, &row.rec, "metric", code, detail)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    fn warnings(&self, conn: &mut AnyConnection) -> Result<Vec<Text>, ApiError> {
+        let rows = supervision::targets_of(conn, &self.program_id)?;
+        Ok(mismatches_of(&rows).iter().map(mismatch_text).collect())
+    }
+}
+
+#[utoipa::path(
+    tag = "monitoring",
+    params(
+        ("program_id" = String, Path, description = "Programme id"),
+        ImportQuery,
+        ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first report instead of running again (1–200 visible ASCII characters)", max_length = 200),
+    ),
+    request_body(
+        description = "A target table: CSV (UTF-8, BOM or GB18030, detected), NDJSON or a JSON array; columns by field name or title (指标, 目标值, 金额(万元), 年度, 行业, 地区, 累计, 实际值, 来源, 备注). Metrics by key or Chinese name; shares as `95%`; industries and regions by code or the programme's name.",
+        content(
+            (String = "text/csv", example = "指标,年度,地区,目标值\nenterprises_transformed,2026,贺兰县,37\nenterprises_transformed,2027,贺兰县,16\n"),
+            (String = "application/x-ndjson"),
+            (Vec<TargetSpec> = "application/json"),
+        )
+    ),
+    responses(
+        (status = 200, description = "The report; `warnings` names every total whose parts do not add up", body = ImportReport),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`import_rejected`: an atomic import with failed rows wrote nothing", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/targets/import")]
+pub async fn import_targets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    Query(q): Query<ImportQuery>,
+    upload: Upload,
+) -> Result<HttpResponse, ApiError> {
+    let program_id = program_id.into_inner();
+    caller.require_program_role(Role::CityAdmin, &program_id, "import targets")?;
+    if q.program_id.as_deref().is_some_and(|p| p != program_id) {
+        return Err(ApiError::field(
+            "program_id",
+            "program_mismatch",
+            Text::new(
+                "the query names another programme than the path",
+                "查询参数中的试点与路径不一致",
+            ),
+        ));
+    }
+    let insert_only = q.mode.as_deref() == Some("insert");
+    serve(&req, &state, &caller, &q, upload, move |conn| {
+        Ok(TargetImport {
+            ctx: Context::load(conn, Some(&program_id))?,
+            program_id,
+            insert_only,
+        })
+    })
+    .await
+}

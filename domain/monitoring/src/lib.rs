@@ -1,0 +1,18 @@
+//! Targets, monitoring and supervision (DOMAIN.md §6–7) as pure functions:
+//! plain data in, data out, no IO.
+//!
+//! - [`targets`]: the metrics a programme sets targets for, and the check
+//!   that a table's parts add up to its totals;
+//! - [`colour`]: red/yellow/green and the programme's thresholds;
+//! - [`indicators`]: the ten monitoring indicators of a project;
+//! - [`draw`]: the reproducible spot-check draw (双随机);
+//! - [`ranking`]: the provider ranking (赛马).
+
+pub mod colour;
+pub mod dashboard;
+pub mod draw;
+pub mod indicators;
+pub mod ranking;
+pub mod targets;
+
+pub use colour::{Colour, Thresholds};
