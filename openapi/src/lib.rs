@@ -44,7 +44,9 @@ API token from `POST /api/v1/api-tokens`.",
         (name = "projects", description = "Transformation projects (改造项目): application, plan, transitions, history, progress, documents, assignments"),
         (name = "subsidy", description = "Subsidy policies, quotes, awards, budget pools, decisions and disbursements (奖补)"),
         (name = "audit", description = "The hash-chained audit log"),
-        (name = "sync", description = "The change feed for the national platform"),
+        (name = "monitoring", description = "Targets (目标), the dashboard, red/yellow/green monitoring, spot checks (双随机、一公开) and the provider ranking (赛马)"),
+        (name = "promotion", description = "Benchmarks (标杆), events (供需对接, training) and finance products"),
+        (name = "sync", description = "The change feed, webhooks and the dossier for the national platform"),
     ),
     modifiers(&BearerAuth)
 )]

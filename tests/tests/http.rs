@@ -16,6 +16,7 @@ mod http {
     pub mod projects;
     pub mod providers;
     pub mod subsidy;
+    pub mod supervision;
     pub mod users;
     pub mod webhooks;
 }

@@ -10,11 +10,14 @@ pub mod dossier;
 pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
+pub mod monitoring;
 pub mod products;
 pub mod programs;
 pub mod projects;
+pub mod promotion;
 pub mod provider_import;
 pub mod providers;
+pub mod spot_checks;
 pub mod subsidy;
 pub mod targets;
 pub mod users;
@@ -108,6 +111,23 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(targets::list_targets)
         .service(targets::create_target)
         .service(targets::import_targets)
+        .service(monitoring::get_dashboard)
+        .service(monitoring::monitoring)
+        .service(monitoring::get_monitoring_settings)
+        .service(monitoring::put_monitoring_settings)
+        .service(monitoring::provider_ranking)
+        .service(spot_checks::create_spot_check)
+        .service(spot_checks::list_spot_checks)
+        .service(spot_checks::get_spot_check)
+        .service(spot_checks::create_finding)
+        .service(spot_checks::list_findings)
+        .service(promotion::nominate_benchmark)
+        .service(promotion::list_benchmarks)
+        .service(promotion::decide_benchmark)
+        .service(promotion::create_event)
+        .service(promotion::list_events)
+        .service(promotion::create_finance_product)
+        .service(promotion::list_finance_products)
         .service(audit::list_audit_log)
         .service(audit::verify_audit_log)
         .service(audit::list_changes)

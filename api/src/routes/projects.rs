@@ -1188,6 +1188,12 @@ fn step(
         }
         A::Disqualify => {
             if let Some(s) = &body.spot_check_id {
+                crate::routes::spot_checks::check_disqualification(
+                    tx.conn(),
+                    &before.program_id,
+                    &before.id,
+                    s,
+                )?;
                 data.insert("spot_check_id".into(), s.clone().into());
             }
         }

@@ -425,7 +425,6 @@ pub(crate) fn require_reader(caller: &Caller, program_id: &str) -> Result<(), Ap
         Role::Finance,
         Role::CountyAdmin,
         Role::Observer,
-        Role::Expert,
     ];
     if office
         .iter()

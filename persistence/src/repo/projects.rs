@@ -317,3 +317,27 @@ pub fn of_enterprise(
         .select(ProjectRow::as_select())
         .load(conn)?)
 }
+
+/// Ids of a programme's projects in these states, optionally of one batch
+/// and region, in id order (a spot check's published candidate list).
+pub fn ids_in(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    states: &[&str],
+    batch_id: Option<&str>,
+    region_code: Option<&str>,
+) -> Result<Vec<String>, RepoError> {
+    let mut q = projects::table
+        .filter(projects::program_id.eq(program_id.to_owned()))
+        .filter(projects::state.eq_any(states.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()))
+        .select(projects::id)
+        .order(projects::id)
+        .into_boxed();
+    if let Some(b) = batch_id {
+        q = q.filter(projects::batch_id.eq(b.to_owned()));
+    }
+    if let Some(r) = region_code {
+        q = q.filter(projects::region_code.eq(r.to_owned()));
+    }
+    Ok(q.load(conn)?)
+}

@@ -282,6 +282,7 @@ pub struct Step {
 #[derive(Debug, Clone, Queryable)]
 pub struct PoolProvider {
     pub id: String,
+    pub name: String,
     pub kind: String,
     pub local: bool,
 }
@@ -357,7 +358,12 @@ pub fn program_facts(
         .select(admissions::member_id);
     let pool = providers::table
         .filter(providers::id.eq_any(admitted))
-        .select((providers::id, providers::kind, providers::local))
+        .select((
+            providers::id,
+            providers::name,
+            providers::kind,
+            providers::local,
+        ))
         .load(conn)?;
     let listed_products = admissions::table
         .filter(admissions::program_id.eq(program_id))

@@ -20,37 +20,37 @@ both_backends!(
     the_policy_pinned_at_plan_approval_pays_after_a_newer_one,
 );
 
-const YUAN: i64 = 100;
+pub(crate) const YUAN: i64 = 100;
 
 /// A programme with its offices, a batch open for applications, an
 /// admitted provider and its staff, an evaluator and an auditor.
-struct Pilot<'a> {
-    app: &'a TestApp,
-    code: String,
-    program: String,
-    region: String,
-    industry: String,
-    batch: String,
-    city: As<'a>,
-    county: As<'a>,
-    finance: As<'a>,
-    evaluator: As<'a>,
-    auditor: As<'a>,
-    provider: As<'a>,
-    provider_id: String,
+pub(crate) struct Pilot<'a> {
+    pub app: &'a TestApp,
+    pub code: String,
+    pub program: String,
+    pub region: String,
+    pub industry: String,
+    pub batch: String,
+    pub city: As<'a>,
+    pub county: As<'a>,
+    pub finance: As<'a>,
+    pub evaluator: As<'a>,
+    pub auditor: As<'a>,
+    pub provider: As<'a>,
+    pub provider_id: String,
 }
 
-fn user_id(who: &As<'_>) -> String {
+pub(crate) fn user_id(who: &As<'_>) -> String {
     who.get("/me").body["id"].as_str().unwrap().to_owned()
 }
 
-fn ok(res: Resp) -> Value {
+pub(crate) fn ok(res: Resp) -> Value {
     assert!(res.status.is_success(), "{} {}", res.status, res.body);
     res.body
 }
 
 impl<'a> Pilot<'a> {
-    fn new(app: &'a TestApp, code: &str) -> Self {
+    pub(crate) fn new(app: &'a TestApp, code: &str) -> Self {
         let program = app.program_id(code);
         let grant = |role: &str| json!([{"role": role, "program_id": program}]);
         let city = app.user_with_grants(&format!("{code}.city"), grant("city_admin"));
@@ -114,7 +114,7 @@ impl<'a> Pilot<'a> {
 
     /// A registered enterprise of the programme's first region and a user
     /// acting for it.
-    fn enterprise(&self, n: u32) -> (String, As<'a>) {
+    pub(crate) fn enterprise(&self, n: u32) -> (String, As<'a>) {
         let id = ok(self.city.post(
             "/enterprises",
             json!({"uscc": uscc("110108", n), "name": format!("{}示例制造有限公司{n}", self.code),
@@ -132,7 +132,7 @@ impl<'a> Pilot<'a> {
     }
 
     /// A draft project of `ent`, submitted.
-    fn submitted(&self, ent: &As<'_>) -> String {
+    pub(crate) fn submitted(&self, ent: &As<'_>) -> String {
         let p = ok(ent.post(
             &format!("/programs/{}/projects", self.program),
             json!({"batch_id": self.batch, "title": "数字化车间改造"}),
@@ -145,7 +145,7 @@ impl<'a> Pilot<'a> {
     }
 
     /// Takes `action` as `who` on the version `who` reads now.
-    fn try_step(&self, who: &As<'_>, id: &str, action: &str, extra: Value) -> Resp {
+    pub(crate) fn try_step(&self, who: &As<'_>, id: &str, action: &str, extra: Value) -> Resp {
         let version = who.get(&format!("/projects/{id}")).body["version"]
             .as_i64()
             .unwrap_or(1);
@@ -156,13 +156,13 @@ impl<'a> Pilot<'a> {
         who.post_if_match(&format!("/projects/{id}/transitions"), version, body)
     }
 
-    fn step(&self, who: &As<'_>, id: &str, action: &str, extra: Value) -> Value {
+    pub(crate) fn step(&self, who: &As<'_>, id: &str, action: &str, extra: Value) -> Value {
         let res = self.try_step(who, id, action, extra);
         assert_eq!(res.status, StatusCode::OK, "{action}: {}", res.body);
         res.body
     }
 
-    fn assessment(&self, who: &As<'_>, id: &str, kind: &str, level_two: bool) -> String {
+    pub(crate) fn assessment(&self, who: &As<'_>, id: &str, kind: &str, level_two: bool) -> String {
         let mut body = if level_two {
             level_two_body(who)
         } else {
@@ -177,14 +177,14 @@ impl<'a> Pilot<'a> {
             .to_owned()
     }
 
-    fn assign(&self, id: &str, role: &str, who: &As<'_>) {
+    pub(crate) fn assign(&self, id: &str, role: &str, who: &As<'_>) {
         ok(self.city.post(
             &format!("/projects/{id}/assignments"),
             json!({"role": role, "user_id": user_id(who)}),
         ));
     }
 
-    fn upload(&self, who: &As<'_>, id: &str, kind: &str) -> Value {
+    pub(crate) fn upload(&self, who: &As<'_>, id: &str, kind: &str) -> Value {
         let res = Resp::send(
             who.req(
                 reqwest::Method::POST,
@@ -198,13 +198,13 @@ impl<'a> Pilot<'a> {
 
     /// From application to implementing, with the provider's diagnosis
     /// (level 0) and a 600,000-yuan plan; the batch then implements.
-    fn implementing(&self, ent: &As<'_>) -> String {
+    pub(crate) fn implementing(&self, ent: &As<'_>) -> String {
         self.implementing_all(&[ent]).remove(0)
     }
 
     /// As [`Pilot::implementing`] for several enterprises: all apply while
     /// the batch is open.
-    fn implementing_all(&self, ents: &[&As<'_>]) -> Vec<String> {
+    pub(crate) fn implementing_all(&self, ents: &[&As<'_>]) -> Vec<String> {
         let ids: Vec<String> = ents.iter().map(|e| self.submitted(e)).collect();
         for (id, ent) in ids.iter().zip(ents) {
             self.walk_to_implementing(ent, id);
@@ -213,7 +213,7 @@ impl<'a> Pilot<'a> {
         ids
     }
 
-    fn walk_to_implementing(&self, ent: &As<'_>, id: &str) {
+    pub(crate) fn walk_to_implementing(&self, ent: &As<'_>, id: &str) {
         let id = id.to_owned();
         self.step(&self.county, &id, "approve_enrolment", json!({}));
         self.step(
@@ -259,7 +259,7 @@ impl<'a> Pilot<'a> {
         assert_eq!(p["policy_version"], 1, "the policy in force is pinned");
     }
 
-    fn batch_to(&self, state: &str) {
+    pub(crate) fn batch_to(&self, state: &str) {
         let path = format!("/programs/{}/batches/{}", self.program, self.batch);
         let order = ["open", "implementing", "accepting", "closed"];
         let actions = ["open", "start_implementation", "start_acceptance", "close"];
@@ -279,7 +279,7 @@ impl<'a> Pilot<'a> {
     }
 
     /// From implementing to the county's pre-check of acceptance.
-    fn prechecked(&self, ent: &As<'_>, id: &str) {
+    pub(crate) fn prechecked(&self, ent: &As<'_>, id: &str) {
         ok(self.provider.post(
             &format!("/projects/{id}/progress-reports"),
             json!({"percent": 100, "milestone": "上线运行", "note": "全部完成"}),
@@ -289,7 +289,7 @@ impl<'a> Pilot<'a> {
     }
 }
 
-trait PutPlan {
+pub(crate) trait PutPlan {
     fn req_put_plan(&self, id: &str, version: i64, plan: Value) -> Resp;
 }
 
@@ -304,7 +304,7 @@ impl PutPlan for As<'_> {
 }
 
 /// A plan of `amount_fen`, all eligible software.
-fn plan(amount_fen: i64) -> Value {
+pub(crate) fn plan(amount_fen: i64) -> Value {
     json!({"goals": "生产管控场景达到二级", "content": "部署轻量化 MES",
            "starts_on": "2026-03-01", "ends_on": "2026-09-30",
            "contract_amount_fen": amount_fen,
@@ -676,18 +676,42 @@ fn withdrawal_and_disqualification_end_a_project(app: TestApp) {
     pilot
         .try_step(&pilot.county, &id2, "disqualify", json!({"reason": "x"}))
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    // A spot check that names no finding against the project is refused.
+    pilot
+        .try_step(
+            &pilot.city,
+            &id2,
+            "disqualify",
+            json!({"reason": "x", "spot_check_id": "sc-2026-01"}),
+        )
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let expert = app.user_with_grants(
+        "changji.expert",
+        json!([{"role": "expert", "program_id": pilot.program}]),
+    );
+    let check = ok(pilot.city.post(
+        &format!("/programs/{}/spot-checks", pilot.program),
+        json!({"title": "验收后抽查", "population": {"states": ["accepted"]},
+               "sample_size": 1, "inspector_user_ids": [user_id(&expert)]}),
+    ));
+    assert_eq!(check["drawn"][0]["project_id"], json!(id2));
+    let check_id = check["id"].as_str().unwrap().to_owned();
+    ok(expert.post(
+        &format!("/spot-checks/{check_id}/findings"),
+        json!({"project_id": id2, "outcome": "built_but_unused", "note": "系统上线后无使用记录"}),
+    ));
     let p = pilot.step(
         &pilot.city,
         &id2,
         "disqualify",
-        json!({"reason": "抽查发现虚假改造", "spot_check_id": "sc-2026-01"}),
+        json!({"reason": "抽查发现建而不用", "spot_check_id": check_id}),
     );
     assert_eq!(p["state"], "disqualified");
     let history = ok(pilot.city.get(&format!("/projects/{id2}/history")))["items"].clone();
     let last = history.as_array().unwrap().last().unwrap();
     assert_eq!(
         last["data"],
-        json!({"reason": "抽查发现虚假改造", "spot_check_id": "sc-2026-01"})
+        json!({"reason": "抽查发现建而不用", "spot_check_id": check_id})
     );
 }
 
