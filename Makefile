@@ -67,6 +67,7 @@ fuzz: build
 bench:
 	$(CARGO) bench -p shuzhuan-scoring -p shuzhuan-subsidy
 	$(CARGO) bench -p shuzhuan-tests --bench api_load
+	$(CARGO) bench -p shuzhuan-tests --bench monitoring
 
 ci: fmt-check lint check-deps test
 

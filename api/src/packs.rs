@@ -127,7 +127,10 @@ pub struct ProgramPack {
     /// Document kinds required before project actions (Jinan: the
     /// pre-assessment report's photos, sign-in sheet and survey).
     #[serde(default)]
-    #[validate(length(max = 16, message = "at most one entry per action", code = "length"))]
+    #[validate(
+        nested,
+        length(max = 16, message = "at most one entry per action", code = "length")
+    )]
     #[schema(max_items = 16)]
     pub document_requirements: Vec<crate::routes::documents::RequirementSpec>,
     /// The work plan's targets (目标), each naming its source clause.

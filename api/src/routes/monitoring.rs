@@ -244,6 +244,20 @@ fn colour_schema() -> utoipa::openapi::schema::Object {
     string_enum(["green", "yellow", "red"])
 }
 
+/// A colour, or null where none applies.
+fn optional_colour_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some([
+            Value::from("green"),
+            Value::from("yellow"),
+            Value::from("red"),
+            Value::Null,
+        ]))
+        .build()
+}
+
 /// The thresholds as a schema built from the domain's own fields, so the
 /// document cannot drift from what is accepted.
 fn thresholds_schema() -> utoipa::openapi::schema::Object {
@@ -262,7 +276,7 @@ fn thresholds_schema() -> utoipa::openapi::schema::Object {
                 ObjectBuilder::new()
                     .schema_type(Type::Integer)
                     .minimum(Some(0))
-                    .maximum(Some(100_000))
+                    .maximum(Some(Thresholds::MAX))
                     .default(Some(default.clone())),
             );
         }
@@ -419,11 +433,11 @@ pub async fn put_monitoring_settings(
 
 /// One indicator of one project.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorView {
+pub struct IndicatorReading {
     #[schema(example = "progress_pace")]
     pub indicator: String,
     /// Null where it does not apply yet.
-    #[schema(schema_with = colour_schema, nullable)]
+    #[schema(schema_with = optional_colour_schema)]
     pub colour: Option<String>,
     pub reason: String,
 }
@@ -441,7 +455,7 @@ pub struct ProjectMonitor {
     pub overall: String,
     /// Why it is not green: the reasons of its yellow and red indicators.
     pub reasons: Vec<String>,
-    pub indicators: Vec<IndicatorView>,
+    pub indicators: Vec<IndicatorReading>,
 }
 
 /// A group of projects (a region, batch or provider, or all of them).
@@ -605,7 +619,7 @@ pub async fn monitoring(
                     indicators: c
                         .readings
                         .iter()
-                        .map(|r| IndicatorView {
+                        .map(|r| IndicatorReading {
                             indicator: serde_json::to_value(r.indicator)
                                 .ok()
                                 .and_then(|v| v.as_str().map(str::to_owned))
@@ -739,7 +753,7 @@ pub struct DashboardRow {
     pub share_bp: Option<i64>,
     /// Where the pace says the share should be today, in percent.
     pub expected_pct: Option<i64>,
-    #[schema(schema_with = colour_schema, nullable)]
+    #[schema(schema_with = optional_colour_schema)]
     pub colour: Option<String>,
     /// Why that colour.
     pub reason: Option<String>,

@@ -263,8 +263,10 @@ pub async fn nominate_benchmark(
 #[into_params(parameter_in = Query)]
 pub struct BenchmarksQuery {
     #[param(schema_with = kind_schema)]
+    #[validate(custom(function = "validate_kind"))]
     pub kind: Option<String>,
     #[param(schema_with = status_schema)]
+    #[validate(custom(function = "validate_status"))]
     pub status: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
@@ -437,7 +439,6 @@ pub struct EventSpec {
 pub struct EventView {
     pub id: String,
     pub program_id: String,
-    #[serde(flatten)]
     pub event: EventSpec,
     pub created_by: String,
     pub created_at: DateTime<Utc>,
@@ -502,7 +503,6 @@ pub struct FinanceProductSpec {
 pub struct FinanceProductView {
     pub id: String,
     pub program_id: String,
-    #[serde(flatten)]
     pub product: FinanceProductSpec,
     pub created_by: String,
     pub created_at: DateTime<Utc>,

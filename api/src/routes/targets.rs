@@ -203,8 +203,10 @@ pub struct TargetSpec {
     #[schema(minimum = 2000, maximum = 2100)]
     pub year: Option<i32>,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub industry_code: Option<String>,
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 100)]
     pub region_code: Option<String>,
     #[validate(range(min = 0, message = "must not be negative", code = "range"))]
     #[schema(minimum = 0)]

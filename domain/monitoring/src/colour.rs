@@ -80,7 +80,7 @@ impl Default for Thresholds {
     }
 }
 
-/// A threshold pair the wrong way round, or negative.
+/// A threshold pair the wrong way round, or out of range.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ThresholdError {
     pub field: &'static str,
@@ -88,7 +88,13 @@ pub struct ThresholdError {
 }
 
 impl Thresholds {
-    /// Each yellow threshold must be below its red one, none negative.
+    /// The largest value any threshold may take: far beyond any sensible
+    /// number of days, projects or percent, and small enough that no
+    /// arithmetic on it can overflow.
+    pub const MAX: i64 = 100_000;
+
+    /// Each yellow threshold must be below its red one, every one within
+    /// `0..=MAX`.
     pub fn check(&self) -> Result<(), Vec<ThresholdError>> {
         let pairs = [
             (
@@ -135,13 +141,16 @@ impl Thresholds {
                 message: "must be greater than its yellow threshold",
             })
             .collect();
-        if self.window_days_yellow < 0
-            || self.rectification_due_days_yellow < 0
-            || pairs.iter().any(|(_, y, _)| *y < 0)
+        let out_of_range = |v: i64| !(0..=Self::MAX).contains(&v);
+        if out_of_range(self.window_days_yellow)
+            || out_of_range(self.rectification_due_days_yellow)
+            || pairs
+                .iter()
+                .any(|(_, y, r)| out_of_range(*y) || out_of_range(*r))
         {
             errors.push(ThresholdError {
                 field: "thresholds",
-                message: "must not be negative",
+                message: "must be between 0 and 100000",
             });
         }
         if errors.is_empty() {
@@ -223,6 +232,22 @@ mod tests {
             ..Thresholds::default()
         };
         assert_eq!(bad.check().unwrap_err()[0].field, "progress_lag_red_pp");
+        for too_big in [
+            Thresholds {
+                window_days_yellow: Thresholds::MAX + 1,
+                ..Thresholds::default()
+            },
+            Thresholds {
+                unpaid_days_red: Thresholds::MAX + 1,
+                ..Thresholds::default()
+            },
+            Thresholds {
+                rectification_due_days_yellow: -1,
+                ..Thresholds::default()
+            },
+        ] {
+            assert_eq!(too_big.check().unwrap_err()[0].field, "thresholds");
+        }
     }
 
     #[test]

@@ -1,0 +1,226 @@
+//! Dashboard and monitoring latency (issue 7): a programme with 1,000
+//! implementing projects and 100,000 progress reports (PROJECTS and
+//! REPORTS_EACH override), on PostgreSQL when `TEST_DATABASE_URL` is set,
+//! else SQLite. The projects are written straight through the persistence
+//! layer (walking 1,000 projects through HTTP would measure the lifecycle,
+//! not the reads); the reads go through the HTTP API.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use serde_json::json;
+use shuzhuan_persistence::repo::projects;
+use shuzhuan_persistence::rows::{ProgressReportRow, ProjectRow, TransitionRow};
+use shuzhuan_persistence::{Actor, Db, RepoError, new_id, now};
+use shuzhuan_tests::{As, Backend, TestApp};
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Every id of a paged list.
+fn all_ids(who: &As<'_>, path: &str, field: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let page = who.get(&format!("{path}{sep}limit=500{cursor}"));
+        for item in page.body["items"].as_array().unwrap() {
+            out.push((
+                item["id"].as_str().unwrap_or_default().to_owned(),
+                item[field].as_str().unwrap_or_default().to_owned(),
+            ));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = format!("&cursor={c}"),
+            None => return out,
+        }
+    }
+}
+
+fn timed(who: &As<'_>, path: &str, samples: usize) -> (f64, f64) {
+    let mut ms: Vec<f64> = (0..samples)
+        .map(|_| {
+            let started = Instant::now();
+            let res = who.get(path);
+            assert!(res.status.is_success(), "{}", res.body);
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    ms.sort_by(f64::total_cmp);
+    (
+        ms[ms.len() / 2],
+        ms[(ms.len() * 99 / 100).min(ms.len() - 1)],
+    )
+}
+
+fn main() {
+    let backend = if std::env::var("TEST_DATABASE_URL").is_ok_and(|u| !u.is_empty()) {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    let count = env_usize("PROJECTS", 1000);
+    let reports_each = env_usize("REPORTS_EACH", 100);
+    let app = TestApp::start_with_workers(backend, 2).expect("app");
+    let db = Db::connect(&app.db.url, 2).expect("db");
+    shuzhuan_api::demo::load(
+        &db,
+        &shuzhuan_api::demo::Spec {
+            program: "yinchuan".into(),
+            enterprises: count,
+            seed: 11,
+        },
+    )
+    .expect("demo data");
+    let program = app.program_id("yinchuan");
+    let city = app.user_with_grants(
+        "bench.city",
+        json!([{"role": "city_admin", "program_id": program}]),
+    );
+    let enterprises = all_ids(
+        &city,
+        &format!("/enterprises?program_id={program}"),
+        "region_code",
+    );
+    let providers: Vec<String> = city
+        .get(&format!(
+            "/programs/{program}/provider-pool?status=admitted"
+        ))
+        .body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["provider_id"].as_str().unwrap().to_owned())
+        .collect();
+    let batch = city.post(
+        &format!("/programs/{program}/batches"),
+        json!({"number": 77, "name": "基准批次",
+        "implementation_ends_on": "2027-06-30", "acceptance_ends_on": "2027-09-30"}),
+    );
+    let batch_id = batch.body["id"].as_str().unwrap().to_owned();
+
+    let started = Instant::now();
+    let plan = json!({"goals": "g", "content": "c", "starts_on": "2026-03-01", "ends_on": "2027-03-31",
+        "contract_amount_fen": 60_000_000, "line_items": [{"category": "software", "description": "d", "amount_fen": 60_000_000}],
+        "provider_ids": [], "product_ids": []})
+    .to_string();
+    let steps = [
+        ("submit", "draft", "submitted"),
+        ("approve_enrolment", "submitted", "enrolled"),
+        ("choose_provider", "enrolled", "matched"),
+        ("record_diagnosis", "matched", "diagnosed"),
+        ("file_plan", "diagnosed", "plan_filed"),
+        ("approve_plan", "plan_filed", "implementing"),
+    ];
+    for chunk in enterprises
+        .iter()
+        .take(count)
+        .enumerate()
+        .collect::<Vec<_>>()
+        .chunks(50)
+    {
+        db.write(&Actor::system(), |tx| -> Result<(), RepoError> {
+            for (i, (enterprise_id, region)) in chunk {
+                let at = now();
+                let progress = i32::try_from(i * 7 % 101).unwrap_or(0);
+                let row = ProjectRow {
+                    id: new_id(),
+                    program_id: program.clone(),
+                    batch_id: batch_id.clone(),
+                    enterprise_id: enterprise_id.clone(),
+                    region_code: region.clone(),
+                    title: format!("改造项目{i}"),
+                    state: "implementing".into(),
+                    provider_id: providers.get(i % providers.len().max(1)).cloned(),
+                    diagnosis_id: None,
+                    level_before: Some(1),
+                    acceptance_id: None,
+                    level_after: None,
+                    plan: Some(plan.clone()),
+                    county_approved_plan: true,
+                    policy_version: Some(1),
+                    rectification_deadline: None,
+                    audited_line_items: None,
+                    subsidy_fen: None,
+                    subsidy_quote: None,
+                    decision_id: None,
+                    disbursed_fen: 0,
+                    progress_percent: progress,
+                    satisfaction: None,
+                    satisfaction_comment: None,
+                    version: 7,
+                    created_at: at,
+                    updated_at: at,
+                };
+                projects::insert(tx.conn(), &row)?;
+                for (seq, (action, from, to)) in steps.iter().enumerate() {
+                    projects::insert_transition(
+                        tx.conn(),
+                        &TransitionRow {
+                            project_id: row.id.clone(),
+                            seq: seq as i64 + 2,
+                            action: (*action).into(),
+                            from_state: (*from).into(),
+                            to_state: (*to).into(),
+                            actor_id: "bench".into(),
+                            actor_name: "bench".into(),
+                            role: "city_admin".into(),
+                            comment: String::new(),
+                            data: "{}".into(),
+                            at,
+                        },
+                    )?;
+                }
+                for r in 0..reports_each {
+                    projects::insert_progress(
+                        tx.conn(),
+                        &ProgressReportRow {
+                            id: new_id(),
+                            project_id: row.id.clone(),
+                            percent: progress * i32::try_from(r + 1).unwrap_or(1)
+                                / i32::try_from(reports_each).unwrap_or(1),
+                            milestone: format!("第{r}次"),
+                            note: String::new(),
+                            evidence: "[]".into(),
+                            reported_on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
+                            reported_by: "bench".into(),
+                            created_at: at,
+                        },
+                    )?;
+                }
+            }
+            Ok(())
+        })
+        .expect("projects written");
+    }
+    println!(
+        "monitoring ({backend:?}): {count} implementing projects and {} progress reports written in {:.0} s",
+        count * reports_each,
+        started.elapsed().as_secs_f64()
+    );
+    for (label, path) in [
+        ("dashboard", format!("/programs/{program}/dashboard")),
+        (
+            "dashboard ?year=2026",
+            format!("/programs/{program}/dashboard?year=2026"),
+        ),
+        ("monitoring", format!("/programs/{program}/monitoring")),
+        (
+            "monitoring ?colour=red",
+            format!("/programs/{program}/monitoring?colour=red"),
+        ),
+        (
+            "provider-ranking",
+            format!("/programs/{program}/provider-ranking"),
+        ),
+    ] {
+        let (median, p99) = timed(&city, &path, 50);
+        println!("{label} ({backend:?}, {count} projects): median {median:.1} ms, p99 {p99:.1} ms");
+    }
+}
