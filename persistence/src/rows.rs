@@ -124,8 +124,10 @@ pub(crate) struct LedgerHeadRow {
     pub change_seq: i64,
 }
 
+/// `None` inserts NULL (not DEFAULT) for every bulk-inserted row: what
+/// `COPY` needs, and what lets SQLite batch the rows in one statement.
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = audit_log)]
+#[diesel(table_name = audit_log, treat_none_as_default_value = false)]
 pub struct AuditRow {
     pub seq: i64,
     pub at: NaiveDateTime,
@@ -142,7 +144,7 @@ pub struct AuditRow {
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
-#[diesel(table_name = change_events)]
+#[diesel(table_name = change_events, treat_none_as_default_value = false)]
 pub struct ChangeEventRow {
     pub seq: i64,
     pub object_type: String,
@@ -246,7 +248,11 @@ pub struct DisbursementRow {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
-#[diesel(table_name = enterprises, treat_none_as_null = true)]
+#[diesel(
+    table_name = enterprises,
+    treat_none_as_null = true,
+    treat_none_as_default_value = false
+)]
 pub struct EnterpriseRow {
     pub id: String,
     pub uscc: String,

@@ -17,6 +17,7 @@ use diesel::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::repo::insert_all;
 use crate::rows::{AuditRow, ChangeEventRow, LedgerHeadRow};
 use crate::schema::{audit_log, change_events, ledger_head};
 use crate::{AnyConnection, Backend, RepoError, now};
@@ -230,37 +231,19 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Pending>) -> Que
     Ok(())
 }
 
-/// Rows per multi-row INSERT: well under SQLite's 32,766 bound parameters
-/// (12 columns each) and PostgreSQL's 65,535.
+/// Log rows gathered before they are written (and, on SQLite, rows per
+/// multi-row INSERT: 12 columns each stays well under its 32,766 bound
+/// parameters).
 const BATCH: usize = 1000;
 
-/// Inserts the log rows a thousand per statement. Multi-row VALUES does not
-/// compile through the connection enum, so the same generic code runs on
-/// the inner connection.
+/// Inserts the log rows: COPY on PostgreSQL, a thousand per INSERT on SQLite.
 fn insert_batched(
     conn: &mut AnyConnection,
     entries: &[AuditRow],
     events: &[ChangeEventRow],
 ) -> QueryResult<()> {
-    macro_rules! on_inner {
-        ($c:expr) => {{
-            for chunk in entries.chunks(BATCH) {
-                diesel::insert_into(audit_log::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-            for chunk in events.chunks(BATCH) {
-                diesel::insert_into(change_events::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-        }};
-    }
-    match conn {
-        AnyConnection::Postgresql(c) => on_inner!(c),
-        AnyConnection::Sqlite(c) => on_inner!(c),
-    }
-    Ok(())
+    insert_all!(&mut *conn, audit_log::table, entries, BATCH)?;
+    insert_all!(conn, change_events::table, events, BATCH)
 }
 
 /// SHA-256 over the previous hash and every field of the entry, separated

@@ -246,8 +246,9 @@ fn malformed(code: &'static str, en: String, zh: String) -> ApiError {
     }
 }
 
-/// The rows of an upload, read one at a time.
-pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>>>;
+/// The rows of an upload, read one at a time (on a thread of their own
+/// while the previous chunk is stored).
+pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>> + Send>;
 
 /// The records of an upload, one at a time, and the CSV header if the file
 /// has one; a row that cannot be read is an error for that row, and

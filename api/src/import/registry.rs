@@ -164,6 +164,9 @@ impl From<RepoError> for Stop {
 /// Rows per chunk (per unit of work when not atomic).
 const CHUNK: usize = 500;
 
+/// Chunks read ahead of the one being stored.
+const READ_AHEAD: usize = 4;
+
 /// Reads a chunk of records; a key seen earlier in the file is an error:
 /// which row should win is the official's call, not ours.
 fn read_chunk<R: Registry>(
@@ -236,36 +239,43 @@ pub fn run<R: Registry>(
         let read = read_chunk(registry, chunk, &mut seen, report);
         registry.store(tx, read, report)
     };
-    if report.atomic || report.dry_run {
-        let outcome = db.write(actor, |tx| {
+    // Decoding and splitting the file runs on its own thread, a few chunks
+    // ahead, while this one validates and stores: the two overlap instead
+    // of taking turns (the channel is bounded, so memory stays flat). If
+    // storing stops early the receiver is dropped and the reader ends.
+    std::thread::scope(|s| {
+        let (sender, chunks) = std::sync::mpsc::sync_channel(READ_AHEAD);
+        s.spawn(move || {
             loop {
                 let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-                if chunk.is_empty() {
+                if chunk.is_empty() || sender.send(chunk).is_err() {
                     break;
                 }
-                step(registry, tx, chunk, report).map_err(Stop::Api)?;
-            }
-            report.warnings = registry.warnings(tx.conn()).map_err(Stop::Api)?;
-            if report.dry_run || !report.errors.is_empty() {
-                Err(Stop::Rollback)
-            } else {
-                Ok(())
             }
         });
-        return match outcome {
-            Ok(()) | Err(Stop::Rollback) => Ok(()),
-            Err(Stop::Api(e)) => Err(e),
-        };
-    }
-    loop {
-        let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-        if chunk.is_empty() {
-            break;
+        if report.atomic || report.dry_run {
+            let outcome = db.write(actor, |tx| {
+                for chunk in chunks.iter() {
+                    step(registry, tx, chunk, report).map_err(Stop::Api)?;
+                }
+                report.warnings = registry.warnings(tx.conn()).map_err(Stop::Api)?;
+                if report.dry_run || !report.errors.is_empty() {
+                    Err(Stop::Rollback)
+                } else {
+                    Ok(())
+                }
+            });
+            return match outcome {
+                Ok(()) | Err(Stop::Rollback) => Ok(()),
+                Err(Stop::Api(e)) => Err(e),
+            };
         }
-        db.write(actor, |tx| step(registry, tx, chunk, report))?;
-    }
-    report.warnings = db.read(|conn| registry.warnings(conn))?;
-    Ok(())
+        for chunk in chunks.iter() {
+            db.write(actor, |tx| step(registry, tx, chunk, report))?;
+        }
+        report.warnings = db.read(|conn| registry.warnings(conn))?;
+        Ok(())
+    })
 }
 
 /// Serves an import after the handler's policy check: builds the registry

@@ -4,7 +4,7 @@ use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Nullable};
 
-use crate::repo::{Page, contains_pattern, update_at_version};
+use crate::repo::{Page, contains_pattern, insert_all, update_at_version};
 use crate::rows::EnterpriseRow;
 use crate::schema::enterprises;
 use crate::{AnyConnection, MultiBackend, RepoError};
@@ -16,22 +16,10 @@ pub fn insert(conn: &mut AnyConnection, row: &EnterpriseRow) -> Result<(), RepoE
     Ok(())
 }
 
-/// Inserts many rows, a multi-row INSERT per 500 (which the connection enum
-/// cannot express, so it runs on the inner connection).
+/// Inserts many rows (bulk imports, demo data): COPY on PostgreSQL.
 pub fn insert_many(conn: &mut AnyConnection, rows: &[EnterpriseRow]) -> Result<(), RepoError> {
-    macro_rules! on_inner {
-        ($c:expr) => {{
-            for chunk in rows.chunks(500) {
-                diesel::insert_into(enterprises::table)
-                    .values(chunk)
-                    .execute($c)?;
-            }
-        }};
-    }
-    match conn {
-        AnyConnection::Postgresql(c) => on_inner!(c),
-        AnyConnection::Sqlite(c) => on_inner!(c),
-    }
+    // 23 columns: 500 rows stay under SQLite's 32,766 bound parameters.
+    insert_all!(conn, enterprises::table, rows, 500)?;
     Ok(())
 }
 

@@ -41,6 +41,33 @@ macro_rules! update_at_version {
 }
 pub(crate) use update_at_version;
 
+/// Inserts a slice of rows of one table in as few round trips as the
+/// backend allows: one binary `COPY` on PostgreSQL, multi-row INSERTs of
+/// `$per` rows on SQLite (its bound-parameter limit caps a statement). The
+/// rows' derive must set `treat_none_as_default_value = false`. Multi-row
+/// statements do not compile through the connection enum, hence a macro
+/// over the inner connections.
+macro_rules! insert_all {
+    ($conn:expr, $table:expr, $rows:expr, $per:expr) => {{
+        use diesel::RunQueryDsl;
+        let rows = $rows;
+        match $conn {
+            _ if rows.is_empty() => Ok(()),
+            crate::AnyConnection::Postgresql(c) => diesel::copy_from($table)
+                .from_insertable(rows)
+                .execute(c)
+                .map(|_| ()),
+            crate::AnyConnection::Sqlite(c) => rows.chunks($per).try_for_each(|chunk| {
+                diesel::insert_into($table)
+                    .values(chunk)
+                    .execute(c)
+                    .map(|_| ())
+            }),
+        }
+    }};
+}
+pub(crate) use insert_all;
+
 /// A LIKE pattern matching `text` anywhere, with the wildcards in it escaped
 /// (use with `.escape('\\')`).
 pub(crate) fn contains_pattern(text: &str) -> String {

@@ -1,0 +1,2 @@
+DROP INDEX enterprises_region_little_giant;
+DROP INDEX enterprises_region_specialised;
