@@ -645,6 +645,20 @@ fn recompute(
         .collect()
 }
 
+/// A published draw as (project, inspector) pairs, in draw order.
+fn drawn_pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|d| {
+            (
+                d["project_id"].as_str().unwrap().to_owned(),
+                d["inspector_id"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
         .unwrap()
@@ -687,17 +701,7 @@ fn a_spot_check_draw_is_recomputed_from_what_is_published(app: TestApp) {
     sorted_ids.sort();
     assert_eq!(candidates, sorted_ids, "the population, in id order");
     let inspectors = strings(&check["inspectors"]);
-    let drawn: Vec<(String, String)> = check["drawn"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["project_id"].as_str().unwrap().to_owned(),
-                d["inspector_id"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let drawn = drawn_pairs(&check["drawn"]);
     assert_eq!(drawn, recompute(&seed, &candidates, &inspectors, 2));
     assert!(check["algorithm"].as_str().unwrap().contains("SHA-256"));
     // A server-drawn seed is published and recomputes too.
@@ -707,17 +711,7 @@ fn a_spot_check_draw_is_recomputed_from_what_is_published(app: TestApp) {
     ));
     let server_seed = server["seed"].as_str().unwrap();
     assert_eq!(server_seed.len(), 64);
-    let again: Vec<(String, String)> = server["drawn"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| {
-            (
-                d["project_id"].as_str().unwrap().to_owned(),
-                d["inspector_id"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let again = drawn_pairs(&server["drawn"]);
     assert_eq!(
         again,
         recompute(
