@@ -88,19 +88,6 @@ pub struct WebhookSettings {
     pub timeout_ms: u64,
 }
 
-impl Default for WebhookSettings {
-    fn default() -> Self {
-        WebhookSettings {
-            poll_ms: 1000,
-            retry_base_ms: 5_000,
-            retry_max_ms: 3_600_000,
-            max_attempts: 15,
-            disable_after: 10,
-            timeout_ms: 10_000,
-        }
-    }
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("SHUZHUAN_JWT_SECRET is required on PostgreSQL (at least 32 bytes)")]
@@ -185,7 +172,14 @@ mod tests {
             access_token_ttl: 900,
             db_pool_size: 1,
             workers: None,
-            webhooks: WebhookSettings::default(),
+            webhooks: WebhookSettings {
+                poll_ms: 1000,
+                retry_base_ms: 1000,
+                retry_max_ms: 10_000,
+                max_attempts: 3,
+                disable_after: 3,
+                timeout_ms: 1000,
+            },
         }
     }
 

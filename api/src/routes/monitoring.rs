@@ -241,7 +241,7 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
 }
 
 fn colour_schema() -> utoipa::openapi::schema::Object {
-    string_enum(["green", "yellow", "red"])
+    string_enum(Colour::ALL.map(Colour::as_str))
 }
 
 /// A colour, or null where none applies.
@@ -249,12 +249,12 @@ fn optional_colour_schema() -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some([
-            Value::from("green"),
-            Value::from("yellow"),
-            Value::from("red"),
-            Value::Null,
-        ]))
+        .enum_values(Some(
+            Colour::ALL
+                .map(|c| Value::from(c.as_str()))
+                .into_iter()
+                .chain([Value::Null]),
+        ))
         .build()
 }
 

@@ -12,6 +12,8 @@ pub enum Colour {
 }
 
 impl Colour {
+    pub const ALL: [Colour; 3] = [Colour::Green, Colour::Yellow, Colour::Red];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Colour::Green => "green",

@@ -177,6 +177,13 @@ impl<'a> Pilot<'a> {
             .to_owned()
     }
 
+    /// The assigned evaluator's acceptance assessment (level 2 when it
+    /// `passes`) recorded by `record_acceptance` with `extra` (satisfaction).
+    pub(crate) fn accept(&self, id: &str, passes: bool, mut extra: Value) -> Value {
+        extra["assessment_id"] = json!(self.assessment(&self.evaluator, id, "acceptance", passes));
+        self.step(&self.evaluator, id, "record_acceptance", extra)
+    }
+
     pub(crate) fn assign(&self, id: &str, role: &str, who: &As<'_>) {
         ok(self.city.post(
             &format!("/projects/{id}/assignments"),
@@ -332,9 +339,11 @@ fn every_seed_programme_walks_a_project_as_far_as_its_policy_allows(app: TestApp
         let id = pilot.implementing(&ent);
         pilot.prechecked(&ent, &id);
         pilot.assign(&id, "evaluator", &pilot.evaluator);
-        let acceptance = pilot.assessment(&pilot.evaluator, &id, "acceptance", true);
-        let p = pilot.step(&pilot.evaluator, &id, "record_acceptance",
-            json!({"assessment_id": acceptance, "satisfaction": {"score": 5, "comment": "服务到位"}}));
+        let p = pilot.accept(
+            &id,
+            true,
+            json!({"satisfaction": {"score": 5, "comment": "服务到位"}}),
+        );
         assert_eq!(
             (
                 p["state"].as_str(),
@@ -579,13 +588,7 @@ fn a_failed_acceptance_goes_to_rectification_and_back(app: TestApp) {
     let id = pilot.implementing(&ent);
     pilot.prechecked(&ent, &id);
     pilot.assign(&id, "evaluator", &pilot.evaluator);
-    let failed = pilot.assessment(&pilot.evaluator, &id, "acceptance", false);
-    let p = pilot.step(
-        &pilot.evaluator,
-        &id,
-        "record_acceptance",
-        json!({"assessment_id": failed}),
-    );
+    let p = pilot.accept(&id, false, json!({}));
     assert_eq!(
         (p["state"].as_str(), p["level_after"].as_i64()),
         (Some("rectification"), Some(0))
@@ -605,13 +608,7 @@ fn a_failed_acceptance_goes_to_rectification_and_back(app: TestApp) {
     );
     // The second round passes.
     pilot.prechecked(&ent, &id);
-    let passed = pilot.assessment(&pilot.evaluator, &id, "acceptance", true);
-    let p = pilot.step(
-        &pilot.evaluator,
-        &id,
-        "record_acceptance",
-        json!({"assessment_id": passed}),
-    );
+    let p = pilot.accept(&id, true, json!({}));
     assert_eq!(
         (p["state"].as_str(), p["level_after"].as_i64()),
         (Some("accepted"), Some(2))
@@ -663,13 +660,7 @@ fn withdrawal_and_disqualification_end_a_project(app: TestApp) {
     // Disqualified after acceptance on a spot-check finding; the city only.
     pilot.prechecked(&ent2, &id2);
     pilot.assign(&id2, "evaluator", &pilot.evaluator);
-    let passed = pilot.assessment(&pilot.evaluator, &id2, "acceptance", true);
-    pilot.step(
-        &pilot.evaluator,
-        &id2,
-        "record_acceptance",
-        json!({"assessment_id": passed}),
-    );
+    pilot.accept(&id2, true, json!({}));
     pilot
         .try_step(&ent2, &id2, "withdraw", json!({"reason": "x"}))
         .assert_problem(StatusCode::CONFLICT, "transition_not_allowed");
@@ -1016,13 +1007,7 @@ fn the_policy_pinned_at_plan_approval_pays_after_a_newer_one(app: TestApp) {
     assert_eq!(v2["version"], 2);
     pilot.prechecked(&ent, &id);
     pilot.assign(&id, "evaluator", &pilot.evaluator);
-    let passed = pilot.assessment(&pilot.evaluator, &id, "acceptance", true);
-    pilot.step(
-        &pilot.evaluator,
-        &id,
-        "record_acceptance",
-        json!({"assessment_id": passed}),
-    );
+    pilot.accept(&id, true, json!({}));
     pilot.assign(&id, "auditor", &pilot.auditor);
     pilot.step(
         &pilot.auditor,

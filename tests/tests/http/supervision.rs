@@ -295,12 +295,10 @@ fn dashboard_and_ranking_follow_the_data(app: TestApp) {
     pilot.prechecked(&ent, &id);
     pilot.batch_to("accepting");
     pilot.assign(&id, "evaluator", &pilot.evaluator);
-    let passed = pilot.assessment(&pilot.evaluator, &id, "acceptance", true);
-    pilot.step(
-        &pilot.evaluator,
+    pilot.accept(
         &id,
-        "record_acceptance",
-        json!({"assessment_id": passed, "satisfaction": {"score": 5, "comment": "服务到位"}}),
+        true,
+        json!({"satisfaction": {"score": 5, "comment": "服务到位"}}),
     );
 
     // A benchmark: nominated, reviewed, awarded (and a stranger cannot).
