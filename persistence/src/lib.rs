@@ -10,6 +10,7 @@ mod connection;
 mod db;
 mod error;
 mod migrations;
+mod overlap;
 pub mod repo;
 pub mod rows;
 mod schema;
@@ -18,7 +19,8 @@ mod uow;
 pub use connection::{AnyConnection, Backend, MultiBackend};
 pub use db::{Db, Registry as RegistryTable};
 pub use error::RepoError;
-pub use uow::{Actor, Change, Op, Tx};
+pub use overlap::{alongside, overlapped};
+pub use uow::{Actor, Change, Op, Snapshot, Tx};
 
 /// The current UTC time at the precision both databases keep (microseconds),
 /// so a stored time reads back equal.

@@ -20,7 +20,7 @@ use sha2::{Digest, Sha256};
 use crate::repo::insert_all;
 use crate::rows::{AuditRow, ChangeEventRow, LedgerHeadRow};
 use crate::schema::{audit_log, change_events, ledger_head};
-use crate::{AnyConnection, Backend, RepoError, now};
+use crate::{AnyConnection, Backend, RepoError, now, overlapped};
 
 /// Who writes: a user, or the system itself (seeding, bootstrap).
 #[derive(Debug, Clone)]
@@ -64,6 +64,26 @@ impl Op {
     }
 }
 
+/// An object's state as JSON text, rendered once when the change is made:
+/// a bulk import may record a hundred thousand of them, and text is a
+/// fraction of the memory (and of the time) of a `Value` tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot(String);
+
+impl Snapshot {
+    /// Renders a view straight to text (no `Value` in between); `None` for
+    /// the view serde cannot render (a map with non-string keys).
+    pub fn of(view: &impl serde::Serialize) -> Option<Self> {
+        serde_json::to_string(view).ok().map(Snapshot)
+    }
+}
+
+impl From<Value> for Snapshot {
+    fn from(v: Value) -> Self {
+        Snapshot(v.to_string())
+    }
+}
+
 /// One object changed by a write: becomes one audit entry and one change
 /// event. `after` is the snapshot the feed carries (`before` for a
 /// tombstone that has no after).
@@ -75,28 +95,14 @@ pub struct Change {
     pub program_id: Option<String>,
     pub version: i64,
     pub op: Op,
-    pub before: Option<Value>,
-    pub after: Option<Value>,
-}
-
-/// A recorded change waiting for commit, its JSON already rendered to
-/// text: a bulk import may record a hundred thousand of them, and text is a
-/// fraction of the memory of a `Value` tree.
-struct Pending {
-    action: String,
-    object_type: &'static str,
-    object_id: String,
-    program_id: Option<String>,
-    version: i64,
-    op: Op,
-    before: Option<String>,
-    after: Option<String>,
+    pub before: Option<Snapshot>,
+    pub after: Option<Snapshot>,
 }
 
 /// The open transaction handed to a write.
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
-    changes: Vec<Pending>,
+    changes: Vec<Change>,
 }
 
 impl Tx<'_> {
@@ -106,16 +112,7 @@ impl Tx<'_> {
 
     /// Records that an object changed; appended to both logs at commit.
     pub fn record(&mut self, change: Change) {
-        self.changes.push(Pending {
-            action: change.action,
-            object_type: change.object_type,
-            object_id: change.object_id,
-            program_id: change.program_id,
-            version: change.version,
-            op: change.op,
-            before: change.before.as_ref().map(Value::to_string),
-            after: change.after.as_ref().map(Value::to_string),
-        });
+        self.changes.push(change);
     }
 }
 
@@ -168,42 +165,79 @@ fn lock_head(conn: &mut AnyConnection) -> QueryResult<()> {
         .map(|_| ())
 }
 
-fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Pending>) -> QueryResult<()> {
+fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> QueryResult<()> {
     lock_head(conn)?;
     let head: LedgerHeadRow = ledger_head::table
         .find(1)
         .select(LedgerHeadRow::as_select())
         .first(conn)?;
+    let n = changes.len() as i64;
+    let large = changes.len() > BATCH;
+    let batches = log_batches(&head, actor, changes);
+    let mut audit_hash = head.audit_hash.clone();
+    let mut write = |(entries, events): LogBatch| {
+        if let Some(last) = entries.last() {
+            audit_hash.clone_from(&last.hash);
+        }
+        insert_batched(conn, &entries, &events)
+    };
+    // A bulk write's logs are built and hashed a batch ahead while the
+    // batch before is written.
+    if large {
+        overlapped(batches, 2, |mut batches| batches.try_for_each(&mut write))?;
+    } else {
+        let mut batches = batches;
+        batches.try_for_each(&mut write)?;
+    }
+    diesel::update(ledger_head::table.find(1))
+        .set((
+            ledger_head::audit_seq.eq(head.audit_seq + n),
+            ledger_head::audit_hash.eq(&audit_hash),
+            ledger_head::change_seq.eq(head.change_seq + n),
+        ))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Audit entries and change events written together.
+type LogBatch = (Vec<AuditRow>, Vec<ChangeEventRow>);
+
+/// The log rows of `changes` after `head`, in batches: the audit entries
+/// chained by hash, the change events numbered on from the head.
+fn log_batches(
+    head: &LedgerHeadRow,
+    actor: &Actor,
+    changes: Vec<Change>,
+) -> impl Iterator<Item = LogBatch> + Send {
     let at = now();
-    let mut audit_seq = head.audit_seq;
-    let mut audit_hash = head.audit_hash;
-    let mut change_seq = head.change_seq;
-    let mut entries = Vec::with_capacity(changes.len().min(BATCH));
-    let mut events = Vec::with_capacity(changes.len().min(BATCH));
-    for change in changes {
+    let (mut audit_seq, mut change_seq) = (head.audit_seq, head.change_seq);
+    let mut audit_hash = head.audit_hash.clone();
+    let (user_id, label) = (actor.user_id.clone(), actor.label.clone());
+    let mut rows = changes.into_iter().map(move |change| {
         audit_seq += 1;
         change_seq += 1;
         let mut entry = AuditRow {
             seq: audit_seq,
             at,
-            actor_user_id: actor.user_id.clone(),
-            actor: actor.label.clone(),
+            actor_user_id: user_id.clone(),
+            actor: label.clone(),
             action: change.action,
             object_type: change.object_type.to_owned(),
             object_id: change.object_id.clone(),
             program_id: change.program_id.clone(),
-            before_json: change.before,
-            after_json: change.after.clone(),
-            prev_hash: audit_hash,
+            before_json: change.before.map(|s| s.0),
+            after_json: change.after.map(|s| s.0),
+            prev_hash: std::mem::take(&mut audit_hash),
             hash: String::new(),
         };
         entry.hash = entry_hash(&entry);
-        audit_hash = entry.hash.clone();
-        let snapshot = change
-            .after
+        audit_hash.clone_from(&entry.hash);
+        let snapshot = entry
+            .after_json
+            .clone()
             .or_else(|| entry.before_json.clone())
             .unwrap_or_else(|| "null".to_owned());
-        events.push(ChangeEventRow {
+        let event = ChangeEventRow {
             seq: change_seq,
             object_type: change.object_type.to_owned(),
             object_id: change.object_id,
@@ -212,23 +246,13 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Pending>) -> Que
             op: change.op.as_str().to_owned(),
             committed_at: at,
             snapshot,
-        });
-        entries.push(entry);
-        if entries.len() == BATCH {
-            insert_batched(conn, &entries, &events)?;
-            entries.clear();
-            events.clear();
-        }
-    }
-    insert_batched(conn, &entries, &events)?;
-    diesel::update(ledger_head::table.find(1))
-        .set((
-            ledger_head::audit_seq.eq(audit_seq),
-            ledger_head::audit_hash.eq(&audit_hash),
-            ledger_head::change_seq.eq(change_seq),
-        ))
-        .execute(conn)?;
-    Ok(())
+        };
+        (entry, event)
+    });
+    std::iter::from_fn(move || {
+        let batch: LogBatch = rows.by_ref().take(BATCH).unzip();
+        (!batch.0.is_empty()).then_some(batch)
+    })
 }
 
 /// Log rows gathered before they are written (and, on SQLite, rows per

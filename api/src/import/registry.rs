@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use serde_json::Value;
-use shuzhuan_persistence::{Actor, AnyConnection, Db, RepoError, Tx};
+use shuzhuan_persistence::{Actor, AnyConnection, Db, RepoError, Tx, overlapped};
 
 use crate::error::{ApiError, FieldError, Text};
 use crate::import::idempotency::Outcome;
@@ -22,28 +22,37 @@ const IGNORED: [&str; 3] = ["序号", "no", "#"];
 /// refreshed.
 const ANALYZE_AFTER: u64 = 10_000;
 
-/// A registry that bulk import fills.
-pub trait Registry {
+/// How the rows of one registry read: its columns and the checks of a row
+/// that need no database. Runs on the import's reader thread, beside the
+/// store, so it is shared (`Sync`) and owns what it needs (the programme's
+/// region and industry names).
+pub trait Reader: Send + Sync {
     /// A row's content once read, waiting for its chunk to be stored.
-    type Parsed;
+    type Parsed: Send;
     /// The columns the registry knows.
     const COLUMNS: Columns;
     /// The field every file must have: the natural key's (first) column.
     const KEY_FIELD: &'static str;
     /// How the key column is called, for the missing-column error.
     const KEY_TITLE: &'static str;
-    /// The table it fills (analysed after a large import).
-    const TABLE: shuzhuan_persistence::RegistryTable;
 
     /// Reads one record: its natural key and content, or its errors.
     fn read(&self, rec: &Record) -> Result<(String, Self::Parsed), Vec<RowError>>;
+}
+
+/// A registry that bulk import fills: how a chunk of read rows is stored.
+pub trait Registry {
+    /// How its rows read.
+    type Reader: Reader;
+    /// The table it fills (analysed after a large import).
+    const TABLE: shuzhuan_persistence::RegistryTable;
 
     /// Stores a chunk of read rows inside the open unit of work: counts go
     /// to `report`, and so does every row's error.
     fn store(
         &mut self,
         tx: &mut Tx<'_>,
-        rows: Vec<ReadRow<Self::Parsed>>,
+        rows: Vec<ReadRow<Parsed<Self>>>,
         report: &mut Report,
     ) -> Result<(), ApiError>;
 
@@ -53,6 +62,9 @@ pub trait Registry {
         Ok(Vec::new())
     }
 }
+
+/// The content a registry's reader makes of a row.
+pub type Parsed<R> = <<R as Registry>::Reader as Reader>::Parsed;
 
 /// A record read, with its natural key and content.
 pub struct ReadRow<P> {
@@ -167,30 +179,40 @@ const CHUNK: usize = 500;
 /// Chunks read ahead of the one being stored.
 const READ_AHEAD: usize = 4;
 
+/// A chunk as the reader thread hands it over: the rows that read well,
+/// the errors of those that did not, and how many records it held.
+struct ReadChunk<P> {
+    rows: Vec<ReadRow<P>>,
+    errors: Vec<RowError>,
+    received: u64,
+}
+
 /// Reads a chunk of records; a key seen earlier in the file is an error:
 /// which row should win is the official's call, not ours.
-fn read_chunk<R: Registry>(
-    registry: &R,
+fn read_chunk<Rd: Reader>(
+    reader: &Rd,
     recs: Vec<Result<Record, RowError>>,
     seen: &mut HashSet<String>,
-    report: &mut Report,
-) -> Vec<ReadRow<R::Parsed>> {
-    let mut out = Vec::new();
+) -> ReadChunk<Rd::Parsed> {
+    let mut out = ReadChunk {
+        rows: Vec::with_capacity(recs.len()),
+        errors: Vec::new(),
+        received: recs.len() as u64,
+    };
     for rec in recs {
-        report.received += 1;
         let rec = match rec {
             Ok(r) => r,
             Err(e) => {
-                report.errors.push(e);
+                out.errors.push(e);
                 continue;
             }
         };
-        match registry.read(&rec) {
+        match reader.read(&rec) {
             Ok((key, _)) if !seen.insert(key.clone()) => {
-                report.errors.push(row_error(
-                    R::COLUMNS,
+                out.errors.push(row_error(
+                    Rd::COLUMNS,
                     &rec,
-                    R::KEY_FIELD,
+                    Rd::KEY_FIELD,
                     "duplicate_in_file",
                     Text::new(
                         "the same record appears earlier in the file",
@@ -198,8 +220,8 @@ fn read_chunk<R: Registry>(
                     ),
                 ));
             }
-            Ok((key, parsed)) => out.push(ReadRow { rec, key, parsed }),
-            Err(errors) => report.errors.extend(errors),
+            Ok((key, parsed)) => out.rows.push(ReadRow { rec, key, parsed }),
+            Err(errors) => out.errors.extend(errors),
         }
     }
     out
@@ -212,14 +234,15 @@ pub fn run<R: Registry>(
     db: &Db,
     actor: &Actor,
     upload: Upload,
+    reader: &R::Reader,
     registry: &mut R,
     report: &mut Report,
 ) -> Result<(), ApiError> {
-    let (header, mut rows) = records(upload)?;
+    let (header, mut records) = records(upload)?;
     if let Some(header) = header
         && !header
             .iter()
-            .any(|c| field_of(R::COLUMNS, c) == Some(R::KEY_FIELD))
+            .any(|c| field_of(<R::Reader>::COLUMNS, c) == Some(<R::Reader>::KEY_FIELD))
     {
         return Err(ApiError::field(
             "header",
@@ -227,35 +250,30 @@ pub fn run<R: Registry>(
             Text::new(
                 format!(
                     "the first line must name the columns, among them {} ({})",
-                    R::KEY_TITLE,
-                    R::KEY_FIELD
+                    <R::Reader>::KEY_TITLE,
+                    <R::Reader>::KEY_FIELD
                 ),
-                format!("首行应为列名，且须包含“{}”列", R::KEY_TITLE),
+                format!("首行应为列名，且须包含“{}”列", <R::Reader>::KEY_TITLE),
             ),
         ));
     }
-    let mut seen = HashSet::new();
-    let mut step = |registry: &mut R, tx: &mut Tx<'_>, chunk, report: &mut Report| {
-        let read = read_chunk(registry, chunk, &mut seen, report);
-        registry.store(tx, read, report)
+    let step = |registry: &mut R, tx: &mut Tx<'_>, chunk: ReadChunk<_>, report: &mut Report| {
+        report.received += chunk.received;
+        report.errors.extend(chunk.errors);
+        registry.store(tx, chunk.rows, report)
     };
-    // Decoding and splitting the file runs on its own thread, a few chunks
-    // ahead, while this one validates and stores: the two overlap instead
-    // of taking turns (the channel is bounded, so memory stays flat). If
-    // storing stops early the receiver is dropped and the reader ends.
-    std::thread::scope(|s| {
-        let (sender, chunks) = std::sync::mpsc::sync_channel(READ_AHEAD);
-        s.spawn(move || {
-            loop {
-                let chunk: Vec<_> = rows.by_ref().take(CHUNK).collect();
-                if chunk.is_empty() || sender.send(chunk).is_err() {
-                    break;
-                }
-            }
-        });
+    // Decoding, splitting and reading the rows runs on its own thread, a
+    // few chunks ahead of this one storing them, so the connection waits
+    // on the least work (bounded, so memory stays flat).
+    let mut seen = HashSet::new();
+    let read = std::iter::from_fn(|| {
+        let recs: Vec<_> = records.by_ref().take(CHUNK).collect();
+        (!recs.is_empty()).then(|| read_chunk(reader, recs, &mut seen))
+    });
+    overlapped(read, READ_AHEAD, |chunks| {
         if report.atomic || report.dry_run {
             let outcome = db.write(actor, |tx| {
-                for chunk in chunks.iter() {
+                for chunk in chunks {
                     step(registry, tx, chunk, report).map_err(Stop::Api)?;
                 }
                 report.warnings = registry.warnings(tx.conn()).map_err(Stop::Api)?;
@@ -270,7 +288,7 @@ pub fn run<R: Registry>(
                 Err(Stop::Api(e)) => Err(e),
             };
         }
-        for chunk in chunks.iter() {
+        for chunk in chunks {
             db.write(actor, |tx| step(registry, tx, chunk, report))?;
         }
         report.warnings = db.read(|conn| registry.warnings(conn))?;
@@ -278,9 +296,9 @@ pub fn run<R: Registry>(
     })
 }
 
-/// Serves an import after the handler's policy check: builds the registry
-/// from the database (`make`), runs the upload through it off the async
-/// workers, and answers the report — or 422 `import_rejected` when an
+/// Serves an import after the handler's policy check: builds the reader
+/// and the registry from the database (`make`), runs the upload through
+/// them off the async workers, and answers the report — or 422 `import_rejected` when an
 /// atomic import had failures and wrote nothing. With an `Idempotency-Key`
 /// the first answer is kept and a retry with the same key and file gets it
 /// again without running (a different file under the same key is 422).
@@ -294,7 +312,9 @@ pub async fn serve<R, F>(
 ) -> Result<actix_web::HttpResponse, ApiError>
 where
     R: Registry,
-    F: FnOnce(&mut shuzhuan_persistence::AnyConnection) -> Result<R, ApiError> + Send + 'static,
+    F: FnOnce(&mut shuzhuan_persistence::AnyConnection) -> Result<(R::Reader, R), ApiError>
+        + Send
+        + 'static,
 {
     use actix_web::http::header::ACCEPT_LANGUAGE;
     let lang = crate::middleware::preferred_lang(
@@ -316,8 +336,8 @@ where
     let db = state.db.clone();
     let actor = caller.actor();
     let report = actix_web::web::block(move || -> Result<Report, ApiError> {
-        let mut registry = db.read(make)?;
-        run(&db, &actor, upload, &mut registry, &mut report)?;
+        let (reader, mut registry) = db.read(make)?;
+        run(&db, &actor, upload, &reader, &mut registry, &mut report)?;
         if !report.dry_run && report.created + report.updated >= ANALYZE_AFTER {
             db.analyze(R::TABLE)?;
         }

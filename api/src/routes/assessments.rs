@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::assessments;
 use shuzhuan_persistence::rows::{AssessmentRow, ProjectRow};
-use shuzhuan_persistence::{AnyConnection, Change, Op, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Op, Snapshot, new_id, now};
 use shuzhuan_scoring::catalogue::{
     AnswerOption, Dimension, Group, Indicator, LevelRule, Question, QuestionKind, Scenario,
 };
@@ -676,7 +676,7 @@ pub async fn create_assessment(
                 version: 1,
                 op: Op::Create,
                 before: None,
-                after: serde_json::to_value(&view).ok(),
+                after: Snapshot::of(&view),
             });
             Ok(view)
         })

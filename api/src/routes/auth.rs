@@ -98,10 +98,13 @@ fn issue_tokens(
         version: 1,
         op: Op::Create,
         before: None,
-        after: Some(serde_json::json!({
-            "user_id": row.user_id,
-            "expires_at": utc(row.expires_at),
-        })),
+        after: Some(
+            serde_json::json!({
+                "user_id": row.user_id,
+                "expires_at": utc(row.expires_at),
+            })
+            .into(),
+        ),
     });
     Ok(TokenResponse {
         access_token,
@@ -249,14 +252,17 @@ fn token_change(action: &str, row: &ApiTokenRow, op: Op) -> Change {
         version: if row.revoked_at.is_some() { 2 } else { 1 },
         op,
         before: None,
-        after: Some(serde_json::json!({
-            "id": row.id,
-            "user_id": row.user_id,
-            "name": row.name,
-            "created_at": utc(row.created_at),
-            "expires_at": row.expires_at.map(utc),
-            "revoked_at": row.revoked_at.map(utc),
-        })),
+        after: Some(
+            serde_json::json!({
+                "id": row.id,
+                "user_id": row.user_id,
+                "name": row.name,
+                "created_at": utc(row.created_at),
+                "expires_at": row.expires_at.map(utc),
+                "revoked_at": row.revoked_at.map(utc),
+            })
+            .into(),
+        ),
     }
 }
 

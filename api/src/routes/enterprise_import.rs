@@ -16,7 +16,7 @@ use crate::error::{ApiError, Problem, Text};
 use crate::extract::Query;
 use crate::import::program_names::Context;
 use crate::import::registry::{
-    Columns, ReadRow, Registry, field_errors, fields_of, invalid, row_error, serve, text,
+    Columns, ReadRow, Reader, Registry, field_errors, fields_of, invalid, row_error, serve, text,
 };
 use crate::import::{
     ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool, parse_int,
@@ -164,23 +164,17 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
     (uscc, fields, errors)
 }
 
-/// The enterprise registry as an import fills it.
-struct EnterpriseImport {
-    ctx: Context,
-    insert_only: bool,
-    scope: Scope,
-}
+/// How an enterprise row reads: names resolved in the programme's context.
+struct EnterpriseReader(Context);
 
-impl Registry for EnterpriseImport {
-    const TABLE: shuzhuan_persistence::RegistryTable =
-        shuzhuan_persistence::RegistryTable::Enterprises;
+impl Reader for EnterpriseReader {
     type Parsed = EnterpriseFields;
     const COLUMNS: Columns = COLUMNS;
     const KEY_FIELD: &'static str = "uscc";
     const KEY_TITLE: &'static str = "统一社会信用代码";
 
     fn read(&self, rec: &Record) -> Result<(String, EnterpriseFields), Vec<RowError>> {
-        let (raw, fields, mut errors) = read_row(rec, &self.ctx);
+        let (raw, fields, mut errors) = read_row(rec, &self.0);
         let code = match raw.as_deref().map(Uscc::parse) {
             Some(Ok(u)) => Some(u.to_string()),
             Some(Err(e)) => {
@@ -209,6 +203,18 @@ impl Registry for EnterpriseImport {
             _ => Err(errors),
         }
     }
+}
+
+/// The enterprise registry as an import fills it.
+struct EnterpriseImport {
+    insert_only: bool,
+    scope: Scope,
+}
+
+impl Registry for EnterpriseImport {
+    type Reader = EnterpriseReader;
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Enterprises;
 
     /// One lookup of the existing codes and one multi-row insert of the new
     /// rows per chunk, rather than round trips per row.
@@ -325,11 +331,10 @@ pub async fn import_enterprises(
     let program_id = q.program_id.clone();
     serve(&req, &state, &caller, &q, upload, move |conn| {
         let ctx = Context::load(conn, program_id.as_deref())?;
-        Ok(EnterpriseImport {
-            ctx,
-            insert_only,
-            scope,
-        })
+        Ok((
+            EnterpriseReader(ctx),
+            EnterpriseImport { insert_only, scope },
+        ))
     })
     .await
 }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::enterprises::{self, Filter, Scope};
 use shuzhuan_persistence::repo::programs;
 use shuzhuan_persistence::rows::EnterpriseRow;
-use shuzhuan_persistence::{AnyConnection, Change, Tx, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Tx, alongside, new_id, now};
 use shuzhuan_types::{Role, Uscc};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -358,15 +358,26 @@ pub(crate) fn insert(tx: &mut Tx<'_>, row: EnterpriseRow) -> Result<EnterpriseVi
 }
 
 /// Creates many rows, whose codes the caller has checked, in one unit of
-/// work (bulk imports).
+/// work (bulk imports). Their change snapshots render on a second thread
+/// while the rows are written.
 pub(crate) fn store_many(tx: &mut Tx<'_>, rows: Vec<EnterpriseRow>) -> Result<u64, ApiError> {
-    enterprises::insert_many(tx.conn(), &rows)?;
-    let n = rows.len() as u64;
-    for row in rows {
-        let view = EnterpriseView::from(row);
-        tx.record(change("enterprise.create", None, &view));
-    }
-    Ok(n)
+    let (changes, written) = alongside(
+        || {
+            rows.iter()
+                .map(|row| {
+                    change(
+                        "enterprise.create",
+                        None,
+                        &EnterpriseView::from(row.clone()),
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+        || enterprises::insert_many(tx.conn(), &rows),
+    );
+    written?;
+    changes.into_iter().for_each(|c| tx.record(c));
+    Ok(rows.len() as u64)
 }
 
 /// Creates `row`, whose codes the caller has checked, in a unit of work.

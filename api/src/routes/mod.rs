@@ -208,8 +208,8 @@ pub(crate) fn change_of<V: serde::Serialize>(
         } else {
             shuzhuan_persistence::Op::Create
         },
-        before: before.and_then(|b| serde_json::to_value(b).ok()),
-        after: serde_json::to_value(after).ok(),
+        before: before.and_then(shuzhuan_persistence::Snapshot::of),
+        after: shuzhuan_persistence::Snapshot::of(after),
     }
 }
 

@@ -203,7 +203,7 @@ pub(crate) fn insert_pack(
     )
     .unwrap_or_default();
     let mut change = program_change("program.create", None, &view, Op::Create);
-    change.after = Some(after);
+    change.after = Some(after.into());
     tx.record(change);
     for b in &agg.batches {
         tx.record(batch_change(

@@ -14,7 +14,8 @@ use crate::auth::Caller;
 use crate::error::{ApiError, Problem, Text};
 use crate::extract::Query;
 use crate::import::registry::{
-    Columns, ReadRow, Registry, field_errors, fields_of, invalid, list, row_error, serve, text,
+    Columns, ReadRow, Reader, Registry, field_errors, fields_of, invalid, list, row_error, serve,
+    text,
 };
 use crate::import::{
     ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool, parse_int,
@@ -140,9 +141,10 @@ fn not_yours(columns: Columns, rec: &Record, field: &str) -> RowError {
     )
 }
 
-impl Registry for ProviderImport {
-    const TABLE: shuzhuan_persistence::RegistryTable =
-        shuzhuan_persistence::RegistryTable::Providers;
+/// How a provider row reads (nothing but the row is needed).
+struct ProviderReader;
+
+impl Reader for ProviderReader {
     type Parsed = ProviderFields;
     const COLUMNS: Columns = PROVIDER_COLUMNS;
     const KEY_FIELD: &'static str = "uscc";
@@ -193,6 +195,12 @@ impl Registry for ProviderImport {
             _ => Err(errors),
         }
     }
+}
+
+impl Registry for ProviderImport {
+    type Reader = ProviderReader;
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Providers;
 
     fn store(
         &mut self,
@@ -269,9 +277,10 @@ struct ProductImport {
 /// A product row: its provider's credit code and its fields.
 type ProductParsed = (String, ProductFields);
 
-impl Registry for ProductImport {
-    const TABLE: shuzhuan_persistence::RegistryTable =
-        shuzhuan_persistence::RegistryTable::Products;
+/// How a product row reads (nothing but the row is needed).
+struct ProductReader;
+
+impl Reader for ProductReader {
     type Parsed = ProductParsed;
     const COLUMNS: Columns = PRODUCT_COLUMNS;
     const KEY_FIELD: &'static str = "provider_uscc";
@@ -338,6 +347,12 @@ impl Registry for ProductImport {
             _ => Err(errors),
         }
     }
+}
+
+impl Registry for ProductImport {
+    type Reader = ProductReader;
+    const TABLE: shuzhuan_persistence::RegistryTable =
+        shuzhuan_persistence::RegistryTable::Products;
 
     fn store(
         &mut self,
@@ -464,10 +479,13 @@ pub async fn import_providers(
     );
     serve(&req, &state, &caller, &q, upload, move |conn| {
         check_program(conn, query.as_deref())?;
-        Ok(ProviderImport {
-            insert_only,
-            maintainers,
-        })
+        Ok((
+            ProviderReader,
+            ProviderImport {
+                insert_only,
+                maintainers,
+            },
+        ))
     })
     .await
 }
@@ -510,10 +528,13 @@ pub async fn import_products(
     );
     serve(&req, &state, &caller, &q, upload, move |conn| {
         check_program(conn, query.as_deref())?;
-        Ok(ProductImport {
-            insert_only,
-            maintainers,
-        })
+        Ok((
+            ProductReader,
+            ProductImport {
+                insert_only,
+                maintainers,
+            },
+        ))
     })
     .await
 }

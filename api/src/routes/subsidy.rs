@@ -14,7 +14,7 @@ use shuzhuan_persistence::repo::{programs, subsidy};
 use shuzhuan_persistence::rows::{
     BudgetPoolRow, DisbursementRow, SubsidyDecisionRow, SubsidyPolicyRow,
 };
-use shuzhuan_persistence::{AnyConnection, Change, Op, Tx, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Op, Snapshot, Tx, new_id, now};
 use shuzhuan_subsidy::{
     AwardKind, AwardRule, ExpenseCategory, LevelTerms, LineItem, Policy, QuoteError, QuoteRequest,
     Step, award, quote, select,
@@ -261,7 +261,7 @@ pub(crate) fn publish_policy(
         version: i64::from(next),
         op: Op::Create,
         before: None,
-        after: serde_json::to_value(&view).ok(),
+        after: Snapshot::of(&view),
     });
     Ok(view)
 }
@@ -675,7 +675,7 @@ fn money_change(
         version,
         op,
         before: None,
-        after: serde_json::to_value(after).ok(),
+        after: Snapshot::of(&after),
     }
 }
 

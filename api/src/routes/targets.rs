@@ -19,7 +19,9 @@ use crate::auth::Caller;
 use crate::error::{ApiError, FieldError, Problem, Text};
 use crate::extract::{Json, Query, created};
 use crate::import::program_names::Context;
-use crate::import::registry::{Columns, ReadRow, Registry, fields_of, row_error, serve, text};
+use crate::import::registry::{
+    Columns, ReadRow, Reader, Registry, fields_of, row_error, serve, text,
+};
 use crate::import::{ImportQuery, ImportReport, Record, Report, RowError, Upload, parse_bool};
 use crate::routes::{change_of, string_enum, utc};
 use crate::state::AppState;
@@ -557,18 +559,14 @@ fn parse_value(metric: Option<Metric>, v: &Value) -> Option<i64> {
     t.parse().ok()
 }
 
-struct TargetImport {
-    ctx: Context,
-    program_id: String,
-    insert_only: bool,
-}
+/// How a target row reads: names resolved in the programme's context.
+struct TargetReader(Context);
 
-impl Registry for TargetImport {
+impl Reader for TargetReader {
     type Parsed = Parsed;
     const COLUMNS: Columns = COLUMNS;
     const KEY_FIELD: &'static str = "metric";
     const KEY_TITLE: &'static str = "指标";
-    const TABLE: shuzhuan_persistence::RegistryTable = shuzhuan_persistence::RegistryTable::Targets;
 
     fn read(&self, rec: &Record) -> Result<(String, Parsed), Vec<RowError>> {
         let mut errors = Vec::new();
@@ -641,7 +639,7 @@ impl Registry for TargetImport {
                     .map(|e| row_error(COLUMNS, rec, &e.field, &e.code, e.message)),
             );
         }
-        match parse_spec(&spec, &self.ctx) {
+        match parse_spec(&spec, &self.0) {
             Ok(p) if errors.is_empty() => Ok((p.scope_key(), p)),
             Ok(_) => Err(errors),
             Err(es) => {
@@ -653,6 +651,17 @@ impl Registry for TargetImport {
             }
         }
     }
+}
+
+/// A programme's target table as an import fills it.
+struct TargetImport {
+    program_id: String,
+    insert_only: bool,
+}
+
+impl Registry for TargetImport {
+    type Reader = TargetReader;
+    const TABLE: shuzhuan_persistence::RegistryTable = shuzhuan_persistence::RegistryTable::Targets;
 
     fn store(
         &mut self,
@@ -726,11 +735,14 @@ pub async fn import_targets(
     }
     let insert_only = q.mode.as_deref() == Some("insert");
     serve(&req, &state, &caller, &q, upload, move |conn| {
-        Ok(TargetImport {
-            ctx: Context::load(conn, Some(&program_id))?,
-            program_id,
-            insert_only,
-        })
+        let reader = TargetReader(Context::load(conn, Some(&program_id))?);
+        Ok((
+            reader,
+            TargetImport {
+                program_id,
+                insert_only,
+            },
+        ))
     })
     .await
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::{programs, users};
 use shuzhuan_persistence::rows::{GrantRow, UserRow};
-use shuzhuan_persistence::{AnyConnection, Change, Op, Tx, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Op, Snapshot, Tx, new_id, now};
 use shuzhuan_types::{Grant, GrantError, Role};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -196,8 +196,8 @@ fn user_change(action: &str, before: Option<&UserView>, after: &UserView, op: Op
         program_id: None,
         version: after.version,
         op,
-        before: before.and_then(|b| serde_json::to_value(b).ok()),
-        after: serde_json::to_value(after).ok(),
+        before: before.and_then(Snapshot::of),
+        after: Snapshot::of(after),
     }
 }
 

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::{programs, webhooks};
 use shuzhuan_persistence::rows::{WebhookDeliveryRow, WebhookRow};
-use shuzhuan_persistence::{AnyConnection, Change, Op, new_id, now};
+use shuzhuan_persistence::{AnyConnection, Change, Op, Snapshot, new_id, now};
 use shuzhuan_types::Role;
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
@@ -79,7 +79,7 @@ pub(crate) fn webhook_change(
     after: &WebhookRow,
     op: Op,
 ) -> Change {
-    let snapshot = |r: &WebhookRow| serde_json::to_value(WebhookView::from(r.clone())).ok();
+    let snapshot = |r: &WebhookRow| Snapshot::of(&WebhookView::from(r.clone()));
     Change {
         action: action.to_owned(),
         object_type: "webhook",

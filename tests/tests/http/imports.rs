@@ -11,6 +11,7 @@ both_backends!(
     ndjson_and_json_arrays_import_too,
     providers_and_products_import_from_chinese_csv,
     a_retried_import_with_the_same_idempotency_key_returns_the_first_report,
+    a_large_import_streams_in_chunks_and_chains_its_logs_across_batches,
 );
 
 const HEADER: &str = "序号,统一社会信用代码,企业名称,所属区县,所属行业,是否规上,企业规模,专精特新,从业人数,营业收入(万元),是否上云,入库类型";
@@ -454,4 +455,86 @@ fn a_retried_import_with_the_same_idempotency_key_returns_the_first_report(app: 
     assert_eq!(fresh.body["unchanged"], 2, "{}", fresh.body);
     post_file(&city, &path, Some("bad key with spaces"), vec![])
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
+
+/// More rows than a chunk (500) and than a batch of log rows (1,000), so
+/// the file is read on the reader thread chunk by chunk and the logs are
+/// built a batch ahead of their writing.
+fn a_large_import_streams_in_chunks_and_chains_its_logs_across_batches(app: TestApp) {
+    const ROWS: u32 = 2_600;
+    let (yinchuan, city) = city(&app);
+    let admin = app.admin();
+    let rows: Vec<String> = (0..ROWS)
+        .map(|n| {
+            format!(
+                "{},{},银川某制造企业{n}号,贺兰县,新型材料制造,否,小型,否,20,100,否,储备库",
+                n + 1,
+                uscc("640122", n)
+            )
+        })
+        .collect();
+    let entries = |admin: &As<'_>| admin.get("/audit-log/verify").body["entries"].as_i64();
+    let before = entries(&admin).unwrap();
+
+    // A bad last row: the atomic import rolls back every chunk before it.
+    let mut with_bad: Vec<&str> = rows.iter().map(String::as_str).collect();
+    with_bad
+        .push("2601,916401223F0CD0E87Y,坏代码企业,贺兰县,新型材料制造,否,小型,否,10,10,否,储备库");
+    let rejected = import(
+        &city,
+        &format!("program_id={yinchuan}"),
+        "text/csv",
+        csv(&with_bad).into_bytes(),
+    );
+    rejected.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
+    assert_eq!(rejected.error_fields(), ["row 2601: 统一社会信用代码"]);
+    assert_eq!(count(&city), 0);
+    assert_eq!(entries(&admin), Some(before));
+
+    let done = import(
+        &city,
+        &format!("program_id={yinchuan}"),
+        "text/csv",
+        csv(&with_bad[..ROWS as usize]).into_bytes(),
+    );
+    assert_eq!(done.status, StatusCode::OK, "{}", done.body);
+    assert_eq!(
+        (
+            done.body["received"].as_u64(),
+            done.body["created"].as_u64()
+        ),
+        (Some(u64::from(ROWS)), Some(u64::from(ROWS)))
+    );
+    let verify = admin.get("/audit-log/verify");
+    assert_eq!(verify.body["intact"], true, "{}", verify.body);
+    assert_eq!(
+        verify.body["entries"].as_i64(),
+        Some(before + i64::from(ROWS))
+    );
+
+    // The feed carries one event per enterprise, numbered without a gap,
+    // each with the row it announces.
+    let (mut seqs, mut names, mut after) = (Vec::new(), Vec::new(), 0);
+    loop {
+        let page = admin.get(&format!(
+            "/sync/changes?object_type=enterprise&after={after}&limit=500"
+        ));
+        let items = page.body["items"].as_array().unwrap().clone();
+        let Some(last) = items.last() else { break };
+        after = last["seq"].as_i64().unwrap();
+        for item in &items {
+            seqs.push(item["seq"].as_i64().unwrap());
+            names.push(item["snapshot"]["name"].as_str().unwrap().to_owned());
+        }
+    }
+    assert_eq!(seqs.len(), ROWS as usize);
+    assert!(
+        seqs.windows(2).all(|w| w[1] == w[0] + 1),
+        "a gap in the feed"
+    );
+    assert_eq!(names[0], "银川某制造企业0号");
+    assert_eq!(
+        names[ROWS as usize - 1],
+        format!("银川某制造企业{}号", ROWS - 1)
+    );
 }

@@ -167,7 +167,7 @@ fn a_unit_of_work_that_fails_midway_leaves_no_trace(app: TestApp) {
         version: 1,
         op: Op::Create,
         before: None,
-        after: Some(json!({})),
+        after: Some(json!({}).into()),
     };
     // The database refuses the second insert (same number): the first goes too.
     let result = db.write(&Actor::system(), |tx| {
