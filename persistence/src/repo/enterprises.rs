@@ -130,6 +130,24 @@ fn scope_condition(scope: &Scope) -> Condition {
     cond
 }
 
+/// A flag filter as the bare column or its negation, not `= $1`: a bound
+/// parameter does not prove a partial index's `WHERE specialised` to the
+/// planner, the column itself does (on both databases).
+fn flag_is<C>(
+    column: C,
+    value: bool,
+) -> Box<dyn BoxableExpression<enterprises::table, MultiBackend, SqlType = Bool>>
+where
+    C: BoxableExpression<enterprises::table, MultiBackend, SqlType = Bool> + 'static,
+    diesel::dsl::not<C>: BoxableExpression<enterprises::table, MultiBackend, SqlType = Bool>,
+{
+    if value {
+        Box::new(column)
+    } else {
+        Box::new(diesel::dsl::not(column))
+    }
+}
+
 /// Enterprises in id order after `after`, filtered and bounded by scope.
 pub fn list(
     conn: &mut AnyConnection,
@@ -171,10 +189,10 @@ pub fn list(
         q = q.filter(enterprises::above_designated_size.eq(v));
     }
     if let Some(v) = filter.specialised {
-        q = q.filter(enterprises::specialised.eq(v));
+        q = q.filter(flag_is(enterprises::specialised, v));
     }
     if let Some(v) = filter.little_giant {
-        q = q.filter(enterprises::little_giant.eq(v));
+        q = q.filter(flag_is(enterprises::little_giant, v));
     }
     if let Some(v) = &filter.tier {
         q = q.filter(enterprises::tier.eq(v.clone()));

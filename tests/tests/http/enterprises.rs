@@ -156,6 +156,12 @@ fn enterprises_are_found_by_filters_and_pages(app: TestApp) {
     assert_eq!(count(""), 3);
     assert_eq!(count("region_code=640122"), 2);
     assert_eq!(count("specialised=true"), 1);
+    assert_eq!(count("specialised=false"), 2);
+    assert_eq!(count("region_code=640122&specialised=true"), 1);
+    assert_eq!(count("region_code=640121&specialised=true"), 0);
+    assert_eq!(count("region_code=640122&specialised=false"), 1);
+    assert_eq!(count("little_giant=true"), 0);
+    assert_eq!(count("region_code=640122&little_giant=false"), 2);
     assert_eq!(count("tier=pilot"), 1);
     assert_eq!(city.get("/enterprises?tier=gold").error_fields(), ["tier"]);
     assert_eq!(count(&format!("q={}", urlencode("智能装备"))), 1);
