@@ -171,9 +171,8 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
         .find(1)
         .select(LedgerHeadRow::as_select())
         .first(conn)?;
-    let n = changes.len() as i64;
-    let large = changes.len() > BATCH;
-    let batches = log_batches(&head, actor, changes);
+    let (n, large) = (changes.len() as i64, changes.len() > BATCH);
+    let mut batches = log_batches(&head, actor, changes);
     let mut audit_hash = head.audit_hash.clone();
     let mut write = |(entries, events): LogBatch| {
         if let Some(last) = entries.last() {
@@ -184,9 +183,8 @@ fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> Quer
     // A bulk write's logs are built and hashed a batch ahead while the
     // batch before is written.
     if large {
-        overlapped(batches, 2, |mut batches| batches.try_for_each(&mut write))?;
+        overlapped(batches, 2, |mut ahead| ahead.try_for_each(&mut write))?;
     } else {
-        let mut batches = batches;
         batches.try_for_each(&mut write)?;
     }
     diesel::update(ledger_head::table.find(1))

@@ -298,8 +298,8 @@ pub fn run<R: Registry>(
 
 /// Serves an import after the handler's policy check: builds the reader
 /// and the registry from the database (`make`), runs the upload through
-/// them off the async workers, and answers the report — or 422 `import_rejected` when an
-/// atomic import had failures and wrote nothing. With an `Idempotency-Key`
+/// them off the async workers, and answers the report — or 422
+/// `import_rejected` when an atomic import had failures and wrote nothing. With an `Idempotency-Key`
 /// the first answer is kept and a retry with the same key and file gets it
 /// again without running (a different file under the same key is 422).
 pub async fn serve<R, F>(
