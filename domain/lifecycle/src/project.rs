@@ -12,10 +12,11 @@ use shuzhuan_types::Role;
 
 use crate::BatchState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectState {
-    /// Being written by the enterprise (草稿).
+    /// Being written by the enterprise (草稿): where every project starts.
+    #[default]
     Draft,
     /// Applied, waiting for the county (申报).
     Submitted,

@@ -13,7 +13,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use shuzhuan_lifecycle::BenchmarkKind as B;
+use shuzhuan_types::ProviderKind;
+
 use crate::colour::{Colour, Thresholds, elapsed_pct};
+use crate::supervision::EventKind;
 use crate::targets::Metric;
 
 /// The dashboard's filter.
@@ -58,12 +62,12 @@ pub struct ProjectRecord {
 pub struct Records {
     pub projects: Vec<ProjectRecord>,
     /// Admitted providers: (kind, local).
-    pub providers: Vec<(String, bool)>,
+    pub providers: Vec<(ProviderKind, bool)>,
     pub listed_products: i64,
     /// Awarded benchmarks: (kind, year).
-    pub benchmarks: Vec<(String, i32)>,
+    pub benchmarks: Vec<(B, i32)>,
     /// Events: (kind, held on, region, certified talent).
-    pub events: Vec<(String, NaiveDate, Option<String>, i64)>,
+    pub events: Vec<(EventKind, NaiveDate, Option<String>, i64)>,
     pub finance_products: Vec<NaiveDate>,
     /// From the registry, already narrowed by region and industry.
     pub cloud_adopters: i64,
@@ -146,25 +150,24 @@ fn level_share(
     i64::try_from(reached * 10_000 / pilots.len()).unwrap_or(0)
 }
 
-fn awarded(r: &Records, kinds: &[&str], year: Option<i32>, cumulative: bool) -> i64 {
+fn awarded(r: &Records, kinds: &[B], year: Option<i32>, cumulative: bool) -> i64 {
     r.benchmarks
         .iter()
         .filter(|(k, y)| {
-            kinds.contains(&k.as_str())
-                && year.is_none_or(|fy| if cumulative { *y <= fy } else { *y == fy })
+            kinds.contains(k) && year.is_none_or(|fy| if cumulative { *y <= fy } else { *y == fy })
         })
         .count() as i64
 }
 
 /// Benchmark kinds that name enterprises or their cases (标杆企业、项目).
-const ENTERPRISE_BENCHMARKS: [&str; 7] = [
-    "little_lighthouse",
-    "smart_factory",
-    "digital_workshop",
-    "level4_enterprise",
-    "chain_case",
-    "cluster_case",
-    "belt_and_road_case",
+const ENTERPRISE_BENCHMARKS: [B; 7] = [
+    B::LittleLighthouse,
+    B::SmartFactory,
+    B::DigitalWorkshop,
+    B::Level4Enterprise,
+    B::ChainCase,
+    B::ClusterCase,
+    B::BeltAndRoadCase,
 ];
 
 /// The metric's actual, or None where the data holds nothing for it (it
@@ -179,11 +182,11 @@ pub fn actual(metric: Metric, r: &Records, f: &Filter, cumulative: bool) -> Opti
             .filter(move |p| p.active && p.reached(m, year, cumulative))
     };
     let transformed = || reached(Milestone::Accepted);
-    let events = |kinds: &[&str]| {
+    let events = |kinds: &[EventKind]| {
         r.events
             .iter()
             .filter(|(k, on, region, _)| {
-                kinds.contains(&k.as_str())
+                kinds.contains(k)
                     && in_window(*on, year, cumulative)
                     && f.region
                         .as_ref()
@@ -231,23 +234,31 @@ pub fn actual(metric: Metric, r: &Records, f: &Filter, cumulative: bool) -> Opti
         M::ComprehensiveProviders => r
             .providers
             .iter()
-            .filter(|(k, _)| k == "comprehensive")
+            .filter(|(k, _)| *k == ProviderKind::Comprehensive)
             .count() as i64,
-        M::ScenarioProviders => r.providers.iter().filter(|(k, _)| k == "scenario").count() as i64,
-        M::LocalProviders => r.providers.iter().filter(|(_, local)| *local).count() as i64,
-        M::SmartFactories => awarded(r, &["smart_factory", "digital_workshop"], year, cumulative),
-        M::LittleLighthouses => awarded(r, &["little_lighthouse"], year, cumulative),
-        M::ChainCases => awarded(r, &["chain_case"], year, cumulative),
-        M::ClusterCases => awarded(r, &["cluster_case"], year, cumulative),
-        M::BeltAndRoadCases => awarded(r, &["belt_and_road_case"], year, cumulative),
-        M::ExcellentProviders => awarded(r, &["excellent_provider"], year, cumulative),
-        M::ExcellentProducts => awarded(r, &["excellent_product"], year, cumulative),
-        M::BenchmarkEnterprises => awarded(r, &ENTERPRISE_BENCHMARKS, year, cumulative),
-        M::Events => events(&["matchmaking", "exchange"]).len() as i64,
-        M::Trainings => events(&["training"]).len() as i64,
-        M::CertifiedTalent => events(&["matchmaking", "exchange", "training"])
+        M::ScenarioProviders => r
+            .providers
             .iter()
-            .sum(),
+            .filter(|(k, _)| *k == ProviderKind::Scenario)
+            .count() as i64,
+        M::LocalProviders => r.providers.iter().filter(|(_, local)| *local).count() as i64,
+        M::SmartFactories => awarded(r, &[B::SmartFactory, B::DigitalWorkshop], year, cumulative),
+        M::LittleLighthouses => awarded(r, &[B::LittleLighthouse], year, cumulative),
+        M::ChainCases => awarded(r, &[B::ChainCase], year, cumulative),
+        M::ClusterCases => awarded(r, &[B::ClusterCase], year, cumulative),
+        M::BeltAndRoadCases => awarded(r, &[B::BeltAndRoadCase], year, cumulative),
+        M::ExcellentProviders => awarded(r, &[B::ExcellentProvider], year, cumulative),
+        M::ExcellentProducts => awarded(r, &[B::ExcellentProduct], year, cumulative),
+        M::BenchmarkEnterprises => awarded(r, &ENTERPRISE_BENCHMARKS, year, cumulative),
+        M::Events => events(&[EventKind::Matchmaking, EventKind::Exchange]).len() as i64,
+        M::Trainings => events(&[EventKind::Training]).len() as i64,
+        M::CertifiedTalent => events(&[
+            EventKind::Matchmaking,
+            EventKind::Exchange,
+            EventKind::Training,
+        ])
+        .iter()
+        .sum(),
         M::FinanceProducts => r
             .finance_products
             .iter()

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
+use shuzhuan_lifecycle::ProjectState;
 
 use crate::colour::{Colour, Thresholds, elapsed_pct};
 
@@ -48,6 +49,21 @@ impl Indicator {
         Indicator::SpotCheck,
         Indicator::Documents,
     ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indicator::StateDuration => "state_duration",
+            Indicator::ProgressPace => "progress_pace",
+            Indicator::BatchWindow => "batch_window",
+            Indicator::ContractAmount => "contract_amount",
+            Indicator::SubsidyPayment => "subsidy_payment",
+            Indicator::AcceptanceOutcome => "acceptance_outcome",
+            Indicator::ProviderLoad => "provider_load",
+            Indicator::RectificationOverdue => "rectification_overdue",
+            Indicator::SpotCheck => "spot_check",
+            Indicator::Documents => "documents",
+        }
+    }
 }
 
 /// A reason in both languages of the API.
@@ -80,7 +96,7 @@ pub enum SpotCheckStatus {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProjectFacts {
     pub id: String,
-    pub state: String,
+    pub state: ProjectState,
     pub days_in_state: i64,
     /// The plan's period, once a plan is filed.
     pub plan_period: Option<(NaiveDate, NaiveDate)>,
@@ -303,7 +319,7 @@ fn acceptance_outcome(p: &ProjectFacts) -> Reading {
 fn rectification(p: &ProjectFacts, t: &Thresholds, today: NaiveDate) -> Reading {
     let Some(deadline) = p
         .rectification_deadline
-        .filter(|_| p.state == "rectification")
+        .filter(|_| p.state == ProjectState::Rectification)
     else {
         return not_yet(Indicator::RectificationOverdue);
     };
@@ -451,6 +467,16 @@ pub fn monitor(projects: &[ProjectFacts], t: &Thresholds, today: NaiveDate) -> V
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_indicator_has_the_code_serde_gives_it() {
+        for i in Indicator::ALL {
+            assert_eq!(
+                serde_json::to_value(i).unwrap(),
+                serde_json::json!(i.as_str())
+            );
+        }
+    }
     use proptest::prelude::*;
 
     fn day(m: u32, d: u32) -> NaiveDate {
@@ -460,7 +486,7 @@ mod tests {
     fn implementing(id: &str, progress: i64) -> ProjectFacts {
         ProjectFacts {
             id: id.into(),
-            state: "implementing".into(),
+            state: ProjectState::Implementing,
             days_in_state: 5,
             plan_period: Some((day(1, 1), day(11, 1))),
             implementing: true,
@@ -540,14 +566,14 @@ mod tests {
         let today = day(6, 1);
         let overdue = ProjectFacts {
             id: "r".into(),
-            state: "rectification".into(),
+            state: ProjectState::Rectification,
             rectification_deadline: Some(day(5, 1)),
             acceptance: Some((false, Some(0))),
             ..ProjectFacts::default()
         };
         let audited = ProjectFacts {
             id: "x".into(),
-            state: "subsidy_approved".into(),
+            state: ProjectState::SubsidyApproved,
             days_in_state: 45,
             contract_fen: Some(1_000_000),
             audited_fen: Some(850_000),

@@ -13,6 +13,19 @@ pub mod dashboard;
 pub mod draw;
 pub mod indicators;
 pub mod ranking;
+pub mod supervision;
 pub mod targets;
 
 pub use colour::{Colour, Thresholds};
+pub use supervision::{EventKind, FinanceKind, FindingOutcome};
+
+shuzhuan_types::impl_code!(Colour, "colour");
+
+impl shuzhuan_types::Code for targets::Metric {
+    const WHAT: &'static str = "metric";
+    const VALUES: &'static [Self] = targets::Metric::ALL;
+
+    fn code(self) -> &'static str {
+        self.key()
+    }
+}

@@ -23,6 +23,8 @@ pub use score::{
 
 use serde::{Deserialize, Serialize};
 
+shuzhuan_types::impl_code!(AssessmentKind, "assessment kind");
+
 /// A digital level 0–4 (SCORING.md §3). Only [`Level::new`] builds one, so a
 /// level held anywhere is in range.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -4,11 +4,13 @@
 //! with its explanation out. Money is integer fen, rates are basis points,
 //! every division rounds down to the fen; there is no floating point here.
 
+mod money;
 mod policy;
 mod quote;
 #[cfg(test)]
 mod seed_tests;
 
+pub use money::{DecisionKind, DecisionState, FundSource};
 pub use policy::{AwardKind, AwardRule, LevelTerms, Policy, PolicyError, select};
 pub use quote::{
     AwardAmount, Bound, LineItem, Quote, QuoteError, QuoteRequest, Step, award, quote,
@@ -80,6 +82,14 @@ impl ExpenseCategory {
             ExpenseCategory::TechnicalRetrofit => "技术改造",
             ExpenseCategory::Other => "其他",
         }
+    }
+}
+
+shuzhuan_types::impl_code!(ExpenseCategory, "expense category");
+
+impl ExpenseCategory {
+    pub fn as_str(self) -> &'static str {
+        self.code()
     }
 }
 

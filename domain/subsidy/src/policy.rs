@@ -139,6 +139,18 @@ impl Policy {
         errors
     }
 
+    /// What bounds an enterprise's total in the programme for a subsidy at
+    /// `level`: the lower of the level's cap and the programme-wide
+    /// enterprise cap (none when the policy sets neither). Approval
+    /// enforces it on the enterprise's ledger.
+    pub fn total_cap(&self, level: u8) -> Option<i64> {
+        let level_cap = self.levels.get(&level).and_then(|t| t.cap_fen);
+        match (level_cap, self.enterprise_cap_fen) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
     pub fn in_force_on(&self, day: NaiveDate) -> bool {
         self.effective_from <= day && self.effective_to.is_none_or(|to| day < to)
     }

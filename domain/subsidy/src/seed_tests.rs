@@ -296,6 +296,19 @@ fn policies_that_cannot_be_paid_as_written_are_refused() {
     );
 }
 
+#[test]
+fn the_total_cap_is_the_lower_of_the_level_cap_and_the_enterprise_cap() {
+    let xuchang = shipped("xuchang");
+    assert_eq!(xuchang.total_cap(2), Some(500_000 * YUAN));
+    assert_eq!(xuchang.total_cap(4), Some(1_000_000 * YUAN));
+    assert_eq!(xuchang.total_cap(1), xuchang.enterprise_cap_fen);
+    let mut capped = xuchang.clone();
+    capped.enterprise_cap_fen = Some(700_000 * YUAN);
+    assert_eq!(capped.total_cap(4), Some(700_000 * YUAN));
+    assert_eq!(capped.total_cap(2), Some(500_000 * YUAN));
+    assert_eq!(shipped("jinan").total_cap(3), None);
+}
+
 proptest! {
     /// Never more than rate × eligible, never more than the cap left, never
     /// negative; more investment never pays less.

@@ -78,6 +78,15 @@ impl Role {
     }
 }
 
+impl crate::Code for Role {
+    const WHAT: &'static str = "role";
+    const VALUES: &'static [Self] = &Role::ALL;
+
+    fn code(self) -> &'static str {
+        self.as_str()
+    }
+}
+
 impl fmt::Display for Role {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())

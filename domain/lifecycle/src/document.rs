@@ -1,0 +1,35 @@
+//! The kinds of document pilot platforms ask for (DOMAIN.md §3), which a
+//! programme may require before a project action.
+
+shuzhuan_types::code_enum! {
+    /// What an uploaded document is.
+    pub enum DocumentKind ("document kind") {
+        /// 合同
+        Contract = "contract",
+        /// 诊断报告
+        DiagnosisReport = "diagnosis_report",
+        /// 实施方案 (or 评估计划 of a pre-assessment)
+        Plan = "plan",
+        /// 进度佐证
+        ProgressEvidence = "progress_evidence",
+        /// 验收报告
+        AcceptanceReport = "acceptance_report",
+        /// 审计报告
+        AuditReport = "audit_report",
+        /// 发票及银行回单
+        Invoice = "invoice",
+        /// 现场图片
+        Photo = "photo",
+        /// 人员签到表
+        SignInSheet = "sign_in_sheet",
+        /// 满意度调查表
+        SatisfactionSurvey = "satisfaction_survey",
+        /// 改造前自评估报告
+        SelfAssessmentReport = "self_assessment_report",
+        /// 真实性承诺
+        TruthfulnessStatement = "truthfulness_statement",
+        /// 奖补申请承诺函
+        CommitmentLetter = "commitment_letter",
+        Other = "other",
+    }
+}
