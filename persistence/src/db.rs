@@ -58,6 +58,16 @@ impl Db {
         Ok(self.pool.get()?)
     }
 
+    /// One pooled connection for a whole request: read who is asking, then
+    /// read or write on the same connection (one checkout, one trip).
+    pub fn session(&self) -> Result<Session, RepoError> {
+        Ok(Session {
+            conn: self.conn()?,
+            backend: self.backend,
+            wrote: false,
+        })
+    }
+
     /// Runs `f` on a connection; for reads (several reads may share one
     /// connection without a transaction).
     pub fn read<T, E>(&self, f: impl FnOnce(&mut AnyConnection) -> Result<T, E>) -> Result<T, E>
@@ -78,8 +88,7 @@ impl Db {
     where
         E: From<RepoError>,
     {
-        let mut conn = self.conn()?;
-        uow::run(&mut conn, self.backend, actor, f)
+        self.session()?.write(actor, f)
     }
 
     /// A plain transaction, for the server's own bookkeeping that is not a
@@ -113,6 +122,64 @@ impl Db {
         let mut conn = self.conn()?;
         conn.batch_execute("SELECT 1")?;
         Ok(())
+    }
+}
+
+/// A pooled connection held for one request: its reads, and its units of
+/// work through [`Session::write`].
+pub struct Session {
+    conn: PooledConnection<Manager>,
+    backend: Backend,
+    wrote: bool,
+}
+
+impl Session {
+    pub fn conn(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Whether a unit of work committed on this session (the webhook
+    /// worker is woken then).
+    pub fn wrote(&self) -> bool {
+        self.wrote
+    }
+
+    /// The unit of work on this session's connection (see [`Db::write`]).
+    pub fn write<T, E>(
+        &mut self,
+        actor: &Actor,
+        f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<RepoError>,
+    {
+        let out = uow::run(&mut self.conn, self.backend, actor, f)?;
+        self.wrote = true;
+        Ok(out)
+    }
+
+    /// Refreshes a registry table's planner statistics (see [`Db::analyze`]).
+    pub fn analyze(&mut self, table: Registry) -> Result<(), RepoError> {
+        self.conn
+            .batch_execute(&format!("ANALYZE {}", table.as_str()))?;
+        Ok(())
+    }
+
+    /// A plain transaction on this session (see [`Db::transaction`]).
+    pub fn transaction<T, E>(
+        &mut self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<RepoError> + From<diesel::result::Error>,
+    {
+        use diesel::Connection;
+        let conn: &mut AnyConnection = &mut self.conn;
+        conn.transaction(f)
     }
 }
 

@@ -6,6 +6,7 @@
 //! the r2d2 pool over SQLite or PostgreSQL, and the embedded migrations.
 //! It may depend on `domain/` crates, never on the HTTP layer.
 
+mod codec;
 mod connection;
 mod db;
 mod error;
@@ -16,11 +17,13 @@ pub mod rows;
 mod schema;
 mod uow;
 
+pub use codec::{Coded, Json};
 pub use connection::{AnyConnection, Backend, MultiBackend};
-pub use db::{Db, Registry as RegistryTable};
+pub use db::{Db, Registry as RegistryTable, Session};
 pub use error::RepoError;
 pub use overlap::{alongside, overlapped};
-pub use uow::{Actor, Change, Op, Snapshot, Tx};
+pub use shuzhuan_types::{ObjectType, Op};
+pub use uow::{Actor, Change, Snapshot, Tx};
 
 /// The current UTC time at the precision both databases keep (microseconds),
 /// so a stored time reads back equal.

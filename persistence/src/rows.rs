@@ -1,9 +1,25 @@
-//! Rows as stored. The HTTP layer converts them into its response types;
-//! they carry no serde so the wire format is decided there.
+//! Rows as stored, typed at the boundary: states, roles, kinds and
+//! colours are domain enums ([`Coded`]), JSON columns are read through
+//! one type each ([`Json`]). The application converts rows into its views;
+//! rows carry no serde so the wire format is decided there.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
+use shuzhuan_lifecycle::{
+    AdmissionKind, AdmissionStatus, BatchState, BenchmarkKind, BenchmarkStatus, DocumentKind, Plan,
+    ProjectAction, ProjectState,
+};
+use shuzhuan_monitoring::draw::Drawn;
+use shuzhuan_monitoring::targets::Metric;
+use shuzhuan_monitoring::{EventKind, FinanceKind, FindingOutcome, Thresholds};
+use shuzhuan_scoring::{Answers, AssessmentKind};
+use shuzhuan_subsidy::{DecisionKind, DecisionState, FundSource, LineItem, Policy};
+use shuzhuan_types::{
+    DeliveryStatus, Deployment, ObjectType, Op, ProviderKind, RegionKind, Role, SizeClass,
+    Specialty, Tier,
+};
 
+use crate::codec::{Coded, Json};
 use crate::schema::*;
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable)]
@@ -24,10 +40,9 @@ pub struct UserRow {
 pub struct GrantRow {
     pub id: String,
     pub user_id: String,
-    pub role: String,
+    pub role: Coded<Role>,
     pub program_id: Option<String>,
-    /// JSON array of region codes.
-    pub region_codes: String,
+    pub region_codes: Json<Vec<String>>,
     pub enterprise_id: Option<String>,
     pub provider_id: Option<String>,
     pub created_at: NaiveDateTime,
@@ -80,7 +95,7 @@ pub struct RegionRow {
     pub program_id: String,
     pub code: String,
     pub name: String,
-    pub kind: String,
+    pub kind: Coded<RegionKind>,
     pub parent_code: Option<String>,
     pub position: i32,
 }
@@ -108,7 +123,7 @@ pub struct BatchRow {
     pub implementation_ends_on: Option<NaiveDate>,
     pub acceptance_ends_on: Option<NaiveDate>,
     pub capacity: Option<i32>,
-    pub state: String,
+    pub state: Coded<BatchState>,
     pub note: String,
     pub version: i64,
     pub created_at: NaiveDateTime,
@@ -134,7 +149,7 @@ pub struct AuditRow {
     pub actor_user_id: Option<String>,
     pub actor: String,
     pub action: String,
-    pub object_type: String,
+    pub object_type: Coded<ObjectType>,
     pub object_id: String,
     pub program_id: Option<String>,
     pub before_json: Option<String>,
@@ -147,11 +162,11 @@ pub struct AuditRow {
 #[diesel(table_name = change_events, treat_none_as_default_value = false)]
 pub struct ChangeEventRow {
     pub seq: i64,
-    pub object_type: String,
+    pub object_type: Coded<ObjectType>,
     pub object_id: String,
     pub program_id: Option<String>,
     pub version: i64,
-    pub op: String,
+    pub op: Coded<Op>,
     pub committed_at: NaiveDateTime,
     pub snapshot: String,
 }
@@ -160,14 +175,13 @@ pub struct ChangeEventRow {
 #[diesel(table_name = assessments)]
 pub struct AssessmentRow {
     pub id: String,
-    /// self, diagnosis or acceptance.
-    pub kind: String,
+    pub kind: Coded<AssessmentKind>,
     pub indicator_set: String,
     pub enterprise_id: Option<String>,
     pub project_id: Option<String>,
     pub recorded_by: String,
-    /// JSON: the answers and scenario levels as given.
-    pub answers: String,
+    /// The answers and scenario levels as given.
+    pub answers: Json<Answers>,
     /// S in thousandths of a point.
     pub total_points: i64,
     pub level: i32,
@@ -185,8 +199,8 @@ pub struct SubsidyPolicyRow {
     pub version: i32,
     pub effective_from: NaiveDate,
     pub effective_to: Option<NaiveDate>,
-    /// JSON: the policy version as the subsidy engine reads it.
-    pub body: String,
+    /// The policy version as the subsidy engine reads it.
+    pub body: Json<Policy>,
     pub created_by: Option<String>,
     pub created_at: NaiveDateTime,
 }
@@ -197,8 +211,7 @@ pub struct BudgetPoolRow {
     pub id: String,
     pub program_id: String,
     pub name: String,
-    /// central (中央专项) or local (地方配套).
-    pub source: String,
+    pub source: Coded<FundSource>,
     pub region_code: Option<String>,
     pub amount_fen: i64,
     pub committed_fen: i64,
@@ -214,14 +227,12 @@ pub struct SubsidyDecisionRow {
     pub id: String,
     pub program_id: String,
     pub pool_id: String,
-    /// transformation or award.
-    pub kind: String,
+    pub kind: Coded<DecisionKind>,
     pub enterprise_id: Option<String>,
     pub payee: String,
     pub amount_fen: i64,
     pub disbursed_fen: i64,
-    /// proposed or approved.
-    pub state: String,
+    pub state: Coded<DecisionState>,
     pub policy_version: Option<i32>,
     /// JSON: the steps that led to the amount.
     pub explanation: String,
@@ -229,6 +240,24 @@ pub struct SubsidyDecisionRow {
     pub approved_at: Option<NaiveDateTime>,
     pub version: i64,
     pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    /// The acceptance level a transformation subsidy was quoted for.
+    pub level: Option<i32>,
+    /// The cap that bounds the enterprise's total in the programme under
+    /// this decision (none: the policy sets none).
+    pub cap_fen: Option<i64>,
+}
+
+/// What one enterprise has been approved and paid in one programme: the
+/// row the per-enterprise cap is enforced on.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = enterprise_ledgers)]
+pub struct LedgerRow {
+    pub program_id: String,
+    pub enterprise_id: String,
+    pub approved_fen: i64,
+    pub disbursed_fen: i64,
+    pub version: i64,
     pub updated_at: NaiveDateTime,
 }
 
@@ -261,7 +290,7 @@ pub struct EnterpriseRow {
     pub region_code: Option<String>,
     pub industry_code: Option<String>,
     pub above_designated_size: bool,
-    pub size_class: String,
+    pub size_class: Coded<SizeClass>,
     pub specialised: bool,
     pub little_giant: bool,
     pub innovative: bool,
@@ -271,7 +300,7 @@ pub struct EnterpriseRow {
     pub contact_name: String,
     pub contact_phone: String,
     pub cloud_adopted: bool,
-    pub tier: String,
+    pub tier: Coded<Tier>,
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
@@ -283,11 +312,11 @@ pub struct ProviderRow {
     pub id: String,
     pub uscc: String,
     pub name: String,
-    pub kind: String,
-    pub specialty: String,
+    pub kind: Coded<ProviderKind>,
+    pub specialty: Coded<Specialty>,
     pub local: bool,
-    /// JSON array of scenario codes.
-    pub scenarios: String,
+    /// Scenario codes (SCORING.md §2).
+    pub scenarios: Json<Vec<String>>,
     pub contact_name: String,
     pub contact_phone: String,
     pub description: String,
@@ -302,11 +331,11 @@ pub struct ProductRow {
     pub id: String,
     pub provider_id: String,
     pub name: String,
-    /// JSON array of scenario codes.
-    pub scenarios: String,
-    /// JSON array of industry names or codes.
-    pub industries: String,
-    pub deployment: String,
+    /// Scenario codes (SCORING.md §2).
+    pub scenarios: Json<Vec<String>>,
+    /// Industry names or codes.
+    pub industries: Json<Vec<String>>,
+    pub deployment: Coded<Deployment>,
     pub price_fen: Option<i64>,
     pub description: String,
     pub version: i64,
@@ -319,9 +348,9 @@ pub struct ProductRow {
 #[diesel(table_name = admissions, treat_none_as_null = true)]
 pub struct AdmissionRow {
     pub program_id: String,
-    pub kind: String,
+    pub kind: Coded<AdmissionKind>,
     pub member_id: String,
-    pub status: String,
+    pub status: Coded<AdmissionStatus>,
     pub grade: Option<String>,
     pub reason: String,
     pub consortium_industry_code: Option<String>,
@@ -343,8 +372,8 @@ pub struct IdempotencyRow {
     pub created_at: NaiveDateTime,
 }
 
-/// A project (改造项目); JSON columns hold the plan, the audited line items
-/// and the subsidy quote as the API shapes them.
+/// A project (改造项目), with its plan and audited line items; the subsidy
+/// quote is kept as the application rendered it.
 #[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = projects, treat_none_as_null = true)]
 pub struct ProjectRow {
@@ -354,17 +383,17 @@ pub struct ProjectRow {
     pub enterprise_id: String,
     pub region_code: String,
     pub title: String,
-    pub state: String,
+    pub state: Coded<ProjectState>,
     pub provider_id: Option<String>,
     pub diagnosis_id: Option<String>,
     pub level_before: Option<i32>,
     pub acceptance_id: Option<String>,
     pub level_after: Option<i32>,
-    pub plan: Option<String>,
+    pub plan: Option<Json<Plan>>,
     pub county_approved_plan: bool,
     pub policy_version: Option<i32>,
     pub rectification_deadline: Option<NaiveDate>,
-    pub audited_line_items: Option<String>,
+    pub audited_line_items: Option<Json<Vec<LineItem>>>,
     pub subsidy_fen: Option<i64>,
     pub subsidy_quote: Option<String>,
     pub decision_id: Option<String>,
@@ -382,12 +411,12 @@ pub struct ProjectRow {
 pub struct TransitionRow {
     pub project_id: String,
     pub seq: i64,
-    pub action: String,
-    pub from_state: String,
-    pub to_state: String,
+    pub action: Coded<ProjectAction>,
+    pub from_state: Coded<ProjectState>,
+    pub to_state: Coded<ProjectState>,
     pub actor_id: String,
     pub actor_name: String,
-    pub role: String,
+    pub role: Coded<Role>,
     pub comment: String,
     pub data: String,
     pub at: NaiveDateTime,
@@ -401,7 +430,8 @@ pub struct ProgressReportRow {
     pub percent: i32,
     pub milestone: String,
     pub note: String,
-    pub evidence: String,
+    /// Documents of the project.
+    pub evidence: Json<Vec<String>>,
     pub reported_on: NaiveDate,
     pub reported_by: String,
     pub created_at: NaiveDateTime,
@@ -412,7 +442,7 @@ pub struct ProgressReportRow {
 pub struct DocumentRow {
     pub id: String,
     pub project_id: String,
-    pub kind: String,
+    pub kind: Coded<DocumentKind>,
     pub sha256: String,
     pub size_bytes: i64,
     pub media_type: String,
@@ -425,7 +455,7 @@ pub struct DocumentRow {
 #[diesel(table_name = project_assignments)]
 pub struct AssignmentRow {
     pub project_id: String,
-    pub role: String,
+    pub role: Coded<Role>,
     pub user_id: String,
     pub assigned_by: String,
     pub created_at: NaiveDateTime,
@@ -438,8 +468,8 @@ pub struct WebhookRow {
     pub owner_user_id: String,
     pub url: String,
     pub secret: String,
-    /// JSON array of event-type patterns.
-    pub event_types: String,
+    /// Event-type patterns.
+    pub event_types: Json<Vec<String>>,
     pub program_id: Option<String>,
     pub active: bool,
     pub disabled_reason: Option<String>,
@@ -457,8 +487,7 @@ pub struct WebhookDeliveryRow {
     pub webhook_id: String,
     pub event_seq: i64,
     pub event_type: String,
-    /// pending, delivered or failed (attempts exhausted).
-    pub status: String,
+    pub status: Coded<DeliveryStatus>,
     pub attempts: i32,
     pub next_attempt_at: NaiveDateTime,
     pub lease_owner: Option<String>,
@@ -476,7 +505,7 @@ pub struct WebhookDeliveryRow {
 pub struct TargetRow {
     pub id: String,
     pub program_id: String,
-    pub metric: String,
+    pub metric: Coded<Metric>,
     pub year: Option<i32>,
     pub industry_code: Option<String>,
     pub region_code: Option<String>,
@@ -495,8 +524,7 @@ pub struct TargetRow {
 #[diesel(table_name = monitoring_settings)]
 pub struct MonitoringSettingsRow {
     pub program_id: String,
-    /// JSON of the thresholds.
-    pub thresholds: String,
+    pub thresholds: Json<Thresholds>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
 }
@@ -512,12 +540,11 @@ pub struct SpotCheckRow {
     /// 64 hex digits.
     pub seed: String,
     pub sample_size: i32,
-    /// JSON array of project ids, in the order the draw used.
-    pub candidates: String,
-    /// JSON array of user ids, in the order the draw used.
-    pub inspectors: String,
-    /// JSON array of {project_id, inspector_id}.
-    pub drawn: String,
+    /// Project ids, in the order the draw used.
+    pub candidates: Json<Vec<String>>,
+    /// User ids, in the order the draw used.
+    pub inspectors: Json<Vec<String>>,
+    pub drawn: Json<Vec<Drawn>>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
 }
@@ -528,7 +555,7 @@ pub struct FindingRow {
     pub id: String,
     pub spot_check_id: String,
     pub project_id: String,
-    pub outcome: String,
+    pub outcome: Coded<FindingOutcome>,
     pub note: String,
     pub recorded_by: String,
     pub created_at: NaiveDateTime,
@@ -539,11 +566,11 @@ pub struct FindingRow {
 pub struct BenchmarkRow {
     pub id: String,
     pub program_id: String,
-    pub kind: String,
+    pub kind: Coded<BenchmarkKind>,
     pub subject_id: String,
     pub year: i32,
     pub title: String,
-    pub status: String,
+    pub status: Coded<BenchmarkStatus>,
     pub reason: Option<String>,
     pub nominated_by: String,
     pub version: i64,
@@ -556,7 +583,7 @@ pub struct BenchmarkRow {
 pub struct EventRow {
     pub id: String,
     pub program_id: String,
-    pub kind: String,
+    pub kind: Coded<EventKind>,
     pub title: String,
     pub held_on: NaiveDate,
     pub region_code: Option<String>,
@@ -574,7 +601,7 @@ pub struct FinanceProductRow {
     pub program_id: String,
     pub name: String,
     pub institution: String,
-    pub kind: String,
+    pub kind: Coded<FinanceKind>,
     pub launched_on: NaiveDate,
     pub note: String,
     pub created_by: String,

@@ -212,6 +212,19 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        level -> Nullable<Integer>,
+        cap_fen -> Nullable<BigInt>,
+    }
+}
+
+diesel::table! {
+    enterprise_ledgers (program_id, enterprise_id) {
+        program_id -> Text,
+        enterprise_id -> Text,
+        approved_fen -> BigInt,
+        disbursed_fen -> BigInt,
+        version -> BigInt,
+        updated_at -> Timestamp,
     }
 }
 
@@ -554,6 +567,7 @@ diesel::table! {
 }
 
 diesel::joinable!(grants -> users (user_id));
+diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
 diesel::joinable!(industries -> programs (program_id));
 diesel::joinable!(batches -> programs (program_id));
@@ -576,6 +590,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     subsidy_policies,
     budget_pools,
     subsidy_decisions,
+    enterprise_ledgers,
     disbursements,
     enterprises,
     providers,

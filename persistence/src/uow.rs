@@ -16,11 +16,14 @@
 use diesel::prelude::*;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use shuzhuan_types::Code;
 
 use crate::repo::insert_all;
 use crate::rows::{AuditRow, ChangeEventRow, LedgerHeadRow};
 use crate::schema::{audit_log, change_events, ledger_head};
-use crate::{AnyConnection, Backend, RepoError, now, overlapped};
+use shuzhuan_types::{ObjectType, Op};
+
+use crate::{AnyConnection, Backend, Coded, RepoError, now, overlapped};
 
 /// Who writes: a user, or the system itself (seeding, bootstrap).
 #[derive(Debug, Clone)]
@@ -41,25 +44,6 @@ impl Actor {
         Actor {
             user_id: None,
             label: "system".to_owned(),
-        }
-    }
-}
-
-/// The operation a change event announces to the feed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    Create,
-    Update,
-    /// Withdrawn, closed or revoked: consumers should drop or close it.
-    Tombstone,
-}
-
-impl Op {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Op::Create => "create",
-            Op::Update => "update",
-            Op::Tombstone => "tombstone",
         }
     }
 }
@@ -90,7 +74,7 @@ impl From<Value> for Snapshot {
 #[derive(Debug, Clone)]
 pub struct Change {
     pub action: String,
-    pub object_type: &'static str,
+    pub object_type: ObjectType,
     pub object_id: String,
     pub program_id: Option<String>,
     pub version: i64,
@@ -108,6 +92,16 @@ pub struct Tx<'c> {
 impl Tx<'_> {
     pub fn conn(&mut self) -> &mut AnyConnection {
         self.conn
+    }
+
+    /// Runs `f` in a savepoint of this transaction: when it fails, what it
+    /// wrote is undone and the transaction goes on (on PostgreSQL a failed
+    /// statement would otherwise abort the whole transaction).
+    pub fn savepoint<T>(
+        &mut self,
+        f: impl FnOnce(&mut AnyConnection) -> Result<T, RepoError>,
+    ) -> Result<T, RepoError> {
+        self.conn.transaction(f)
     }
 
     /// Records that an object changed; appended to both logs at commit.
@@ -220,7 +214,7 @@ fn log_batches(
             actor_user_id: user_id.clone(),
             actor: label.clone(),
             action: change.action,
-            object_type: change.object_type.to_owned(),
+            object_type: Coded(change.object_type),
             object_id: change.object_id.clone(),
             program_id: change.program_id.clone(),
             before_json: change.before.map(|s| s.0),
@@ -237,11 +231,11 @@ fn log_batches(
             .unwrap_or_else(|| "null".to_owned());
         let event = ChangeEventRow {
             seq: change_seq,
-            object_type: change.object_type.to_owned(),
+            object_type: Coded(change.object_type),
             object_id: change.object_id,
             program_id: change.program_id,
             version: change.version,
-            op: change.op.as_str().to_owned(),
+            op: Coded(change.op),
             committed_at: at,
             snapshot,
         };
@@ -281,7 +275,7 @@ pub(crate) fn entry_hash(e: &AuditRow) -> String {
         e.actor_user_id.as_deref().unwrap_or(""),
         &e.actor,
         &e.action,
-        &e.object_type,
+        e.object_type.code(),
         &e.object_id,
         e.program_id.as_deref().unwrap_or(""),
         e.before_json.as_deref().unwrap_or(""),

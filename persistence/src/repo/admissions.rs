@@ -6,7 +6,9 @@ use diesel::prelude::*;
 use crate::repo::update_at_version;
 use crate::rows::AdmissionRow;
 use crate::schema::admissions;
-use crate::{AnyConnection, RepoError};
+use shuzhuan_lifecycle::{AdmissionKind, AdmissionStatus};
+
+use crate::{AnyConnection, Coded, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &AdmissionRow) -> Result<(), RepoError> {
     diesel::insert_into(admissions::table)
@@ -18,11 +20,11 @@ pub fn insert(conn: &mut AnyConnection, row: &AdmissionRow) -> Result<(), RepoEr
 pub fn find(
     conn: &mut AnyConnection,
     program_id: &str,
-    kind: &str,
+    kind: AdmissionKind,
     member_id: &str,
 ) -> Result<AdmissionRow, RepoError> {
     Ok(admissions::table
-        .find((program_id, kind, member_id))
+        .find((program_id, Coded(kind), member_id))
         .select(AdmissionRow::as_select())
         .first(conn)?)
 }
@@ -46,17 +48,17 @@ pub fn update(
 pub fn list(
     conn: &mut AnyConnection,
     program_id: &str,
-    kind: &str,
-    status: Option<&str>,
+    kind: AdmissionKind,
+    status: Option<AdmissionStatus>,
 ) -> Result<Vec<AdmissionRow>, RepoError> {
     let mut q = admissions::table
         .filter(admissions::program_id.eq(program_id))
-        .filter(admissions::kind.eq(kind))
+        .filter(admissions::kind.eq(Coded(kind)))
         .select(AdmissionRow::as_select())
         .order(admissions::member_id)
         .into_boxed();
     if let Some(s) = status {
-        q = q.filter(admissions::status.eq(s.to_owned()));
+        q = q.filter(admissions::status.eq(Coded(s)));
     }
     Ok(q.load(conn)?)
 }
@@ -65,11 +67,11 @@ pub fn list(
 /// whatever the status.
 pub fn programs_of(
     conn: &mut AnyConnection,
-    kind: &str,
+    kind: AdmissionKind,
     member_id: &str,
 ) -> Result<Vec<String>, RepoError> {
     Ok(admissions::table
-        .filter(admissions::kind.eq(kind))
+        .filter(admissions::kind.eq(Coded(kind)))
         .filter(admissions::member_id.eq(member_id))
         .select(admissions::program_id)
         .load(conn)?)

@@ -6,14 +6,16 @@ use diesel::prelude::*;
 use crate::rows::{AuditRow, ChangeEventRow};
 use crate::schema::{audit_log, change_events, ledger_head};
 use crate::uow::first_broken;
-use crate::{AnyConnection, RepoError};
+use shuzhuan_types::ObjectType;
+
+use crate::{AnyConnection, Coded, RepoError};
 
 /// Hash every chain starts from.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
-    pub object_type: Option<String>,
+    pub object_type: Option<ObjectType>,
     pub object_id: Option<String>,
     pub program_id: Option<String>,
 }
@@ -32,7 +34,7 @@ pub fn list(
         .limit(limit)
         .into_boxed();
     if let Some(t) = &filter.object_type {
-        q = q.filter(audit_log::object_type.eq(t.clone()));
+        q = q.filter(audit_log::object_type.eq(Coded(*t)));
     }
     if let Some(id) = &filter.object_id {
         q = q.filter(audit_log::object_id.eq(id.clone()));
@@ -103,13 +105,22 @@ pub fn verify_chain(conn: &mut AnyConnection) -> Result<ChainReport, RepoError> 
     })
 }
 
+/// Which change events a reader gets: of one programme or type, and
+/// whether the deployment's internal records (users, sessions, tokens,
+/// webhooks) are left out.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct FeedFilter<'a> {
+    pub program_id: Option<&'a str>,
+    pub object_type: Option<ObjectType>,
+    pub business_only: bool,
+}
+
 /// Change events after `after_seq` in commit order, at most `limit`.
 pub fn changes_after(
     conn: &mut AnyConnection,
     after_seq: i64,
     limit: i64,
-    program_id: Option<&str>,
-    object_type: Option<&str>,
+    filter: FeedFilter<'_>,
 ) -> Result<Vec<ChangeEventRow>, RepoError> {
     let mut q = change_events::table
         .select(ChangeEventRow::as_select())
@@ -117,11 +128,15 @@ pub fn changes_after(
         .order(change_events::seq)
         .limit(limit)
         .into_boxed();
-    if let Some(p) = program_id {
+    if let Some(p) = filter.program_id {
         q = q.filter(change_events::program_id.eq(p.to_owned()));
     }
-    if let Some(t) = object_type {
-        q = q.filter(change_events::object_type.eq(t.to_owned()));
+    if let Some(t) = filter.object_type {
+        q = q.filter(change_events::object_type.eq(Coded(t)));
+    }
+    if filter.business_only {
+        let internal: Vec<Coded<ObjectType>> = ObjectType::internal().map(Coded).collect();
+        q = q.filter(change_events::object_type.ne_all(internal));
     }
     Ok(q.load(conn)?)
 }

@@ -7,7 +7,9 @@ use diesel::sql_types::{Bool, Nullable};
 use crate::repo::{Page, contains_pattern, insert_all, update_at_version};
 use crate::rows::EnterpriseRow;
 use crate::schema::enterprises;
-use crate::{AnyConnection, MultiBackend, RepoError};
+use shuzhuan_types::{Reach, Role, Target, Tier};
+
+use crate::{AnyConnection, Coded, MultiBackend, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &EnterpriseRow) -> Result<(), RepoError> {
     diesel::insert_into(enterprises::table)
@@ -61,30 +63,6 @@ pub fn update(
     update_at_version!(conn, enterprises, row, expected_version, [id])
 }
 
-/// Which enterprises a caller may see: all, or the union of whole
-/// programmes, regions of a programme, and single enterprises.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub all: bool,
-    pub program_ids: Vec<String>,
-    pub regions: Vec<(String, Vec<String>)>,
-    pub enterprise_ids: Vec<String>,
-}
-
-impl Scope {
-    pub fn contains(&self, e: &EnterpriseRow) -> bool {
-        self.all
-            || e.program_id
-                .as_ref()
-                .is_some_and(|p| self.program_ids.contains(p))
-            || self.regions.iter().any(|(p, codes)| {
-                e.program_id.as_deref() == Some(p.as_str())
-                    && e.region_code.as_ref().is_some_and(|r| codes.contains(r))
-            })
-            || self.enterprise_ids.contains(&e.id)
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     /// A substring of the name or the credit code.
@@ -95,23 +73,27 @@ pub struct Filter {
     pub above_designated_size: Option<bool>,
     pub specialised: Option<bool>,
     pub little_giant: Option<bool>,
-    pub tier: Option<String>,
+    pub tier: Option<Tier>,
 }
 
 type Condition =
     Box<dyn BoxableExpression<enterprises::table, MultiBackend, SqlType = Nullable<Bool>>>;
 
-fn scope_condition(scope: &Scope) -> Condition {
+/// The enterprises a reach holds, as SQL: the same clauses as
+/// [`Reach::contains`] over [`target`]'s fields (a test proves the two
+/// agree), so a list shows exactly what a single read would.
+fn reach_condition(reach: &Reach) -> Condition {
+    use crate::schema::{project_assignments as a, projects as p};
     let mut cond: Condition = Box::new(sql::<Nullable<Bool>>("1 = 0"));
     // One programme (the usual case) as `=`, not `= ANY`: PostgreSQL then
     // walks the (program_id, id) index in key order and stops after a page,
     // where `= ANY` made it sort the whole programme (1.4 s at 1,000,000).
-    match scope.program_ids.as_slice() {
+    match reach.programmes.as_slice() {
         [] => {}
         [one] => cond = Box::new(cond.or(enterprises::program_id.eq(one.clone()))),
         many => cond = Box::new(cond.or(enterprises::program_id.eq_any(many.to_vec()))),
     }
-    for (program, codes) in &scope.regions {
+    for (program, codes) in &reach.regions {
         let in_program = enterprises::program_id.eq(program.clone());
         cond = match codes.as_slice() {
             [one] => Box::new(cond.or(in_program.and(enterprises::region_code.eq(one.clone())))),
@@ -120,14 +102,113 @@ fn scope_condition(scope: &Scope) -> Condition {
             }
         };
     }
-    if !scope.enterprise_ids.is_empty() {
-        cond = Box::new(
-            cond.or(enterprises::id
-                .eq_any(scope.enterprise_ids.clone())
-                .nullable()),
-        );
+    if !reach.enterprises.is_empty() {
+        cond = Box::new(cond.or(enterprises::id.eq_any(reach.enterprises.clone()).nullable()));
+    }
+    if !reach.providers.is_empty() {
+        let served = p::table
+            .filter(p::provider_id.eq_any(reach.providers.clone()))
+            .select(p::enterprise_id);
+        cond = Box::new(cond.or(enterprises::id.eq_any(served).nullable()));
+    }
+    for (program, role) in &reach.assigned {
+        let assigned = a::table
+            .filter(a::user_id.eq(reach.user.clone()))
+            .filter(a::role.eq(Coded(*role)))
+            .select(a::project_id);
+        let theirs = p::table
+            .filter(p::program_id.eq(program.clone()))
+            .filter(p::id.eq_any(assigned))
+            .select(p::enterprise_id);
+        cond = Box::new(cond.or(enterprises::id.eq_any(theirs).nullable()));
+    }
+    if reach.unclaimed {
+        cond = Box::new(cond.or(enterprises::program_id.is_null().nullable()));
     }
     cond
+}
+
+/// The providers serving an enterprise's projects and the assignments to
+/// them (programme, role, user): what [`target`] needs beyond the row.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectTies {
+    pub providers: Vec<String>,
+    pub assigned: Vec<(String, Role, String)>,
+}
+
+/// What an enterprise offers a reach: its programme and region, itself,
+/// and the providers and assignments of its projects.
+pub fn target<'a>(e: &'a EnterpriseRow, ties: &'a ProjectTies) -> Target<'a> {
+    let ProjectTies {
+        providers,
+        assigned,
+    } = ties;
+    Target {
+        programmes: e.program_id.as_deref().into_iter().collect(),
+        region: e.region_code.as_deref(),
+        enterprise: Some(&e.id),
+        providers: providers.iter().map(String::as_str).collect(),
+        assigned: assigned
+            .iter()
+            .map(|(p, r, u)| (p.as_str(), *r, u.as_str()))
+            .collect(),
+        owner: None,
+    }
+}
+
+/// The [`ProjectTies`] of an enterprise.
+pub fn project_ties(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+) -> Result<ProjectTies, RepoError> {
+    use crate::schema::{project_assignments as a, projects as p};
+    let providers: Vec<Option<String>> = p::table
+        .filter(p::enterprise_id.eq(enterprise_id))
+        .select(p::provider_id)
+        .distinct()
+        .load(conn)?;
+    let assigned: Vec<(String, Coded<Role>, String)> = a::table
+        .inner_join(p::table.on(p::id.eq(a::project_id)))
+        .filter(p::enterprise_id.eq(enterprise_id))
+        .select((p::program_id, a::role, a::user_id))
+        .load(conn)?;
+    Ok(ProjectTies {
+        providers: providers.into_iter().flatten().collect(),
+        assigned: assigned.into_iter().map(|(p, r, u)| (p, r.0, u)).collect(),
+    })
+}
+
+/// The enterprise `id` if the reach holds it (the single read of what
+/// [`list`] pages through, by the same condition).
+pub fn find_in(
+    conn: &mut AnyConnection,
+    id: &str,
+    reach: &Reach,
+) -> Result<Option<EnterpriseRow>, RepoError> {
+    let mut q = enterprises::table
+        .filter(enterprises::id.eq(id.to_owned()))
+        .select(EnterpriseRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
+    }
+    Ok(q.first(conn).optional()?)
+}
+
+/// The enterprise with this credit code if the reach holds it.
+pub fn find_by_uscc_in(
+    conn: &mut AnyConnection,
+    uscc: &str,
+    reach: &Reach,
+) -> Result<Option<EnterpriseRow>, RepoError> {
+    let mut q = enterprises::table
+        .filter(enterprises::uscc.eq(uscc.to_owned()))
+        .select(EnterpriseRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
+    }
+    Ok(q.first(conn).optional()?)
 }
 
 /// A flag filter as the bare column or its negation, not `= $1`: a bound
@@ -148,10 +229,10 @@ where
     }
 }
 
-/// Enterprises in id order after `after`, filtered and bounded by scope.
+/// Enterprises in id order after `after`, filtered and bounded by reach.
 pub fn list(
     conn: &mut AnyConnection,
-    scope: &Scope,
+    reach: &Reach,
     filter: &Filter,
     after: Option<&str>,
     limit: i64,
@@ -161,8 +242,8 @@ pub fn list(
         .order(enterprises::id)
         .limit(limit + 1)
         .into_boxed::<MultiBackend>();
-    if !scope.all {
-        q = q.filter(scope_condition(scope));
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
     }
     if let Some(after) = after {
         q = q.filter(enterprises::id.gt(after.to_owned()));
@@ -195,7 +276,7 @@ pub fn list(
         q = q.filter(flag_is(enterprises::little_giant, v));
     }
     if let Some(v) = &filter.tier {
-        q = q.filter(enterprises::tier.eq(v.clone()));
+        q = q.filter(enterprises::tier.eq(Coded(*v)));
     }
     Ok(Page::from_rows(q.load(conn)?, limit, |e| e.id.clone()))
 }

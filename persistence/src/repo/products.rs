@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use crate::repo::{Page, contains_pattern, update_at_version};
 use crate::rows::ProductRow;
 use crate::schema::products;
-use crate::{AnyConnection, MultiBackend, RepoError};
+use shuzhuan_types::Deployment;
+
+use crate::{AnyConnection, Coded, MultiBackend, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &ProductRow) -> Result<(), RepoError> {
     diesel::insert_into(products::table)
@@ -59,7 +61,7 @@ pub struct Filter {
     pub provider_id: Option<String>,
     /// A scenario code the product serves.
     pub scenario: Option<String>,
-    pub deployment: Option<String>,
+    pub deployment: Option<Deployment>,
     /// Only the products of these providers (a provider user's own).
     pub of_providers: Option<Vec<String>>,
 }
@@ -89,7 +91,7 @@ pub fn list(
         q = q.filter(products::provider_id.eq(v.clone()));
     }
     if let Some(v) = &filter.deployment {
-        q = q.filter(products::deployment.eq(v.clone()));
+        q = q.filter(products::deployment.eq(Coded(*v)));
     }
     if let Some(v) = &filter.scenario {
         q = q.filter(

@@ -11,7 +11,10 @@ use crate::schema::{
     document_requirements, documents, progress_reports, project_assignments, project_transitions,
     projects,
 };
-use crate::{AnyConnection, MultiBackend, RepoError};
+use shuzhuan_lifecycle::{DocumentKind, Plan, ProjectAction, ProjectState};
+use shuzhuan_types::{Reach, Target};
+
+use crate::{AnyConnection, Coded, Json, MultiBackend, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &ProjectRow) -> Result<(), RepoError> {
     diesel::insert_into(projects::table)
@@ -37,39 +40,10 @@ pub fn update(
     update_at_version!(conn, projects, row, expected_version, [id])
 }
 
-/// Which projects a caller may see: all, or the union of whole programmes,
-/// regions of a programme, their enterprises, their providers' projects
-/// and the projects assigned to them.
-#[derive(Debug, Clone, Default)]
-pub struct Scope {
-    pub all: bool,
-    pub program_ids: Vec<String>,
-    pub regions: Vec<(String, Vec<String>)>,
-    pub enterprise_ids: Vec<String>,
-    pub provider_ids: Vec<String>,
-    pub project_ids: Vec<String>,
-}
-
-impl Scope {
-    pub fn contains(&self, p: &ProjectRow) -> bool {
-        self.all
-            || self.program_ids.contains(&p.program_id)
-            || self
-                .regions
-                .iter()
-                .any(|(prog, codes)| *prog == p.program_id && codes.contains(&p.region_code))
-            || self.enterprise_ids.contains(&p.enterprise_id)
-            || p.provider_id
-                .as_ref()
-                .is_some_and(|id| self.provider_ids.contains(id))
-            || self.project_ids.contains(&p.id)
-    }
-}
-
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
     pub program_id: String,
-    pub state: Option<String>,
+    pub state: Option<ProjectState>,
     pub batch_id: Option<String>,
     pub enterprise_id: Option<String>,
     pub provider_id: Option<String>,
@@ -78,38 +52,100 @@ pub struct Filter {
 
 type Condition = Box<dyn BoxableExpression<projects::table, MultiBackend, SqlType = Bool>>;
 
-fn scope_condition(scope: &Scope) -> Condition {
+/// The projects a reach holds, as SQL: the same clauses as
+/// [`Reach::contains`] over [`target`] (a test proves the two agree), so a
+/// list shows exactly what a single read would.
+fn reach_condition(reach: &Reach) -> Condition {
+    use crate::schema::project_assignments as a;
     let mut cond: Condition = Box::new(sql::<Bool>("1 = 0"));
-    if !scope.program_ids.is_empty() {
-        cond = Box::new(cond.or(projects::program_id.eq_any(scope.program_ids.clone())));
+    if !reach.programmes.is_empty() {
+        cond = Box::new(cond.or(projects::program_id.eq_any(reach.programmes.clone())));
     }
-    for (program, codes) in &scope.regions {
+    for (program, codes) in &reach.regions {
         let part = projects::program_id
             .eq(program.clone())
             .and(projects::region_code.eq_any(codes.clone()));
         cond = Box::new(cond.or(part));
     }
-    if !scope.enterprise_ids.is_empty() {
-        cond = Box::new(cond.or(projects::enterprise_id.eq_any(scope.enterprise_ids.clone())));
+    if !reach.enterprises.is_empty() {
+        cond = Box::new(cond.or(projects::enterprise_id.eq_any(reach.enterprises.clone())));
     }
-    if !scope.provider_ids.is_empty() {
+    if !reach.providers.is_empty() {
         cond = Box::new(
             cond.or(projects::provider_id
-                .eq_any(scope.provider_ids.clone())
+                .eq_any(reach.providers.clone())
                 .assume_not_null()),
         );
     }
-    if !scope.project_ids.is_empty() {
-        cond = Box::new(cond.or(projects::id.eq_any(scope.project_ids.clone())));
+    for (program, role) in &reach.assigned {
+        let assigned = a::table
+            .filter(a::user_id.eq(reach.user.clone()))
+            .filter(a::role.eq(Coded(*role)))
+            .select(a::project_id);
+        let part = projects::program_id
+            .eq(program.clone())
+            .and(projects::id.eq_any(assigned));
+        cond = Box::new(cond.or(part));
     }
     cond
+}
+
+/// What a project offers a reach: its programme, region, enterprise,
+/// provider and assignments ((role, user) of each).
+pub fn target<'a>(p: &'a ProjectRow, assigned: &'a [AssignmentRow]) -> Target<'a> {
+    Target {
+        programmes: vec![&p.program_id],
+        region: Some(&p.region_code),
+        enterprise: Some(&p.enterprise_id),
+        providers: p.provider_id.as_deref().into_iter().collect(),
+        assigned: assigned
+            .iter()
+            .map(|a| (p.program_id.as_str(), a.role.0, a.user_id.as_str()))
+            .collect(),
+        owner: None,
+    }
+}
+
+/// The project `id` if the reach holds it (the single read of what
+/// [`list`] pages through, by the same condition).
+pub fn find_in(
+    conn: &mut AnyConnection,
+    id: &str,
+    reach: &Reach,
+) -> Result<Option<ProjectRow>, RepoError> {
+    let mut q = projects::table
+        .filter(projects::id.eq(id.to_owned()))
+        .select(ProjectRow::as_select())
+        .into_boxed::<MultiBackend>();
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
+    }
+    Ok(q.first(conn).optional()?)
+}
+
+/// The projects of an enterprise the reach holds, oldest first (its
+/// dossier shows each project only to those who may read it).
+pub fn of_enterprise_in(
+    conn: &mut AnyConnection,
+    enterprise_id: &str,
+    reach: &Reach,
+) -> Result<Vec<ProjectRow>, RepoError> {
+    let mut q = projects::table
+        .filter(projects::enterprise_id.eq(enterprise_id.to_owned()))
+        .select(ProjectRow::as_select())
+        .order(projects::id)
+        .into_boxed::<MultiBackend>();
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
+    }
+    Ok(q.load(conn)?)
 }
 
 /// A programme's projects in id order after `after`, filtered and bounded
 /// by scope.
 pub fn list(
     conn: &mut AnyConnection,
-    scope: &Scope,
+    reach: &Reach,
     filter: &Filter,
     after: Option<&str>,
     limit: i64,
@@ -120,14 +156,14 @@ pub fn list(
         .order(projects::id)
         .limit(limit + 1)
         .into_boxed::<MultiBackend>();
-    if !scope.all {
-        q = q.filter(scope_condition(scope));
+    if !reach.all {
+        q = q.filter(reach_condition(reach));
     }
     if let Some(after) = after {
         q = q.filter(projects::id.gt(after.to_owned()));
     }
     if let Some(v) = &filter.state {
-        q = q.filter(projects::state.eq(v.clone()));
+        q = q.filter(projects::state.eq(Coded(*v)));
     }
     if let Some(v) = &filter.batch_id {
         q = q.filter(projects::batch_id.eq(v.clone()));
@@ -224,23 +260,15 @@ pub fn assignments_of(
         .load(conn)?)
 }
 
-/// The projects `user_id` is assigned to, in any role.
-pub fn assigned_to(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<String>, RepoError> {
-    Ok(project_assignments::table
-        .filter(project_assignments::user_id.eq(user_id))
-        .select(project_assignments::project_id)
-        .load(conn)?)
-}
-
 /// The document kinds `program_id` requires before `action`.
 pub fn required_documents(
     conn: &mut AnyConnection,
     program_id: &str,
-    action: &str,
-) -> Result<Vec<String>, RepoError> {
+    action: ProjectAction,
+) -> Result<Vec<Coded<DocumentKind>>, RepoError> {
     Ok(document_requirements::table
         .filter(document_requirements::program_id.eq(program_id))
-        .filter(document_requirements::action.eq(action))
+        .filter(document_requirements::action.eq(Coded(action)))
         .order(document_requirements::kind)
         .select(document_requirements::kind)
         .load(conn)?)
@@ -250,19 +278,20 @@ pub fn required_documents(
 pub fn requirements_of(
     conn: &mut AnyConnection,
     program_id: &str,
-) -> Result<Vec<(String, String)>, RepoError> {
-    Ok(document_requirements::table
+) -> Result<Vec<(ProjectAction, DocumentKind)>, RepoError> {
+    let pairs: Vec<(Coded<ProjectAction>, Coded<DocumentKind>)> = document_requirements::table
         .filter(document_requirements::program_id.eq(program_id))
         .order((document_requirements::action, document_requirements::kind))
         .select((document_requirements::action, document_requirements::kind))
-        .load(conn)?)
+        .load(conn)?;
+    Ok(pairs.into_iter().map(|(a, k)| (a.0, k.0)).collect())
 }
 
 /// Replaces a programme's requirements with `pairs` of (action, kind).
 pub fn set_requirements(
     conn: &mut AnyConnection,
     program_id: &str,
-    pairs: &[(String, String)],
+    pairs: &[(ProjectAction, DocumentKind)],
 ) -> Result<(), RepoError> {
     diesel::delete(
         document_requirements::table.filter(document_requirements::program_id.eq(program_id)),
@@ -272,8 +301,8 @@ pub fn set_requirements(
         diesel::insert_into(document_requirements::table)
             .values((
                 document_requirements::program_id.eq(program_id),
-                document_requirements::action.eq(action),
-                document_requirements::kind.eq(kind),
+                document_requirements::action.eq(Coded(*action)),
+                document_requirements::kind.eq(Coded(*kind)),
             ))
             .execute(conn)?;
     }
@@ -282,7 +311,12 @@ pub fn set_requirements(
 
 /// What the performance of a programme's providers and products is counted
 /// from: (provider, state, satisfaction, plan) of every project.
-pub type PerformanceRow = (Option<String>, String, Option<i32>, Option<String>);
+pub type PerformanceRow = (
+    Option<String>,
+    Coded<ProjectState>,
+    Option<i32>,
+    Option<Json<Plan>>,
+);
 
 /// `providers` narrows it to the projects those providers serve (a pool's
 /// members); products need every plan.
@@ -323,13 +357,13 @@ pub fn of_enterprise(
 pub fn ids_in(
     conn: &mut AnyConnection,
     program_id: &str,
-    states: &[&str],
+    states: &[ProjectState],
     batch_id: Option<&str>,
     region_code: Option<&str>,
 ) -> Result<Vec<String>, RepoError> {
     let mut q = projects::table
         .filter(projects::program_id.eq(program_id.to_owned()))
-        .filter(projects::state.eq_any(states.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()))
+        .filter(projects::state.eq_any(states.iter().map(|s| Coded(*s)).collect::<Vec<_>>()))
         .select(projects::id)
         .order(projects::id)
         .into_boxed();

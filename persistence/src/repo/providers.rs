@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use crate::repo::{Page, contains_pattern, update_at_version};
 use crate::rows::ProviderRow;
 use crate::schema::providers;
-use crate::{AnyConnection, MultiBackend, RepoError};
+use shuzhuan_types::{ProviderKind, Specialty};
+
+use crate::{AnyConnection, Coded, MultiBackend, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &ProviderRow) -> Result<(), RepoError> {
     diesel::insert_into(providers::table)
@@ -53,8 +55,8 @@ pub fn update(
 pub struct Filter {
     /// A substring of the name or the credit code.
     pub q: Option<String>,
-    pub kind: Option<String>,
-    pub specialty: Option<String>,
+    pub kind: Option<ProviderKind>,
+    pub specialty: Option<Specialty>,
     pub local: Option<bool>,
     /// A scenario code the provider serves.
     pub scenario: Option<String>,
@@ -90,10 +92,10 @@ pub fn list(
         );
     }
     if let Some(v) = &filter.kind {
-        q = q.filter(providers::kind.eq(v.clone()));
+        q = q.filter(providers::kind.eq(Coded(*v)));
     }
     if let Some(v) = &filter.specialty {
-        q = q.filter(providers::specialty.eq(v.clone()));
+        q = q.filter(providers::specialty.eq(Coded(*v)));
     }
     if let Some(v) = filter.local {
         q = q.filter(providers::local.eq(v));

@@ -9,9 +9,15 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
-use crate::rows::{BudgetPoolRow, DisbursementRow, SubsidyDecisionRow, SubsidyPolicyRow};
-use crate::schema::{budget_pools, disbursements, subsidy_decisions, subsidy_policies};
-use crate::{AnyConnection, RepoError};
+use shuzhuan_subsidy::DecisionState;
+
+use crate::rows::{
+    BudgetPoolRow, DisbursementRow, LedgerRow, SubsidyDecisionRow, SubsidyPolicyRow,
+};
+use crate::schema::{
+    budget_pools, disbursements, enterprise_ledgers, subsidy_decisions, subsidy_policies,
+};
+use crate::{AnyConnection, Coded, RepoError};
 
 pub fn insert_policy(conn: &mut AnyConnection, row: &SubsidyPolicyRow) -> Result<(), RepoError> {
     diesel::insert_into(subsidy_policies::table)
@@ -151,10 +157,10 @@ pub fn approve_decision(
         subsidy_decisions::table
             .filter(subsidy_decisions::id.eq(id))
             .filter(subsidy_decisions::version.eq(expected_version))
-            .filter(subsidy_decisions::state.eq("proposed")),
+            .filter(subsidy_decisions::state.eq(Coded(DecisionState::Proposed))),
     )
     .set((
-        subsidy_decisions::state.eq("approved"),
+        subsidy_decisions::state.eq(Coded(DecisionState::Approved)),
         subsidy_decisions::approved_by.eq(by),
         subsidy_decisions::approved_at.eq(at),
         subsidy_decisions::version.eq(expected_version + 1),
@@ -174,7 +180,7 @@ pub fn pay_decision(
     let n = diesel::update(
         subsidy_decisions::table
             .filter(subsidy_decisions::id.eq(id))
-            .filter(subsidy_decisions::state.eq("approved"))
+            .filter(subsidy_decisions::state.eq(Coded(DecisionState::Approved)))
             .filter((subsidy_decisions::disbursed_fen + amount).le(subsidy_decisions::amount_fen)),
     )
     .set((
@@ -186,22 +192,99 @@ pub fn pay_decision(
     Ok(n == 1)
 }
 
-/// What an enterprise has been approved and paid in a programme.
-pub fn enterprise_totals(
+/// An enterprise's ledger row in a programme, if money was ever approved
+/// for it.
+pub fn ledger(
     conn: &mut AnyConnection,
     program_id: &str,
     enterprise_id: &str,
-) -> Result<(i64, i64), RepoError> {
-    let rows: Vec<(i64, i64)> = subsidy_decisions::table
-        .filter(subsidy_decisions::program_id.eq(program_id))
-        .filter(subsidy_decisions::enterprise_id.eq(enterprise_id))
-        .filter(subsidy_decisions::state.eq("approved"))
-        .select((
-            subsidy_decisions::amount_fen,
-            subsidy_decisions::disbursed_fen,
+) -> Result<Option<LedgerRow>, RepoError> {
+    Ok(enterprise_ledgers::table
+        .find((program_id, enterprise_id))
+        .select(LedgerRow::as_select())
+        .first(conn)
+        .optional()?)
+}
+
+/// Commits `amount` to an enterprise's ledger if its approved total stays
+/// within `cap` (no cap: always); false when it would not. The row is
+/// created at zero first if missing; the conditional update takes its row
+/// lock, so concurrent approvals for one enterprise serialise on it and
+/// the later one sees the earlier one's total (PostgreSQL re-checks the
+/// condition on the committed row).
+pub fn commit_to_ledger(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    enterprise_id: &str,
+    amount: i64,
+    cap: Option<i64>,
+    at: NaiveDateTime,
+) -> Result<bool, RepoError> {
+    use enterprise_ledgers as l;
+    let fresh = LedgerRow {
+        program_id: program_id.to_owned(),
+        enterprise_id: enterprise_id.to_owned(),
+        approved_fen: 0,
+        disbursed_fen: 0,
+        version: 0,
+        updated_at: at,
+    };
+    let insert = diesel::insert_into(l::table)
+        .values(&fresh)
+        .on_conflict_do_nothing();
+    match conn {
+        AnyConnection::Postgresql(c) => insert.execute(c)?,
+        AnyConnection::Sqlite(c) => insert.execute(c)?,
+    };
+    let mut q = diesel::update(l::table.find((program_id, enterprise_id))).into_boxed();
+    if let Some(cap) = cap {
+        q = q.filter((l::approved_fen + amount).le(cap));
+    }
+    let n = q
+        .set((
+            l::approved_fen.eq(l::approved_fen + amount),
+            l::version.eq(l::version + 1),
+            l::updated_at.eq(at),
         ))
-        .load(conn)?;
-    Ok(rows.iter().fold((0, 0), |(a, d), (x, y)| (a + x, d + y)))
+        .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// Records a payment on an enterprise's ledger; false when it would pay
+/// out more than was approved.
+pub fn pay_from_ledger(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    enterprise_id: &str,
+    amount: i64,
+    at: NaiveDateTime,
+) -> Result<bool, RepoError> {
+    use enterprise_ledgers as l;
+    let n = diesel::update(
+        l::table
+            .find((program_id, enterprise_id))
+            .filter((l::disbursed_fen + amount).le(l::approved_fen)),
+    )
+    .set((
+        l::disbursed_fen.eq(l::disbursed_fen + amount),
+        l::version.eq(l::version + 1),
+        l::updated_at.eq(at),
+    ))
+    .execute(conn)?;
+    Ok(n == 1)
+}
+
+/// A disbursement of the programme.
+pub fn find_disbursement(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    id: &str,
+) -> Result<DisbursementRow, RepoError> {
+    Ok(disbursements::table
+        .filter(disbursements::id.eq(id))
+        .filter(disbursements::program_id.eq(program_id))
+        .select(DisbursementRow::as_select())
+        .first(conn)?)
 }
 
 pub fn insert_disbursement(

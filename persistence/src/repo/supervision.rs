@@ -15,7 +15,13 @@ use crate::schema::{
     finance_products, monitoring_settings, products, program_events, project_transitions, projects,
     providers, spot_check_findings, spot_checks, targets,
 };
-use crate::{AnyConnection, RepoError};
+use shuzhuan_lifecycle::{
+    AdmissionKind, AdmissionStatus, BenchmarkKind, BenchmarkStatus, DocumentKind, ProjectAction,
+    ProjectState,
+};
+use shuzhuan_types::ProviderKind;
+
+use crate::{AnyConnection, Coded, RepoError};
 
 // ---- targets -------------------------------------------------------------
 
@@ -180,8 +186,8 @@ pub fn update_benchmark(
 pub fn benchmarks_of(
     conn: &mut AnyConnection,
     program_id: &str,
-    kind: Option<&str>,
-    status: Option<&str>,
+    kind: Option<BenchmarkKind>,
+    status: Option<BenchmarkStatus>,
     after: Option<&str>,
     limit: i64,
 ) -> Result<Page<BenchmarkRow>, RepoError> {
@@ -192,10 +198,10 @@ pub fn benchmarks_of(
         .limit(limit + 1)
         .into_boxed();
     if let Some(kind) = kind {
-        q = q.filter(benchmarks::kind.eq(kind.to_owned()));
+        q = q.filter(benchmarks::kind.eq(Coded(kind)));
     }
     if let Some(status) = status {
-        q = q.filter(benchmarks::status.eq(status.to_owned()));
+        q = q.filter(benchmarks::status.eq(Coded(status)));
     }
     if let Some(after) = after {
         q = q.filter(benchmarks::id.gt(after.to_owned()));
@@ -273,8 +279,8 @@ pub struct EnterpriseFlags {
 #[derive(Debug, Clone, Queryable)]
 pub struct Step {
     pub project_id: String,
-    pub action: String,
-    pub to_state: String,
+    pub action: Coded<ProjectAction>,
+    pub to_state: Coded<ProjectState>,
     pub at: NaiveDateTime,
 }
 
@@ -283,7 +289,7 @@ pub struct Step {
 pub struct PoolProvider {
     pub id: String,
     pub name: String,
-    pub kind: String,
+    pub kind: Coded<ProviderKind>,
     pub local: bool,
 }
 
@@ -296,9 +302,9 @@ pub struct ProgramFacts {
     pub enterprises: Vec<EnterpriseFlags>,
     pub batches: Vec<BatchRow>,
     /// (project id, document kind) of every document.
-    pub documents: Vec<(String, String)>,
+    pub documents: Vec<(String, Coded<DocumentKind>)>,
     /// (action, kind) the programme requires.
-    pub requirements: Vec<(String, String)>,
+    pub requirements: Vec<(Coded<ProjectAction>, Coded<DocumentKind>)>,
     pub spot_checks: Vec<SpotCheckRow>,
     pub findings: Vec<FindingRow>,
     pub providers: Vec<PoolProvider>,
@@ -353,8 +359,8 @@ pub fn program_facts(
         .load(conn)?;
     let admitted = admissions::table
         .filter(admissions::program_id.eq(program_id))
-        .filter(admissions::kind.eq("provider_pool"))
-        .filter(admissions::status.eq("admitted"))
+        .filter(admissions::kind.eq(Coded(AdmissionKind::ProviderPool)))
+        .filter(admissions::status.eq(Coded(AdmissionStatus::Admitted)))
         .select(admissions::member_id);
     let pool = providers::table
         .filter(providers::id.eq_any(admitted))
@@ -367,8 +373,11 @@ pub fn program_facts(
         .load(conn)?;
     let listed_products = admissions::table
         .filter(admissions::program_id.eq(program_id))
-        .filter(admissions::kind.eq("product_library"))
-        .filter(admissions::status.eq_any(["listed", "recommended"]))
+        .filter(admissions::kind.eq(Coded(AdmissionKind::ProductLibrary)))
+        .filter(admissions::status.eq_any([
+            Coded(AdmissionStatus::Listed),
+            Coded(AdmissionStatus::Recommended),
+        ]))
         .inner_join(products::table.on(products::id.eq(admissions::member_id)))
         .count()
         .get_result(conn)?;

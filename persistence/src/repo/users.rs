@@ -5,7 +5,9 @@ use diesel::prelude::*;
 use crate::repo::{Page, check_updated};
 use crate::rows::{GrantRow, UserRow};
 use crate::schema::{grants, users};
-use crate::{AnyConnection, RepoError};
+use shuzhuan_types::Role;
+
+use crate::{AnyConnection, Coded, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &UserRow) -> Result<(), RepoError> {
     diesel::insert_into(users::table)
@@ -75,6 +77,53 @@ pub fn update(
     check_updated(updated, current)
 }
 
+/// A user with every grant, in one query: what a request's principal is
+/// loaded from (a removed grant or a deactivated user takes effect at once).
+pub fn with_grants(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Option<(UserRow, Vec<GrantRow>)>, RepoError> {
+    let rows: Vec<(UserRow, Option<GrantRow>)> = users::table
+        .left_join(grants::table)
+        .filter(users::id.eq(user_id))
+        .select((UserRow::as_select(), Option::<GrantRow>::as_select()))
+        .order(grants::id)
+        .load(conn)?;
+    Ok(gather(rows))
+}
+
+/// The owner of a live API token with every grant, in one query.
+pub fn by_api_token(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+    now: chrono::NaiveDateTime,
+) -> Result<Option<(UserRow, Vec<GrantRow>)>, RepoError> {
+    use crate::schema::api_tokens;
+    let rows: Vec<(UserRow, Option<GrantRow>)> = api_tokens::table
+        .inner_join(users::table.left_join(grants::table))
+        .filter(api_tokens::token_hash.eq(token_hash))
+        .filter(api_tokens::revoked_at.is_null())
+        .filter(
+            api_tokens::expires_at
+                .is_null()
+                .or(api_tokens::expires_at.gt(now)),
+        )
+        .select((UserRow::as_select(), Option::<GrantRow>::as_select()))
+        .order(grants::id)
+        .load(conn)?;
+    Ok(gather(rows))
+}
+
+fn gather(rows: Vec<(UserRow, Option<GrantRow>)>) -> Option<(UserRow, Vec<GrantRow>)> {
+    let mut rows = rows.into_iter();
+    let (user, first) = rows.next()?;
+    let grants = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, g)| g))
+        .collect();
+    Some((user, grants))
+}
+
 pub fn grants_of(conn: &mut AnyConnection, user_id: &str) -> Result<Vec<GrantRow>, RepoError> {
     Ok(grants::table
         .filter(grants::user_id.eq(user_id))
@@ -111,7 +160,7 @@ pub fn other_platform_admin_exists(
 ) -> Result<bool, RepoError> {
     let n: i64 = grants::table
         .inner_join(users::table)
-        .filter(grants::role.eq("platform_admin"))
+        .filter(grants::role.eq(Coded(Role::PlatformAdmin)))
         .filter(users::active.eq(true))
         .filter(users::id.ne(user_id))
         .count()

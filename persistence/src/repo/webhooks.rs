@@ -9,7 +9,9 @@ use diesel::prelude::*;
 use crate::repo::{Page, check_updated};
 use crate::rows::{ChangeEventRow, WebhookDeliveryRow, WebhookRow};
 use crate::schema::{change_events, ledger_head, webhook_deliveries as d, webhooks as w};
-use crate::{AnyConnection, RepoError};
+use shuzhuan_types::DeliveryStatus;
+
+use crate::{AnyConnection, Coded, RepoError};
 
 pub fn insert(conn: &mut AnyConnection, row: &WebhookRow) -> Result<(), RepoError> {
     diesel::insert_into(w::table).values(row).execute(conn)?;
@@ -149,7 +151,7 @@ pub fn claim_due(
 ) -> Result<Vec<WebhookDeliveryRow>, RepoError> {
     let active = w::table.filter(w::active.eq(true)).select(w::id);
     let due = d::table
-        .filter(d::status.eq("pending"))
+        .filter(d::status.eq(Coded(DeliveryStatus::Pending)))
         .filter(d::next_attempt_at.le(at))
         .filter(d::lease_until.is_null().or(d::lease_until.lt(at)))
         .filter(d::webhook_id.eq_any(active))
@@ -178,8 +180,8 @@ pub struct Attempt {
     pub status_code: Option<i32>,
     pub error: Option<String>,
     pub duration_ms: i64,
-    /// delivered, pending (retry at `next_attempt_at`) or failed.
-    pub status: &'static str,
+    /// Delivered, pending (retry at `next_attempt_at`) or failed.
+    pub status: DeliveryStatus,
     pub next_attempt_at: NaiveDateTime,
 }
 
@@ -192,14 +194,14 @@ pub fn record_attempt(
     owner: &str,
     attempt: &Attempt,
 ) -> Result<bool, RepoError> {
-    let delivered_at = (attempt.status == "delivered").then_some(attempt.at);
+    let delivered_at = (attempt.status == DeliveryStatus::Delivered).then_some(attempt.at);
     let updated = diesel::update(
         d::table
             .filter(d::id.eq(delivery_id))
             .filter(d::lease_owner.eq(owner)),
     )
     .set((
-        d::status.eq(attempt.status),
+        d::status.eq(Coded(attempt.status)),
         d::attempts.eq(d::attempts + 1),
         d::next_attempt_at.eq(attempt.next_attempt_at),
         d::lease_owner.eq(None::<String>),
@@ -250,7 +252,7 @@ pub fn events(conn: &mut AnyConnection, seqs: &[i64]) -> Result<Vec<ChangeEventR
 pub fn deliveries(
     conn: &mut AnyConnection,
     webhook_id: &str,
-    status: Option<&str>,
+    status: Option<DeliveryStatus>,
     before: Option<&str>,
     limit: i64,
 ) -> Result<Page<WebhookDeliveryRow>, RepoError> {
@@ -261,7 +263,7 @@ pub fn deliveries(
         .limit(limit + 1)
         .into_boxed();
     if let Some(status) = status {
-        q = q.filter(d::status.eq(status.to_owned()));
+        q = q.filter(d::status.eq(Coded(status)));
     }
     if let Some(before) = before {
         q = q.filter(d::id.lt(before.to_owned()));
