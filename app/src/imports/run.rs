@@ -1,0 +1,344 @@
+//! The import run every registry shares (enterprises, providers,
+//! products, targets): column titles to fields, the natural key checked
+//! once per file, chunks of rows stored in units of work, and `atomic` /
+//! `dry_run`. A registry says only how a row reads and how a chunk is
+//! stored.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+use shuzhuan_persistence::{Actor, AnyConnection, RepoError, Session, Tx, overlapped};
+
+use super::idempotency::{Outcome, Request};
+use super::{Record, Report, RowError, Upload, records};
+use crate::error::{AppError, FieldError, Result, Text};
+use crate::principal::Principal;
+
+/// Field names and the column titles officials use for them.
+pub type Columns = &'static [(&'static str, &'static [&'static str])];
+
+/// Columns that carry no data (row numbers).
+const IGNORED: [&str; 3] = ["序号", "no", "#"];
+
+/// Rows written by one import from which the table's statistics are
+/// refreshed.
+const ANALYZE_AFTER: u64 = 10_000;
+
+/// How the rows of one registry read: its columns and the checks of a row
+/// that need no database. Runs on the import's reader thread, beside the
+/// store, so it is shared (`Sync`) and owns what it needs (the programme's
+/// region and industry names).
+pub trait Reader: Send + Sync {
+    /// A row's content once read, waiting for its chunk to be stored.
+    type Parsed: Send;
+    /// The columns the registry knows.
+    const COLUMNS: Columns;
+    /// The field every file must have: the natural key's (first) column.
+    const KEY_FIELD: &'static str;
+    /// How the key column is called, for the missing-column error.
+    const KEY_TITLE: &'static str;
+
+    /// Reads one record: its natural key and content, or its errors.
+    fn read(&self, rec: &Record) -> std::result::Result<(String, Self::Parsed), Vec<RowError>>;
+}
+
+/// A registry that bulk import fills: how a chunk of read rows is stored.
+pub trait Registry {
+    /// How its rows read.
+    type Reader: Reader;
+    /// The table it fills (analysed after a large import).
+    const TABLE: shuzhuan_persistence::RegistryTable;
+
+    /// Stores a chunk of read rows inside the open unit of work: counts go
+    /// to `report`, and so does every row's error.
+    fn store(
+        &mut self,
+        tx: &mut Tx<'_>,
+        rows: Vec<ReadRow<Parsed<Self>>>,
+        report: &mut Report,
+    ) -> Result<()>;
+
+    /// Warnings about the whole table once the rows are in (read inside
+    /// the import's unit of work when atomic).
+    fn warnings(&self, _conn: &mut AnyConnection) -> Result<Vec<Text>> {
+        Ok(Vec::new())
+    }
+}
+
+/// The content a registry's reader makes of a row.
+pub type Parsed<R> = <<R as Registry>::Reader as Reader>::Parsed;
+
+/// A record read, with its natural key and content.
+pub struct ReadRow<P> {
+    pub rec: Record,
+    pub key: String,
+    pub parsed: P,
+}
+
+/// The field a column title names.
+pub fn field_of(columns: Columns, column: &str) -> Option<&'static str> {
+    let c = column.trim().trim_start_matches('\u{feff}');
+    columns
+        .iter()
+        .find(|(field, aliases)| *field == c || aliases.contains(&c))
+        .map(|(field, _)| *field)
+}
+
+/// The known fields of a record with their column and value; an unknown
+/// column is an error of the row, a row-number column is skipped.
+pub fn fields_of<'r>(
+    columns: Columns,
+    rec: &'r Record,
+    errors: &mut Vec<RowError>,
+) -> Vec<(&'static str, &'r str, &'r Value)> {
+    let mut out = Vec::new();
+    for (column, value) in &rec.values {
+        if IGNORED.contains(&column.trim().to_ascii_lowercase().as_str()) {
+            continue;
+        }
+        match field_of(columns, column) {
+            Some(field) => out.push((field, column.as_str(), value)),
+            None => errors.push(RowError {
+                row: rec.row,
+                column: Some(column.clone()),
+                code: "unknown_column".into(),
+                message: Text::new("no such column", "无法识别的列"),
+            }),
+        }
+    }
+    out
+}
+
+/// A cell as text, trimmed.
+pub fn text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.trim().to_owned(),
+        other => other.to_string(),
+    }
+}
+
+/// A list cell: a JSON array, or text split at 、，,；; / and newlines.
+pub fn list(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(items) => items.iter().map(text).filter(|s| !s.is_empty()).collect(),
+        other => text(other)
+            .split(['、', '，', ',', '；', ';', '/', '\n'])
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+            .collect(),
+    }
+}
+
+/// An error of `field` in this row, named by the column it came from.
+pub fn row_error(
+    columns: Columns,
+    rec: &Record,
+    field: &str,
+    code: &str,
+    message: Text,
+) -> RowError {
+    let column = rec
+        .values
+        .keys()
+        .find(|c| field_of(columns, c) == Some(field))
+        .cloned()
+        .or_else(|| Some(field.to_owned()));
+    RowError {
+        row: rec.row,
+        column,
+        code: code.into(),
+        message,
+    }
+}
+
+/// Field errors of a row's content, as row errors.
+pub fn field_errors(columns: Columns, rec: &Record, errs: Vec<FieldError>) -> Vec<RowError> {
+    errs.into_iter()
+        .map(|e| row_error(columns, rec, &e.field, &e.code, e.message))
+        .collect()
+}
+
+/// "Not a valid …" for a cell.
+pub fn invalid(what: &str, zh: &str) -> Text {
+    Text::new(format!("not {what}"), format!("不是有效的{zh}"))
+}
+
+enum Stop {
+    /// Undo everything written (dry run, or an atomic import with failures).
+    Rollback,
+    App(AppError),
+}
+
+impl From<RepoError> for Stop {
+    fn from(e: RepoError) -> Self {
+        Stop::App(e.into())
+    }
+}
+
+/// Rows per chunk (per unit of work when not atomic).
+const CHUNK: usize = 500;
+
+/// Chunks read ahead of the one being stored.
+const READ_AHEAD: usize = 4;
+
+/// A chunk as the reader thread hands it over: the rows that read well,
+/// the errors of those that did not, and how many records it held.
+struct ReadChunk<P> {
+    rows: Vec<ReadRow<P>>,
+    errors: Vec<RowError>,
+    received: u64,
+}
+
+/// Reads a chunk of records; a key seen earlier in the file is an error:
+/// which row should win is the official's call, not ours.
+fn read_chunk<Rd: Reader>(
+    reader: &Rd,
+    recs: Vec<Result<Record, RowError>>,
+    seen: &mut HashSet<String>,
+) -> ReadChunk<Rd::Parsed> {
+    let mut out = ReadChunk {
+        rows: Vec::with_capacity(recs.len()),
+        errors: Vec::new(),
+        received: recs.len() as u64,
+    };
+    for rec in recs {
+        let rec = match rec {
+            Ok(r) => r,
+            Err(e) => {
+                out.errors.push(e);
+                continue;
+            }
+        };
+        match reader.read(&rec) {
+            Ok((key, _)) if !seen.insert(key.clone()) => {
+                out.errors.push(row_error(
+                    Rd::COLUMNS,
+                    &rec,
+                    Rd::KEY_FIELD,
+                    "duplicate_in_file",
+                    Text::new(
+                        "the same record appears earlier in the file",
+                        "该记录在文件中重复出现",
+                    ),
+                ));
+            }
+            Ok((key, parsed)) => out.rows.push(ReadRow { rec, key, parsed }),
+            Err(errors) => out.errors.extend(errors),
+        }
+    }
+    out
+}
+
+/// Runs an import: reads the upload in chunks and stores them, all in one
+/// unit of work when atomic or a dry run (rolled back if any row failed or
+/// nothing may be written), else one unit of work per chunk.
+fn run<R: Registry>(
+    s: &mut Session,
+    actor: &Actor,
+    upload: Upload,
+    reader: &R::Reader,
+    registry: &mut R,
+    report: &mut Report,
+) -> Result<()> {
+    let (header, mut records) = records(upload)?;
+    if let Some(header) = header
+        && !header
+            .iter()
+            .any(|c| field_of(<R::Reader>::COLUMNS, c) == Some(<R::Reader>::KEY_FIELD))
+    {
+        return Err(AppError::field(
+            "header",
+            "missing_column",
+            Text::new(
+                format!(
+                    "the first line must name the columns, among them {} ({})",
+                    <R::Reader>::KEY_TITLE,
+                    <R::Reader>::KEY_FIELD
+                ),
+                format!("首行应为列名，且须包含“{}”列", <R::Reader>::KEY_TITLE),
+            ),
+        ));
+    }
+    let step = |registry: &mut R, tx: &mut Tx<'_>, chunk: ReadChunk<_>, report: &mut Report| {
+        report.received += chunk.received;
+        report.errors.extend(chunk.errors);
+        registry.store(tx, chunk.rows, report)
+    };
+    // Decoding, splitting and reading the rows runs on its own thread, a
+    // few chunks ahead of this one storing them, so the connection waits
+    // on the least work (bounded, so memory stays flat).
+    let mut seen = HashSet::new();
+    let read = std::iter::from_fn(|| {
+        let recs: Vec<_> = records.by_ref().take(CHUNK).collect();
+        (!recs.is_empty()).then(|| read_chunk(reader, recs, &mut seen))
+    });
+    overlapped(read, READ_AHEAD, |chunks| {
+        if report.atomic || report.dry_run {
+            let outcome = s.write(actor, |tx| {
+                for chunk in chunks {
+                    step(registry, tx, chunk, report).map_err(Stop::App)?;
+                }
+                report.warnings = registry.warnings(tx.conn()).map_err(Stop::App)?;
+                if report.dry_run || !report.errors.is_empty() {
+                    Err(Stop::Rollback)
+                } else {
+                    Ok(())
+                }
+            });
+            return match outcome {
+                Ok(()) | Err(Stop::Rollback) => Ok(()),
+                Err(Stop::App(e)) => Err(e),
+            };
+        }
+        for chunk in chunks {
+            s.write(actor, |tx| step(registry, tx, chunk, report))?;
+        }
+        report.warnings = registry.warnings(s.conn())?;
+        Ok(())
+    })
+}
+
+/// Runs an import whose right the caller has checked: builds the reader
+/// and the registry from the database (`make`), runs the upload through
+/// them, and answers the report — or `import_rejected` when an atomic
+/// import had failures and wrote nothing. With an `Idempotency-Key` the
+/// first answer is kept and a retry with the same key and file gets it
+/// again without running (another file under the same key is 422).
+pub(crate) fn import<R: Registry>(
+    s: &mut Session,
+    who: &Principal,
+    request: Request,
+    make: impl FnOnce(&mut AnyConnection) -> Result<(R::Reader, R)>,
+) -> Result<Report> {
+    let key = request.key(who)?;
+    if let Some(key) = &key
+        && let Some(kept) = key.replay(s)?
+    {
+        return kept.answer();
+    }
+    let mut report = Report {
+        dry_run: request.query.dry_run.unwrap_or(false),
+        atomic: request.query.atomic.unwrap_or(true),
+        ..Default::default()
+    };
+    let (reader, mut registry) = make(s.conn())?;
+    run(
+        s,
+        &who.actor(),
+        request.upload,
+        &reader,
+        &mut registry,
+        &mut report,
+    )?;
+    if !report.dry_run && report.created + report.updated >= ANALYZE_AFTER {
+        s.analyze(R::TABLE)?;
+    }
+    let outcome = Outcome {
+        rejected: report.atomic && !report.dry_run && !report.errors.is_empty(),
+        report,
+    };
+    if let Some(key) = key {
+        key.keep(s, &who.actor(), &outcome)?;
+    }
+    outcome.answer()
+}

@@ -1,0 +1,157 @@
+//! What use cases take in: request bodies read only after the right is
+//! checked ([`Body`]), list paging ([`Page`]), and the parsing of codes
+//! and credit codes into domain types with field errors that name the
+//! field and what is allowed.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+use shuzhuan_types::{Code, Uscc};
+use utoipa::IntoParams;
+use validator::Validate;
+
+use crate::error::{AppError, FieldError, Result, Text, from_validation};
+
+/// A request body not read yet. A use case reads it after its right
+/// check, so a caller without the right learns nothing from validation.
+pub enum Body<T> {
+    /// JSON bytes as they came.
+    Json(Vec<u8>),
+    /// Already a value (tests, the CLI, seed packs).
+    Value(T),
+}
+
+impl<T> From<T> for Body<T> {
+    fn from(v: T) -> Self {
+        Body::Value(v)
+    }
+}
+
+impl<T: DeserializeOwned + Validate> Body<T> {
+    /// Deserialises with the path of any field at fault, then validates.
+    pub fn read(self) -> Result<T> {
+        let value = match self {
+            Body::Json(bytes) => parse_json(&bytes)?,
+            Body::Value(v) => v,
+        };
+        value
+            .validate()
+            .map_err(|e| AppError::Validation(from_validation(&e)))?;
+        Ok(value)
+    }
+}
+
+/// JSON into `T`, naming the field at fault (422) or the syntax error (400).
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = field_path(&e.path().to_string());
+        let inner = e.into_inner();
+        match inner.classify() {
+            serde_json::error::Category::Data => AppError::field(
+                path,
+                "invalid_value",
+                Text::new(inner.to_string(), format!("取值无效：{inner}")),
+            ),
+            _ => malformed_json(&inner),
+        }
+    })?;
+    de.end().map_err(|e| malformed_json(&e))?;
+    Ok(value)
+}
+
+fn malformed_json(e: &serde_json::Error) -> AppError {
+    AppError::Malformed {
+        code: "malformed_json",
+        detail: Text::new(
+            format!("The body is not well-formed JSON: {e}."),
+            format!("请求体不是合法的 JSON：{e}。"),
+        ),
+    }
+}
+
+/// serde_path_to_error writes the root as `.`; we name it `body`.
+pub fn field_path(p: &str) -> String {
+    if p == "." || p.is_empty() {
+        "body".to_owned()
+    } else {
+        p.to_owned()
+    }
+}
+
+/// `?limit=` and `?cursor=` of every list.
+#[derive(Debug, Clone, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct Page {
+    /// Page size, 1 to 500 (default 50).
+    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page (opaque).
+    pub cursor: Option<String>,
+}
+
+impl Page {
+    pub fn limit(&self) -> i64 {
+        self.limit.unwrap_or(50)
+    }
+
+    /// The key to continue after. A cursor is the last key of a page,
+    /// opaque to clients; any string is a valid position in key order.
+    pub fn after(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+}
+
+/// A code of `T` from a request field, or the field error listing what
+/// is allowed.
+pub fn code<T: Code>(field: &str, given: &str) -> std::result::Result<T, FieldError> {
+    T::from_code(given.trim()).ok_or_else(|| {
+        let list = T::codes(", ");
+        FieldError::new(
+            field,
+            "invalid_value",
+            Text::new(
+                format!("`{given}` is not a {}: one of {list}", T::WHAT),
+                format!("`{given}` 无效，应为以下之一：{}", T::codes("、")),
+            ),
+        )
+    })
+}
+
+/// An optional code of `T` from a query parameter, as a 422 naming it.
+pub fn optional_code<T: Code>(field: &str, given: Option<&str>) -> Result<Option<T>> {
+    given
+        .map(|g| code(field, g).map_err(|e| AppError::Validation(vec![e])))
+        .transpose()
+}
+
+/// Deserialises a field as a code of `T` (for request types that name a
+/// closed set): the error lists the values allowed.
+pub fn deserialize_code<'de, D, T>(d: D) -> std::result::Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Code,
+{
+    let text = String::deserialize(d)?;
+    T::from_code(&text).ok_or_else(|| {
+        serde::de::Error::custom(format!(
+            "`{text}` is not a {}: one of {}",
+            T::WHAT,
+            T::codes(", ")
+        ))
+    })
+}
+
+/// A unified social credit code from the wire, normalised, or the field
+/// error naming what is wrong with it (GB 32100-2015).
+pub fn uscc(field: &str, raw: &str) -> std::result::Result<String, FieldError> {
+    Uscc::parse(raw)
+        .map(|u| u.to_string())
+        .map_err(|e| FieldError::new(field, e.code(), Text::new(e.to_string(), e.message_zh())))
+}
+
+/// A credit code from a path (`/…/by-code/{uscc}`), or the 422.
+pub fn path_uscc(raw: &str) -> Result<String> {
+    uscc("uscc", raw).map_err(|e| AppError::Validation(vec![e]))
+}

@@ -1,0 +1,910 @@
+//! The programme's dashboard (targets against actuals), the red/yellow/green
+//! monitor of its projects, its thresholds, and the provider ranking (赛马).
+//! All three read the same facts, loaded in a few queries and turned into
+//! the inputs of the pure `shuzhuan-monitoring` crate. A county office
+//! sees the projects of its regions: the projects its reach to read them
+//! holds, as everywhere.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use shuzhuan_lifecycle::{BenchmarkStatus, PASSING_LEVEL, ProjectAction, ProjectState, rule};
+use shuzhuan_monitoring::dashboard::{self, Filter, Milestone, ProjectRecord, Records};
+use shuzhuan_monitoring::indicators::{
+    self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
+};
+use shuzhuan_monitoring::ranking::{self, ProviderRecord};
+use shuzhuan_monitoring::targets::Metric;
+use shuzhuan_monitoring::{Colour, Thresholds};
+use shuzhuan_persistence::repo::{programs, projects, supervision};
+use shuzhuan_persistence::rows::{MonitoringSettingsRow, ProgramRow, ProjectRow, TargetRow};
+use shuzhuan_persistence::{AnyConnection, Json, Session, now};
+use shuzhuan_types::{ObjectType, Reach};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::error::{AppError, FieldError, Lang, Result, Text};
+use crate::input::{self, Body};
+use crate::journal::{Key, change};
+use crate::policy::{Right, require_in_programme};
+use crate::principal::Principal;
+use crate::targets::unit_str;
+use crate::view::{code_schema, string_enum};
+
+fn say(why: &Why, lang: Lang) -> String {
+    match lang {
+        Lang::En => why.en.clone(),
+        Lang::Zh => why.zh.clone(),
+    }
+}
+
+/// What the three views compute from.
+struct Loaded {
+    program: ProgramRow,
+    facts: supervision::ProgramFacts,
+    thresholds: Thresholds,
+}
+
+fn thresholds_of(row: Option<&MonitoringSettingsRow>) -> (Thresholds, i64) {
+    match row {
+        None => (Thresholds::default(), 0),
+        Some(r) => (r.thresholds.get().clone(), r.version),
+    }
+}
+
+/// The programme's facts; with a reach, only the projects it holds.
+fn load(conn: &mut AnyConnection, program_id: &str, projects_in: Option<&Reach>) -> Result<Loaded> {
+    let program = programs::find(conn, program_id)?;
+    let mut facts = supervision::program_facts(conn, program_id)?;
+    if let Some(reach) = projects_in {
+        facts
+            .projects
+            .retain(|p| reach.contains(&projects::target(p, &[])));
+    }
+    let (thresholds, _) = thresholds_of(supervision::settings_of(conn, program_id)?.as_ref());
+    Ok(Loaded {
+        program,
+        facts,
+        thresholds,
+    })
+}
+
+fn today() -> NaiveDate {
+    Utc::now().date_naive()
+}
+
+/// States in which a project is monitored: applied and not yet finished.
+fn monitored(state: ProjectState) -> bool {
+    !matches!(
+        state,
+        ProjectState::Draft
+            | ProjectState::Withdrawn
+            | ProjectState::Disqualified
+            | ProjectState::Disbursed
+    )
+}
+
+/// Per project: its steps (action, to_state, date), in order.
+fn steps_by_project(
+    facts: &supervision::ProgramFacts,
+) -> HashMap<&str, Vec<(ProjectAction, ProjectState, NaiveDate)>> {
+    let mut out: HashMap<&str, Vec<_>> = HashMap::new();
+    for s in &facts.steps {
+        out.entry(s.project_id.as_str())
+            .or_default()
+            .push((s.action.0, s.to_state.0, s.at.date()));
+    }
+    out
+}
+
+/// The monitor's view of each monitored project.
+fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow)> {
+    let steps = steps_by_project(&l.facts);
+    let batches: HashMap<&str, _> = l.facts.batches.iter().map(|b| (b.id.as_str(), b)).collect();
+    let mut kinds: HashMap<&str, HashSet<_>> = HashMap::new();
+    for (project, kind) in &l.facts.documents {
+        kinds.entry(project).or_default().insert(kind.0);
+    }
+    let drawn: HashSet<&str> = l
+        .facts
+        .spot_checks
+        .iter()
+        .flat_map(|c| c.drawn.iter().map(|d| d.project_id.as_str()))
+        .collect();
+    l.facts
+        .projects
+        .iter()
+        .filter(|p| monitored(p.state.0))
+        .map(|p| {
+            let state = p.state.0;
+            let since = steps
+                .get(p.id.as_str())
+                .and_then(|s| s.last().map(|(_, _, on)| *on))
+                .unwrap_or(p.created_at.date());
+            let plan = p.plan.as_ref().map(|plan| plan.get());
+            let batch = batches.get(p.batch_id.as_str());
+            let window_end = batch.and_then(|b| match state {
+                ProjectState::Implementing => b.implementation_ends_on,
+                ProjectState::AcceptanceRequested
+                | ProjectState::AcceptancePrechecked
+                | ProjectState::Rectification => b.acceptance_ends_on,
+                _ => None,
+            });
+            let audited_fen = p
+                .audited_line_items
+                .as_ref()
+                .map(|items| items.iter().map(|i| i.amount_fen).sum());
+            let findings: Vec<_> = l
+                .facts
+                .findings
+                .iter()
+                .filter(|f| f.project_id == p.id)
+                .collect();
+            let adverse = findings.iter().filter(|f| f.outcome.is_adverse()).count();
+            let spot_check = if adverse > 0 {
+                SpotCheckStatus::Findings(adverse)
+            } else if !findings.is_empty() {
+                SpotCheckStatus::Compliant
+            } else if drawn.contains(p.id.as_str()) {
+                SpotCheckStatus::Awaiting
+            } else {
+                SpotCheckStatus::NotSampled
+            };
+            let present = kinds.get(p.id.as_str());
+            let missing_documents = l
+                .facts
+                .requirements
+                .iter()
+                .filter(|(action, kind)| {
+                    rule(action.0).from.contains(&state)
+                        && !present.is_some_and(|k| k.contains(&kind.0))
+                })
+                .map(|(_, kind)| kind.as_str().to_owned())
+                .collect();
+            let facts = ProjectFacts {
+                id: p.id.clone(),
+                state,
+                days_in_state: (today - since).num_days(),
+                plan_period: plan.map(|v| (v.starts_on, v.ends_on)),
+                implementing: state == ProjectState::Implementing,
+                progress_percent: i64::from(p.progress_percent),
+                window_end,
+                contract_fen: plan.map(|v| v.contract_amount_fen),
+                audited_fen,
+                awaiting_payment: state == ProjectState::SubsidyApproved,
+                subsidy_fen: p.subsidy_fen,
+                disbursed_fen: p.disbursed_fen,
+                acceptance: p.level_after.map(|after| {
+                    (
+                        after >= i32::from(PASSING_LEVEL),
+                        p.level_before.map(|before| i64::from(after - before)),
+                    )
+                }),
+                rectification_deadline: p.rectification_deadline,
+                provider_id: p.provider_id.clone(),
+                spot_check,
+                missing_documents,
+            };
+            (facts, p)
+        })
+        .collect()
+}
+
+fn colour_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<Colour>()
+}
+
+/// A colour, or null where none applies.
+fn optional_colour_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    ObjectBuilder::new()
+        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
+        .enum_values(Some(
+            Colour::ALL
+                .map(|c| Value::from(c.as_str()))
+                .into_iter()
+                .chain([Value::Null]),
+        ))
+        .build()
+}
+
+fn indicator_schema() -> utoipa::openapi::schema::Object {
+    string_enum(Indicator::ALL.map(Indicator::as_str))
+}
+
+fn state_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<ProjectState>()
+}
+
+/// The thresholds as a schema built from the domain's own fields, so the
+/// document cannot drift from what is accepted.
+fn thresholds_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let defaults = serde_json::to_value(Thresholds::default()).unwrap_or_default();
+    let mut b = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "Monitoring thresholds; omitted fields keep their defaults (Yinchuan practice: yellow when progress lags the planned pace by 10–30 points, red beyond).",
+        ))
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)));
+    if let Some(map) = defaults.as_object() {
+        for (name, default) in map {
+            b = b.property(
+                name,
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(0))
+                    .maximum(Some(Thresholds::MAX))
+                    .default(Some(default.clone())),
+            );
+        }
+    }
+    b.build()
+}
+
+/// A programme's monitoring thresholds.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitoringSettingsView {
+    pub program_id: String,
+    #[schema(schema_with = thresholds_schema)]
+    pub thresholds: Value,
+    /// 0 while the defaults apply.
+    pub version: i64,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"thresholds": {"progress_lag_yellow_pp": 15, "progress_lag_red_pp": 35}}))]
+pub struct MonitoringSettingsRequest {
+    #[schema(schema_with = thresholds_schema)]
+    pub thresholds: Value,
+}
+
+impl Validate for MonitoringSettingsRequest {
+    /// Checked against the domain's rules in the use case.
+    fn validate(&self) -> std::result::Result<(), validator::ValidationErrors> {
+        Ok(())
+    }
+}
+
+fn settings_view(
+    program_id: &str,
+    thresholds: &Thresholds,
+    version: i64,
+) -> MonitoringSettingsView {
+    MonitoringSettingsView {
+        program_id: program_id.to_owned(),
+        thresholds: serde_json::to_value(thresholds).unwrap_or_default(),
+        version,
+    }
+}
+
+pub fn get_settings(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+) -> Result<MonitoringSettingsView> {
+    require_in_programme(who, Right::ReadTargets, program_id)?;
+    programs::find(s.conn(), program_id)?;
+    let (t, version) = thresholds_of(supervision::settings_of(s.conn(), program_id)?.as_ref());
+    Ok(settings_view(program_id, &t, version))
+}
+
+/// Replaces the thresholds (the city_admin; If-Match "0" for the defaults).
+pub fn put_settings(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    expected: i64,
+    body: Body<MonitoringSettingsRequest>,
+) -> Result<MonitoringSettingsView> {
+    require_in_programme(who, Right::SetThresholds, program_id)?;
+    let body = body.read()?;
+    let thresholds: Thresholds =
+        serde_path_to_error::deserialize(body.thresholds).map_err(|e| {
+            let path = format!("thresholds.{}", e.path());
+            let msg = e.into_inner().to_string();
+            AppError::field(
+                path,
+                "invalid_value",
+                Text::new(msg.clone(), format!("取值无效：{msg}")),
+            )
+        })?;
+    thresholds.check().map_err(|errors| {
+        AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| {
+                    FieldError::new(
+                        format!("thresholds.{}", e.field),
+                        "threshold_order",
+                        Text::new(e.message, "红色阈值须大于黄色阈值，且不得为负"),
+                    )
+                })
+                .collect(),
+        )
+    })?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        let before = supervision::settings_of(tx.conn(), program_id)?;
+        let (old, current) = thresholds_of(before.as_ref());
+        if current != expected {
+            return Err(AppError::StaleVersion { current });
+        }
+        let row = MonitoringSettingsRow {
+            program_id: program_id.to_owned(),
+            thresholds: Json::new(thresholds.clone())?,
+            version: current + 1,
+            updated_at: now(),
+        };
+        supervision::put_settings(tx.conn(), &row, current)?;
+        let after = settings_view(program_id, &thresholds, row.version);
+        let before_view = before.map(|_| settings_view(program_id, &old, current));
+        tx.record(change(
+            "monitoring_settings.put",
+            ObjectType::MonitoringSettings,
+            Key::new(program_id, Some(program_id), row.version),
+            before_view.as_ref(),
+            &after,
+        ));
+        Ok(after)
+    })
+}
+
+/// One indicator of one project.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndicatorReading {
+    #[schema(schema_with = indicator_schema)]
+    pub indicator: Indicator,
+    /// Null where it does not apply yet.
+    #[schema(schema_with = optional_colour_schema)]
+    pub colour: Option<Colour>,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectMonitor {
+    pub project_id: String,
+    pub title: String,
+    pub enterprise_id: String,
+    pub region_code: String,
+    pub batch_id: String,
+    pub provider_id: Option<String>,
+    #[schema(schema_with = state_schema)]
+    pub state: ProjectState,
+    #[schema(schema_with = colour_schema)]
+    pub overall: Colour,
+    /// Why it is not green: the reasons of its yellow and red indicators.
+    pub reasons: Vec<String>,
+    pub indicators: Vec<IndicatorReading>,
+}
+
+/// A group of projects (a region, batch or provider, or all of them).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupColour {
+    pub key: String,
+    pub total: usize,
+    pub green: usize,
+    pub yellow: usize,
+    pub red: usize,
+    #[schema(schema_with = colour_schema)]
+    pub colour: Colour,
+    pub reason: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MonitoringReport {
+    pub program_id: String,
+    pub as_of: NaiveDate,
+    /// All monitored projects in the caller's scope.
+    pub summary: GroupColour,
+    pub by_region: Vec<GroupColour>,
+    pub by_batch: Vec<GroupColour>,
+    pub by_provider: Vec<GroupColour>,
+    /// The projects, filtered by the query.
+    pub projects: Vec<ProjectMonitor>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MonitoringQuery {
+    /// Only projects of this overall colour.
+    #[param(schema_with = colour_schema)]
+    pub colour: Option<String>,
+    pub region_code: Option<String>,
+    pub batch_id: Option<String>,
+    pub provider_id: Option<String>,
+}
+
+fn group(key: String, colours: &[Colour], t: &Thresholds, lang: Lang) -> GroupColour {
+    let count = |c: Colour| colours.iter().filter(|x| **x == c).count();
+    let (green, yellow, red) = (
+        count(Colour::Green),
+        count(Colour::Yellow),
+        count(Colour::Red),
+    );
+    let total = colours.len();
+    let colour = t.group(red, yellow, total);
+    let reason = match lang {
+        Lang::En => format!(
+            "{red} red and {yellow} yellow of {total} (red above {}% red, yellow above {}% red or yellow)",
+            t.group_red_share_pct, t.group_yellow_share_pct
+        ),
+        Lang::Zh => format!(
+            "共 {total} 个，红 {red} 个、黄 {yellow} 个（红色占比超过 {}% 为红，红黄合计超过 {}% 为黄）",
+            t.group_red_share_pct, t.group_yellow_share_pct
+        ),
+    };
+    GroupColour {
+        key,
+        total,
+        green,
+        yellow,
+        red,
+        colour,
+        reason,
+    }
+}
+
+fn groups(
+    rows: &[(&ProjectRow, &ProjectColours)],
+    key: impl Fn(&ProjectRow) -> Option<String>,
+    t: &Thresholds,
+    lang: Lang,
+) -> Vec<GroupColour> {
+    let mut by: BTreeMap<String, Vec<Colour>> = BTreeMap::new();
+    for (p, c) in rows {
+        if let Some(k) = key(p) {
+            by.entry(k).or_default().push(c.overall);
+        }
+    }
+    by.into_iter()
+        .map(|(k, cs)| group(k, &cs, t, lang))
+        .collect()
+}
+
+/// Runs the monitor over the loaded facts.
+fn run_monitor(l: &Loaded, today: NaiveDate) -> Vec<(&ProjectRow, ProjectColours)> {
+    let facts = project_facts(l, today);
+    let inputs: Vec<ProjectFacts> = facts.iter().map(|(f, _)| f.clone()).collect();
+    let colours = indicators::monitor(&inputs, &l.thresholds, today);
+    facts.into_iter().map(|(_, p)| p).zip(colours).collect()
+}
+
+/// Every monitored project the caller reads (applied, not yet paid,
+/// withdrawn or disqualified) with a colour per indicator and overall, and
+/// the colours of its region, batch and provider.
+pub fn monitoring(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    q: &MonitoringQuery,
+    lang: Lang,
+) -> Result<MonitoringReport> {
+    require_in_programme(who, Right::ReadTargets, program_id)?;
+    let colour = input::optional_code::<Colour>("colour", q.colour.as_deref())?;
+    let loaded = load(s.conn(), program_id, Some(&who.reach(Right::ReadProject)))?;
+    let today = today();
+    let monitored = run_monitor(&loaded, today);
+    let rows: Vec<(&ProjectRow, &ProjectColours)> =
+        monitored.iter().map(|(p, c)| (*p, c)).collect();
+    let t = &loaded.thresholds;
+    let all: Vec<Colour> = rows.iter().map(|(_, c)| c.overall).collect();
+    let projects = rows
+        .iter()
+        .filter(|(p, c)| {
+            colour.is_none_or(|x| x == c.overall)
+                && q.region_code.as_ref().is_none_or(|r| *r == p.region_code)
+                && q.batch_id.as_ref().is_none_or(|b| *b == p.batch_id)
+                && q.provider_id
+                    .as_ref()
+                    .is_none_or(|pr| Some(pr) == p.provider_id.as_ref())
+        })
+        .map(|(p, c)| ProjectMonitor {
+            project_id: p.id.clone(),
+            title: p.title.clone(),
+            enterprise_id: p.enterprise_id.clone(),
+            region_code: p.region_code.clone(),
+            batch_id: p.batch_id.clone(),
+            provider_id: p.provider_id.clone(),
+            state: p.state.0,
+            overall: c.overall,
+            reasons: c
+                .readings
+                .iter()
+                .filter(|r| r.colour.is_some_and(|x| x != Colour::Green))
+                .map(|r| say(&r.why, lang))
+                .collect(),
+            indicators: c
+                .readings
+                .iter()
+                .map(|r| IndicatorReading {
+                    indicator: r.indicator,
+                    colour: r.colour,
+                    reason: say(&r.why, lang),
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(MonitoringReport {
+        program_id: loaded.program.id.clone(),
+        as_of: today,
+        summary: group("all".into(), &all, t, lang),
+        by_region: groups(&rows, |p| Some(p.region_code.clone()), t, lang),
+        by_batch: groups(&rows, |p| Some(p.batch_id.clone()), t, lang),
+        by_provider: groups(&rows, |p| p.provider_id.clone(), t, lang),
+        projects,
+    })
+}
+
+/// The milestone a step reached, if any.
+fn milestone(action: ProjectAction, to: ProjectState) -> Option<Milestone> {
+    use ProjectAction as A;
+    match (action, to) {
+        (A::Submit, _) => Some(Milestone::Submitted),
+        (A::RecordDiagnosis, _) => Some(Milestone::Diagnosed),
+        (A::ApprovePlan, ProjectState::Implementing) => Some(Milestone::Contracted),
+        (A::RecordAcceptance, ProjectState::Accepted) => Some(Milestone::Accepted),
+        (A::ApproveSubsidy, _) => Some(Milestone::SubsidyApproved),
+        _ => None,
+    }
+}
+
+/// The dashboard's records from the loaded facts.
+fn records(conn: &mut AnyConnection, l: &Loaded, f: &Filter) -> Result<Records> {
+    let steps = steps_by_project(&l.facts);
+    let enterprises: HashMap<&str, &supervision::EnterpriseFlags> = l
+        .facts
+        .enterprises
+        .iter()
+        .map(|e| (e.id.as_str(), e))
+        .collect();
+    let projects = l
+        .facts
+        .projects
+        .iter()
+        .map(|p| {
+            let e = enterprises.get(p.enterprise_id.as_str());
+            ProjectRecord {
+                enterprise_id: p.enterprise_id.clone(),
+                region: p.region_code.clone(),
+                industry: e.and_then(|e| e.industry_code.clone()),
+                above_size: e.is_some_and(|e| e.above_designated_size),
+                specialised: e.is_some_and(|e| e.specialised),
+                little_giant: e.is_some_and(|e| e.little_giant),
+                innovative: e.is_some_and(|e| e.innovative),
+                active: !matches!(
+                    p.state.0,
+                    ProjectState::Withdrawn | ProjectState::Disqualified
+                ),
+                milestones: steps
+                    .get(p.id.as_str())
+                    .map(|s| {
+                        s.iter()
+                            .filter_map(|(a, to, on)| Some((milestone(*a, *to)?, *on)))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                level_after: p.level_after,
+                subsidy_fen: p.subsidy_fen,
+                disbursed_fen: p.disbursed_fen,
+            }
+        })
+        .collect();
+    Ok(Records {
+        projects,
+        providers: l
+            .facts
+            .providers
+            .iter()
+            .map(|p| (p.kind.0, p.local))
+            .collect(),
+        listed_products: l.facts.listed_products,
+        benchmarks: l
+            .facts
+            .benchmarks
+            .iter()
+            .filter(|b| *b.status == BenchmarkStatus::Awarded)
+            .map(|b| (b.kind.0, b.year))
+            .collect(),
+        events: l
+            .facts
+            .events
+            .iter()
+            .map(|e| {
+                (
+                    e.kind.0,
+                    e.held_on,
+                    e.region_code.clone(),
+                    i64::from(e.certified),
+                )
+            })
+            .collect(),
+        finance_products: l
+            .facts
+            .finance_products
+            .iter()
+            .map(|p| p.launched_on)
+            .collect(),
+        cloud_adopters: supervision::cloud_adopters(
+            conn,
+            &l.program.id,
+            f.region.as_deref(),
+            f.industry.as_deref(),
+        )?,
+    })
+}
+
+fn unit_schema() -> utoipa::openapi::schema::Object {
+    string_enum(["count", "share_bp", "amount_fen"])
+}
+
+fn metric_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<Metric>()
+}
+
+/// One metric on the dashboard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DashboardRow {
+    #[schema(schema_with = metric_schema)]
+    pub metric: Metric,
+    pub metric_name: String,
+    /// count, share_bp or amount_fen.
+    #[schema(schema_with = unit_schema)]
+    pub unit: String,
+    /// The target for exactly the requested scope, if one is set.
+    pub target: Option<i64>,
+    pub cumulative: bool,
+    pub actual: Option<i64>,
+    /// `computed` from the data, `recorded` on the target, or `none`.
+    #[schema(example = "computed")]
+    pub actual_source: String,
+    /// Actual over target, in basis points (may exceed 10,000).
+    pub share_bp: Option<i64>,
+    /// Where the pace says the share should be today, in percent.
+    pub expected_pct: Option<i64>,
+    #[schema(schema_with = optional_colour_schema)]
+    pub colour: Option<Colour>,
+    /// Why that colour.
+    pub reason: Option<String>,
+    /// The target's source (seed and clause).
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Dashboard {
+    pub program_id: String,
+    pub as_of: NaiveDate,
+    pub year: Option<i32>,
+    pub industry: Option<String>,
+    pub region: Option<String>,
+    /// Of the metrics with a target: red above the group red share, etc.
+    pub summary: GroupColour,
+    pub items: Vec<DashboardRow>,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct DashboardQuery {
+    /// Targets of this year (and actuals of that year, or up to its end
+    /// for cumulative targets); omit for whole-programme targets.
+    #[validate(range(
+        min = 2000,
+        max = 2100,
+        message = "must be 2000 to 2100",
+        code = "range"
+    ))]
+    #[param(minimum = 2000, maximum = 2100)]
+    pub year: Option<i32>,
+    /// An industry code of the programme.
+    pub industry: Option<String>,
+    /// A region code of the programme.
+    pub region: Option<String>,
+}
+
+/// Every metric: its target for the requested scope, the actual computed
+/// from the data (or recorded by hand), the share reached and its colour
+/// against the pace.
+pub fn dashboard(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    q: &DashboardQuery,
+    lang: Lang,
+) -> Result<Dashboard> {
+    require_in_programme(who, Right::ReadTargets, program_id)?;
+    let conn = s.conn();
+    let loaded = load(conn, program_id, Some(&who.reach(Right::ReadProject)))?;
+    let filter = Filter {
+        year: q.year,
+        industry: q.industry.clone(),
+        region: q.region.clone(),
+    };
+    let recs = records(conn, &loaded, &filter)?;
+    let targets: Vec<TargetRow> = supervision::targets_of(conn, program_id)?
+        .into_iter()
+        .filter(|t| t.year == q.year && t.industry_code == q.industry && t.region_code == q.region)
+        .collect();
+    let today = today();
+    let span = (loaded.program.starts_on, loaded.program.ends_on);
+    let t = &loaded.thresholds;
+    let items: Vec<DashboardRow> = Metric::ALL
+        .iter()
+        .map(|m| {
+            let target = targets.iter().find(|t| *t.metric == *m);
+            let cumulative = target.is_some_and(|t| t.cumulative);
+            let computed = dashboard::actual(*m, &recs, &filter, cumulative);
+            let recorded = target.and_then(|t| t.recorded_actual);
+            let (actual, actual_source) = match (computed, recorded) {
+                (Some(a), _) => (Some(a), "computed"),
+                (None, Some(r)) => (Some(r), "recorded"),
+                (None, None) => (None, "none"),
+            };
+            let assessed = target.zip(actual).map(|(tg, a)| {
+                let expected = dashboard::expected_pct(tg.year, tg.cumulative, span, today);
+                let (share, colour) = dashboard::assess(tg.value, a, expected, t);
+                (share, expected, colour)
+            });
+            DashboardRow {
+                metric: *m,
+                metric_name: m.name_zh().to_owned(),
+                unit: unit_str(m.unit()).to_owned(),
+                target: target.map(|t| t.value),
+                cumulative,
+                actual,
+                actual_source: actual_source.to_owned(),
+                share_bp: assessed.map(|a| a.0),
+                expected_pct: assessed.map(|a| a.1),
+                colour: assessed.map(|a| a.2),
+                reason: assessed.map(|(share, expected, _)| match lang {
+                    Lang::En => format!(
+                        "{}.{:02}% of the target reached, {expected}% expected by now",
+                        share / 100,
+                        share % 100
+                    ),
+                    Lang::Zh => format!(
+                        "已完成目标的 {}.{:02}%，按进度此时应达 {expected}%",
+                        share / 100,
+                        share % 100
+                    ),
+                }),
+                source: target.map(|t| t.source.clone()),
+            }
+        })
+        .collect();
+    let colours: Vec<Colour> = items.iter().filter_map(|r| r.colour).collect();
+    Ok(Dashboard {
+        program_id: program_id.to_owned(),
+        as_of: today,
+        year: q.year,
+        industry: q.industry.clone(),
+        region: q.region.clone(),
+        summary: group("targets".into(), &colours, t, lang),
+        items,
+    })
+}
+
+/// A provider's place in the ranking, with the score's components.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RankedProvider {
+    pub rank: usize,
+    pub provider_id: String,
+    pub name: String,
+    pub score: f64,
+    pub contracts: i64,
+    pub contracts_points: f64,
+    pub acceptances_passed: i64,
+    pub acceptance_points: f64,
+    pub ratings: i64,
+    pub mean_satisfaction: Option<f64>,
+    pub satisfaction_points: f64,
+    pub active_projects: i64,
+    pub red_projects: i64,
+    pub red_points: f64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderRanking {
+    pub program_id: String,
+    pub as_of: NaiveDate,
+    /// How the score is built.
+    pub formula: String,
+    pub items: Vec<RankedProvider>,
+}
+
+const FORMULA: &str = "score = 30 × contracts / most contracts of any provider + 30 × acceptances passed / contracts + 30 × (mean satisfaction − 1) / 4 + 10 × (1 − red / active projects); ties go to more contracts, then the provider id";
+
+/// Admitted providers by score (赛马), each component shown, over the
+/// whole programme.
+pub fn ranking(s: &mut Session, who: &Principal, program_id: &str) -> Result<ProviderRanking> {
+    require_in_programme(who, Right::ReadTargets, program_id)?;
+    let loaded = load(s.conn(), program_id, None)?;
+    let today = today();
+    let red: HashMap<&str, (i64, i64)> =
+        run_monitor(&loaded, today)
+            .iter()
+            .fold(HashMap::new(), |mut acc, (p, c)| {
+                if let Some(id) = p.provider_id.as_deref() {
+                    let e = acc.entry(id).or_default();
+                    e.0 += 1;
+                    e.1 += i64::from(c.overall == Colour::Red);
+                }
+                acc
+            });
+    let steps = steps_by_project(&loaded.facts);
+    let reached = |p: &ProjectRow, action: ProjectAction, to: ProjectState| {
+        steps
+            .get(p.id.as_str())
+            .is_some_and(|s| s.iter().any(|(a, t, _)| *a == action && *t == to))
+    };
+    let names: HashMap<&str, &str> = loaded
+        .facts
+        .providers
+        .iter()
+        .map(|p| (p.id.as_str(), p.name.as_str()))
+        .collect();
+    let records: Vec<ProviderRecord> = loaded
+        .facts
+        .providers
+        .iter()
+        .map(|prov| {
+            let theirs: Vec<&ProjectRow> = loaded
+                .facts
+                .projects
+                .iter()
+                .filter(|p| p.provider_id.as_deref() == Some(prov.id.as_str()))
+                .collect();
+            let rated: Vec<i32> = theirs.iter().filter_map(|p| p.satisfaction).collect();
+            let (active, red_projects) = red.get(prov.id.as_str()).copied().unwrap_or_default();
+            ProviderRecord {
+                provider_id: prov.id.clone(),
+                contracts: theirs
+                    .iter()
+                    .filter(|p| reached(p, ProjectAction::ApprovePlan, ProjectState::Implementing))
+                    .count() as i64,
+                acceptances_passed: theirs
+                    .iter()
+                    .filter(|p| reached(p, ProjectAction::RecordAcceptance, ProjectState::Accepted))
+                    .count() as i64,
+                ratings: rated.len() as i64,
+                mean_satisfaction: (!rated.is_empty())
+                    .then(|| f64::from(rated.iter().sum::<i32>()) / rated.len() as f64),
+                active_projects: active,
+                red_projects,
+            }
+        })
+        .collect();
+    let items = ranking::rank(records)
+        .into_iter()
+        .map(|r| RankedProvider {
+            rank: r.rank,
+            name: names
+                .get(r.record.provider_id.as_str())
+                .copied()
+                .unwrap_or_default()
+                .to_owned(),
+            provider_id: r.record.provider_id,
+            score: r.score,
+            contracts: r.record.contracts,
+            contracts_points: r.contracts_points,
+            acceptances_passed: r.record.acceptances_passed,
+            acceptance_points: r.acceptance_points,
+            ratings: r.record.ratings,
+            mean_satisfaction: r.record.mean_satisfaction,
+            satisfaction_points: r.satisfaction_points,
+            active_projects: r.record.active_projects,
+            red_projects: r.record.red_projects,
+            red_points: r.red_points,
+        })
+        .collect();
+    Ok(ProviderRanking {
+        program_id: program_id.to_owned(),
+        as_of: today,
+        formula: FORMULA.to_owned(),
+        items,
+    })
+}

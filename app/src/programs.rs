@@ -1,0 +1,452 @@
+//! Programmes (试点): browse, create from a pack, patch; their regions,
+//! industries and batches, and the batch life.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shuzhuan_lifecycle::{BatchAction, BatchState};
+use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
+use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
+use shuzhuan_persistence::{AnyConnection, Coded, Session, Tx, now};
+use shuzhuan_types::{ObjectType, Op, RegionKind, Role};
+use utoipa::ToSchema;
+use validator::Validate;
+
+use crate::error::{AppError, Result, Text};
+use crate::input::{Body, Page};
+use crate::journal::{Key, change_with};
+use crate::packs::{BatchSpec, ProgramPack};
+use crate::policy::{self, Right, require_in_programme};
+use crate::principal::Principal;
+use crate::view::{List, code_list_schema, code_schema, utc};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub city: String,
+    pub province: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub description: String,
+    /// The seed file and clauses the programme's data comes from.
+    pub source: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ProgramRow> for ProgramView {
+    fn from(p: ProgramRow) -> Self {
+        ProgramView {
+            id: p.id,
+            code: p.code,
+            name: p.name,
+            city: p.city,
+            province: p.province,
+            starts_on: p.starts_on,
+            ends_on: p.ends_on,
+            description: p.description,
+            source: p.source,
+            version: p.version,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+        }
+    }
+}
+
+fn region_kind_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<RegionKind>()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegionView {
+    pub code: String,
+    pub name: String,
+    #[schema(schema_with = region_kind_schema)]
+    pub kind: RegionKind,
+    pub parent_code: Option<String>,
+}
+
+impl From<RegionRow> for RegionView {
+    fn from(r: RegionRow) -> Self {
+        RegionView {
+            code: r.code,
+            name: r.name,
+            kind: r.kind.0,
+            parent_code: r.parent_code,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IndustryView {
+    pub code: String,
+    pub name: String,
+    pub description: String,
+}
+
+impl From<IndustryRow> for IndustryView {
+    fn from(i: IndustryRow) -> Self {
+        IndustryView {
+            code: i.code,
+            name: i.name,
+            description: i.description,
+        }
+    }
+}
+
+fn batch_state_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<BatchState>()
+}
+
+fn batch_action_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<BatchAction>()
+}
+
+fn batch_action_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<BatchAction>()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchView {
+    pub id: String,
+    pub program_id: String,
+    pub number: i32,
+    pub name: String,
+    pub applications_open_on: Option<NaiveDate>,
+    pub applications_close_on: Option<NaiveDate>,
+    pub implementation_ends_on: Option<NaiveDate>,
+    pub acceptance_ends_on: Option<NaiveDate>,
+    pub capacity: Option<i32>,
+    #[schema(schema_with = batch_state_schema)]
+    pub state: BatchState,
+    /// The transitions the batch's state allows next.
+    #[schema(schema_with = batch_action_list_schema)]
+    pub next_actions: Vec<BatchAction>,
+    pub note: String,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<BatchRow> for BatchView {
+    fn from(b: BatchRow) -> Self {
+        BatchView {
+            next_actions: b.state.next_actions(),
+            id: b.id,
+            program_id: b.program_id,
+            number: b.number,
+            name: b.name,
+            applications_open_on: b.applications_open_on,
+            applications_close_on: b.applications_close_on,
+            implementation_ends_on: b.implementation_ends_on,
+            acceptance_ends_on: b.acceptance_ends_on,
+            capacity: b.capacity,
+            state: b.state.0,
+            note: b.note,
+            version: b.version,
+            created_at: utc(b.created_at),
+            updated_at: utc(b.updated_at),
+        }
+    }
+}
+
+fn program_change(
+    action: &str,
+    before: Option<&ProgramView>,
+    after: &ProgramView,
+    op: Op,
+) -> shuzhuan_persistence::Change {
+    let key = Key::new(&after.id, Some(&after.id), after.version);
+    change_with(action, ObjectType::Program, key, op, before, after)
+}
+
+fn batch_change(
+    action: &str,
+    before: Option<&BatchView>,
+    after: &BatchView,
+    op: Op,
+) -> shuzhuan_persistence::Change {
+    let key = Key::new(&after.id, Some(&after.program_id), after.version);
+    change_with(action, ObjectType::Batch, key, op, before, after)
+}
+
+/// Creates a programme with its regions, industries, batches, policies,
+/// targets and document requirements in one unit of work: one audit entry
+/// and change event for the programme and one per batch (also how the seed
+/// packs load).
+pub(crate) fn insert_pack(tx: &mut Tx<'_>, pack: &ProgramPack) -> Result<ProgramView> {
+    let agg: ProgramAggregate = pack.to_aggregate();
+    programs::insert(tx.conn(), &agg)?;
+    let view = ProgramView::from(agg.program.clone());
+    let mut after = serde_json::to_value(&view).map_err(AppError::internal)?;
+    after["regions"] = serde_json::to_value(
+        agg.regions
+            .iter()
+            .cloned()
+            .map(RegionView::from)
+            .collect::<Vec<_>>(),
+    )
+    .map_err(AppError::internal)?;
+    after["industries"] = serde_json::to_value(
+        agg.industries
+            .iter()
+            .cloned()
+            .map(IndustryView::from)
+            .collect::<Vec<_>>(),
+    )
+    .map_err(AppError::internal)?;
+    let mut change = program_change("program.create", None, &view, Op::Create);
+    change.after = Some(after.into());
+    tx.record(change);
+    for b in &agg.batches {
+        tx.record(batch_change(
+            "batch.create",
+            None,
+            &BatchView::from(b.clone()),
+            Op::Create,
+        ));
+    }
+    for policy in &pack.subsidy_policies {
+        crate::subsidy::publish_policy(tx, &view.id, policy, None)?;
+    }
+    crate::targets::store_pack_targets(tx, &view.id, &pack.targets)?;
+    shuzhuan_persistence::repo::projects::set_requirements(
+        tx.conn(),
+        &view.id,
+        &pack.requirements().pairs()?,
+    )?;
+    Ok(view)
+}
+
+/// The programmes the caller sees.
+pub fn list(s: &mut Session, who: &Principal, page: &Page) -> Result<List<ProgramView>> {
+    let reach = who.require(Right::ReadProgramme)?;
+    let only = reach
+        .programme_bound()
+        .map(|ids| ids.into_iter().map(str::to_owned).collect::<Vec<String>>());
+    let rows = programs::list(s.conn(), only.as_deref(), page.after(), page.limit())?;
+    Ok(List::from_page(rows))
+}
+
+/// A programme from a pack (platform_admin).
+pub fn create(s: &mut Session, who: &Principal, body: Body<ProgramPack>) -> Result<ProgramView> {
+    who.require(Right::CreateProgramme)?;
+    let pack = body.read()?;
+    AppError::check(pack.check())?;
+    s.write(&who.actor(), |tx| insert_pack(tx, &pack))
+        .map_err(|e| {
+            e.conflict_as(
+                "program_code_taken",
+                Text::new("A programme with this code exists.", "已存在该代码的试点。"),
+            )
+        })
+}
+
+/// The programme, if the caller sees it (404 otherwise).
+pub(crate) fn visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<ProgramRow> {
+    who.require(Right::ReadProgramme)?;
+    who.sees(Right::ReadProgramme, &policy::programme(id))?;
+    Ok(programs::find(conn, id)?)
+}
+
+pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<ProgramView> {
+    Ok(visible(s.conn(), who, id)?.into())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"description": "Updated after the 2026 mid-term review."}))]
+pub struct UpdateProgramRequest {
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: Option<String>,
+    #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
+    #[schema(max_length = 4000)]
+    pub description: Option<String>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+pub fn update(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    expected: i64,
+    body: Body<UpdateProgramRequest>,
+) -> Result<ProgramView> {
+    require_in_programme(who, Right::EditProgramme, id)?;
+    let body = body.read()?;
+    s.write(&who.actor(), |tx| {
+        let mut row = programs::find(tx.conn(), id)?;
+        if row.version != expected {
+            return Err(AppError::StaleVersion {
+                current: row.version,
+            });
+        }
+        let before = ProgramView::from(row.clone());
+        if let Some(v) = body.name {
+            row.name = v;
+        }
+        if let Some(v) = body.description {
+            row.description = v;
+        }
+        row.starts_on = body.starts_on.unwrap_or(row.starts_on);
+        row.ends_on = body.ends_on.unwrap_or(row.ends_on);
+        if row.ends_on < row.starts_on {
+            return Err(AppError::field(
+                "ends_on",
+                "date_order",
+                Text::new("must not be before starts_on", "不能早于 starts_on"),
+            ));
+        }
+        row.version += 1;
+        row.updated_at = now();
+        programs::update(tx.conn(), &row, expected)?;
+        let after = ProgramView::from(row);
+        tx.record(program_change(
+            "program.update",
+            Some(&before),
+            &after,
+            Op::Update,
+        ));
+        Ok(after)
+    })
+}
+
+/// Districts, counties and parks in the seed's order.
+pub fn regions(s: &mut Session, who: &Principal, id: &str) -> Result<List<RegionView>> {
+    visible(s.conn(), who, id)?;
+    Ok(List::all(
+        programs::regions_of(s.conn(), id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Industry segments (细分行业).
+pub fn industries(s: &mut Session, who: &Principal, id: &str) -> Result<List<IndustryView>> {
+    visible(s.conn(), who, id)?;
+    Ok(List::all(
+        programs::industries_of(s.conn(), id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// Batches (批次) by number.
+pub fn batches(s: &mut Session, who: &Principal, id: &str) -> Result<List<BatchView>> {
+    visible(s.conn(), who, id)?;
+    Ok(List::all(
+        programs::batches_of(s.conn(), id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+pub fn create_batch(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<BatchSpec>,
+) -> Result<BatchView> {
+    require_in_programme(who, Right::RunBatches, program_id)?;
+    let spec = body.read()?;
+    AppError::check(spec.check(""))?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        let row = spec.to_row(program_id);
+        programs::insert_batch(tx.conn(), &row)?;
+        let view = BatchView::from(row);
+        tx.record(batch_change("batch.create", None, &view, Op::Create));
+        Ok(view)
+    })
+    .map_err(|e: AppError| {
+        e.conflict_as(
+            "batch_number_taken",
+            Text::new(
+                "The programme has a batch with this number.",
+                "该试点已有相同编号的批次。",
+            ),
+        )
+    })
+}
+
+pub fn get_batch(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    batch_id: &str,
+) -> Result<BatchView> {
+    visible(s.conn(), who, program_id)?;
+    Ok(programs::find_batch(s.conn(), program_id, batch_id)?.into())
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"action": "open"}))]
+pub struct BatchTransitionRequest {
+    #[schema(schema_with = batch_action_schema)]
+    pub action: BatchAction,
+}
+
+pub fn transition_batch(
+    s: &mut Session,
+    who: &Principal,
+    (program_id, batch_id): (&str, &str),
+    expected: i64,
+    body: Body<BatchTransitionRequest>,
+) -> Result<BatchView> {
+    require_in_programme(who, Right::RunBatches, program_id)?;
+    let body = body.read()?;
+    let role = if who.is_platform_admin() {
+        Role::PlatformAdmin
+    } else {
+        Role::CityAdmin
+    };
+    s.write(&who.actor(), |tx| {
+        let mut row = programs::find_batch(tx.conn(), program_id, batch_id)?;
+        if row.version != expected {
+            return Err(AppError::StaleVersion {
+                current: row.version,
+            });
+        }
+        let from = row.state.0;
+        let to = from
+            .apply(body.action, role)
+            .map_err(|e| AppError::Conflict {
+                code: "transition_not_allowed",
+                detail: Text::new(
+                    format!("{e}."),
+                    format!("批次当前状态为 `{from}`，不能执行 `{}`。", body.action),
+                ),
+            })?;
+        let before = BatchView::from(row.clone());
+        row.state = Coded(to);
+        row.version += 1;
+        row.updated_at = now();
+        programs::update_batch_state(tx.conn(), &row, expected)?;
+        let after = BatchView::from(row);
+        let op = if to == BatchState::Closed {
+            Op::Tombstone
+        } else {
+            Op::Update
+        };
+        tx.record(batch_change(
+            &format!("batch.{}", body.action),
+            Some(&before),
+            &after,
+            op,
+        ));
+        Ok(after)
+    })
+}

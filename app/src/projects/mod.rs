@@ -1,0 +1,489 @@
+//! Projects (改造项目) and their life (DOMAIN.md §4): application, the plan,
+//! every transition with its history, progress reports and assignments.
+//! Which action may be taken, from which state, by whom, is asked of
+//! `shuzhuan_lifecycle`; who reaches which project, of the table of rights.
+
+mod assignments;
+mod plan;
+mod progress;
+mod transition;
+
+pub use assignments::{AssignmentSpec, AssignmentView, create_assignment};
+pub use plan::{PlanLineItemSpec, PlanSpec, put_plan};
+pub use progress::{ProgressSpec, ProgressView, create_progress, list_progress};
+pub use transition::{SatisfactionSpec, TransitionRequest, TransitionView, history, transition};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shuzhuan_lifecycle::{BatchState, Facts, ProjectAction, ProjectState, next_actions};
+use shuzhuan_persistence::repo::{assessments, enterprises, programs, projects};
+use shuzhuan_persistence::rows::{AssignmentRow, ProjectRow};
+use shuzhuan_persistence::{AnyConnection, Change, Coded, Session, Tx, new_id, now};
+use shuzhuan_types::{ObjectType, Op, Role, Target};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::assessments::ScorecardView;
+use crate::error::{AppError, Result, Text};
+use crate::input::{self, Body};
+use crate::journal::{Key, change_with};
+use crate::policy::Right;
+use crate::principal::Principal;
+use crate::subsidy::{LineItemSpec, QuoteView};
+use crate::view::{List, code_list_schema, code_schema, utc};
+
+fn state_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<ProjectState>()
+}
+
+fn action_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<ProjectAction>()
+}
+
+// ---- scope --------------------------------------------------------------------
+
+/// A project with its assignments: what its reach is decided on.
+pub(crate) struct Loaded {
+    pub row: ProjectRow,
+    pub assigned: Vec<AssignmentRow>,
+}
+
+impl Loaded {
+    pub fn target(&self) -> Target<'_> {
+        projects::target(&self.row, &self.assigned)
+    }
+}
+
+/// The project if the caller reads it (404 otherwise, by the same
+/// condition as the list), with its assignments.
+pub(crate) fn visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<Loaded> {
+    let reach = who.require(Right::ReadProject)?;
+    let row = projects::find_in(conn, id, &reach)?.ok_or(AppError::NotFound)?;
+    let assigned = projects::assignments_of(conn, id)?;
+    Ok(Loaded { row, assigned })
+}
+
+/// 403 unless `right` reaches the project.
+pub(crate) fn check(who: &Principal, right: Right, p: &Loaded) -> Result<()> {
+    who.check(right, &p.target())
+}
+
+/// The roles the caller acts in on the project: those its grants reach it
+/// by; a platform admin acts as the pilot office (never as finance).
+pub(crate) fn roles_on(who: &Principal, p: &Loaded) -> Vec<Role> {
+    let mut roles: Vec<Role> = who
+        .roles_on(Right::ReadProject, &p.target())
+        .into_iter()
+        .filter(|r| *r != Role::PlatformAdmin)
+        .collect();
+    if who.is_platform_admin() {
+        roles.push(Role::CityAdmin);
+    }
+    roles.sort_by_key(|r| r.as_str());
+    roles.dedup();
+    roles
+}
+
+// ---- views --------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SatisfactionView {
+    /// 1 (poor) to 5 (excellent).
+    pub score: i32,
+    pub comment: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProjectView {
+    pub id: String,
+    pub program_id: String,
+    pub batch_id: String,
+    pub enterprise_id: String,
+    pub region_code: String,
+    pub title: String,
+    #[schema(schema_with = state_schema)]
+    pub state: ProjectState,
+    pub provider_id: Option<String>,
+    /// The diagnosis assessment and its level (before transformation).
+    pub diagnosis_id: Option<String>,
+    pub level_before: Option<i32>,
+    /// The acceptance assessment and its level (after).
+    pub acceptance_id: Option<String>,
+    pub level_after: Option<i32>,
+    /// level_after − level_before, once both are known.
+    pub level_gain: Option<i32>,
+    pub plan: Option<PlanSpec>,
+    /// The county approved the plan; the city's approval moves it on.
+    pub county_approved_plan: bool,
+    /// The subsidy policy version pinned when the plan was approved.
+    pub policy_version: Option<i32>,
+    pub rectification_deadline: Option<NaiveDate>,
+    pub audited_line_items: Option<Vec<LineItemSpec>>,
+    pub subsidy_fen: Option<i64>,
+    /// The quote the approved subsidy came from, step by step.
+    pub subsidy_quote: Option<QuoteView>,
+    pub decision_id: Option<String>,
+    pub disbursed_fen: i64,
+    pub progress_percent: i32,
+    pub satisfaction: Option<SatisfactionView>,
+    /// Before and after, once both the diagnosis and the acceptance are
+    /// recorded (absent in change-feed snapshots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comparison: Option<ComparisonView>,
+    /// What the caller may do next (absent in change-feed snapshots).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(schema_with = action_list_schema)]
+    pub next_actions: Option<Vec<ProjectAction>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One dimension's points before and after (exact to 0.025).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DimensionDeltaView {
+    pub code: String,
+    pub before: f64,
+    pub after: f64,
+    pub delta: f64,
+}
+
+/// The pre/post comparison of the diagnosis and acceptance assessments.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComparisonView {
+    pub level_before: i32,
+    pub level_after: i32,
+    pub level_gain: i32,
+    pub total_points_before: f64,
+    pub total_points_after: f64,
+    pub total_points_delta: f64,
+    pub dimensions: Vec<DimensionDeltaView>,
+}
+
+/// Points on the wire from integer thousandths.
+fn points(thousandths: i64) -> f64 {
+    thousandths as f64 / 1000.0
+}
+
+/// Each dimension's points of a stored result, in integer thousandths.
+fn dimension_thousandths(result: &str) -> Vec<(String, i64)> {
+    serde_json::from_str::<ScorecardView>(result)
+        .map(|card| {
+            card.dimensions
+                .into_iter()
+                .map(|d| (d.code, (d.points * 1000.0).round() as i64))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+pub(crate) fn comparison(
+    conn: &mut AnyConnection,
+    p: &ProjectRow,
+) -> Result<Option<ComparisonView>> {
+    let (Some(before), Some(after)) = (&p.diagnosis_id, &p.acceptance_id) else {
+        return Ok(None);
+    };
+    let (before, after) = (
+        assessments::find(conn, before)?,
+        assessments::find(conn, after)?,
+    );
+    let after_dims = dimension_thousandths(&after.result);
+    let dimensions = dimension_thousandths(&before.result)
+        .into_iter()
+        .map(|(code, b)| {
+            let a = after_dims
+                .iter()
+                .find(|(c, _)| *c == code)
+                .map_or(0, |(_, a)| *a);
+            DimensionDeltaView {
+                code,
+                before: points(b),
+                after: points(a),
+                delta: points(a - b),
+            }
+        })
+        .collect();
+    Ok(Some(ComparisonView {
+        level_before: before.level,
+        level_after: after.level,
+        level_gain: after.level - before.level,
+        total_points_before: points(before.total_points),
+        total_points_after: points(after.total_points),
+        total_points_delta: points(after.total_points - before.total_points),
+        dimensions,
+    }))
+}
+
+impl ProjectView {
+    /// The project as stored (the feed's snapshot): no caller, no
+    /// comparison.
+    pub(crate) fn of(p: &ProjectRow) -> Self {
+        ProjectView {
+            id: p.id.clone(),
+            program_id: p.program_id.clone(),
+            batch_id: p.batch_id.clone(),
+            enterprise_id: p.enterprise_id.clone(),
+            region_code: p.region_code.clone(),
+            title: p.title.clone(),
+            state: p.state.0,
+            provider_id: p.provider_id.clone(),
+            diagnosis_id: p.diagnosis_id.clone(),
+            level_before: p.level_before,
+            acceptance_id: p.acceptance_id.clone(),
+            level_after: p.level_after,
+            level_gain: p.level_after.zip(p.level_before).map(|(a, b)| a - b),
+            plan: p
+                .plan
+                .as_ref()
+                .map(|plan| PlanSpec::from(plan.get().clone())),
+            county_approved_plan: p.county_approved_plan,
+            policy_version: p.policy_version,
+            rectification_deadline: p.rectification_deadline,
+            audited_line_items: p
+                .audited_line_items
+                .as_ref()
+                .map(|items| items.iter().copied().map(Into::into).collect()),
+            subsidy_fen: p.subsidy_fen,
+            subsidy_quote: p
+                .subsidy_quote
+                .as_deref()
+                .and_then(|q| serde_json::from_str(q).ok()),
+            decision_id: p.decision_id.clone(),
+            disbursed_fen: p.disbursed_fen,
+            progress_percent: p.progress_percent,
+            satisfaction: p.satisfaction.map(|score| SatisfactionView {
+                score,
+                comment: p.satisfaction_comment.clone().unwrap_or_default(),
+            }),
+            comparison: None,
+            next_actions: None,
+            version: p.version,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+        }
+    }
+}
+
+pub(crate) fn batch_state(conn: &mut AnyConnection, p: &ProjectRow) -> Result<BatchState> {
+    Ok(programs::find_batch(conn, &p.program_id, &p.batch_id)?
+        .state
+        .0)
+}
+
+pub(crate) fn facts_of(p: &ProjectRow, batch: BatchState) -> Facts {
+    Facts {
+        batch,
+        county_approved_plan: p.county_approved_plan,
+        acceptance_level: None,
+        pays_in_full: true,
+    }
+}
+
+/// The view for a caller acting in `roles`, with what they may do next and
+/// the pre/post comparison.
+pub(crate) fn view_for(
+    conn: &mut AnyConnection,
+    p: &ProjectRow,
+    roles: &[Role],
+) -> Result<ProjectView> {
+    let facts = facts_of(p, batch_state(conn, p)?);
+    let next = next_actions(p.state.0, roles, &facts)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    Ok(ProjectView {
+        comparison: comparison(conn, p)?,
+        next_actions: Some(next),
+        ..ProjectView::of(p)
+    })
+}
+
+/// The audit entry and change event of a project write; a withdrawn or
+/// disqualified project is a tombstone in the feed.
+fn project_change(action: &str, before: Option<&ProjectRow>, after: &ProjectRow) -> Change {
+    let before = before.map(ProjectView::of);
+    let after_view = ProjectView::of(after);
+    let op = match (after.state.0, &before) {
+        (ProjectState::Withdrawn | ProjectState::Disqualified, _) => Op::Tombstone,
+        (_, Some(_)) => Op::Update,
+        (_, None) => Op::Create,
+    };
+    let key = Key::new(&after.id, Some(&after.program_id), after.version);
+    change_with(
+        action,
+        ObjectType::Project,
+        key,
+        op,
+        before.as_ref(),
+        &after_view,
+    )
+}
+
+/// Writes `row` (one version on from `before`) with its audit entry and
+/// change event.
+pub(crate) fn save(
+    tx: &mut Tx<'_>,
+    action: &str,
+    before: &ProjectRow,
+    mut row: ProjectRow,
+) -> Result<ProjectRow> {
+    row.version = before.version + 1;
+    row.updated_at = now();
+    projects::update(tx.conn(), &row, before.version)?;
+    tx.record(project_change(action, Some(before), &row));
+    Ok(row)
+}
+
+// ---- application and reading ----------------------------------------------------
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"batch_id": "0193…", "enterprise_id": "0193…", "title": "数字化车间改造"}))]
+pub struct ProjectApplication {
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub batch_id: String,
+    /// The applying enterprise (default: the caller's only one).
+    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 60)]
+    pub enterprise_id: Option<String>,
+    #[validate(length(min = 1, max = 200, message = "1 to 200 characters", code = "length"))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub title: String,
+}
+
+/// A draft project of the caller's enterprise in an open batch; `submit`
+/// applies it.
+pub fn create(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<ProjectApplication>,
+) -> Result<ProjectView> {
+    let reach = who.require(Right::ApplyForProject)?;
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let body = body.read()?;
+    let enterprise_id = who.own_enterprise(body.enterprise_id.as_deref())?;
+    if !reach.contains(&Target {
+        enterprise: Some(&enterprise_id),
+        ..Default::default()
+    }) {
+        return Err(AppError::NotFound);
+    }
+    s.write(&who.actor(), |tx| {
+        let batch = programs::find_batch(tx.conn(), program_id, &body.batch_id)?;
+        if *batch.state != BatchState::Open {
+            return Err(AppError::Conflict {
+                code: "batch_not_open",
+                detail: Text::new(
+                    format!(
+                        "The batch is `{}`: applications only while it is open.",
+                        *batch.state
+                    ),
+                    format!("该批次状态为 `{}`，仅在申报期内可申报。", *batch.state),
+                ),
+            });
+        }
+        let enterprise = enterprises::find(tx.conn(), &enterprise_id)?;
+        let region_code = match (&enterprise.program_id, &enterprise.region_code) {
+            (Some(p), Some(r)) if *p == program_id => r.clone(),
+            _ => {
+                return Err(AppError::conflict(
+                    "enterprise_not_in_program",
+                    "The enterprise is not registered in this programme with a region.",
+                    "该企业未在本试点登记所属区县。",
+                ));
+            }
+        };
+        let at = now();
+        let row = ProjectRow {
+            id: new_id(),
+            program_id: program_id.to_owned(),
+            batch_id: batch.id,
+            enterprise_id: enterprise_id.clone(),
+            region_code,
+            title: body.title.clone(),
+            state: Coded(ProjectState::Draft),
+            provider_id: None,
+            diagnosis_id: None,
+            level_before: None,
+            acceptance_id: None,
+            level_after: None,
+            plan: None,
+            county_approved_plan: false,
+            policy_version: None,
+            rectification_deadline: None,
+            audited_line_items: None,
+            subsidy_fen: None,
+            subsidy_quote: None,
+            decision_id: None,
+            disbursed_fen: 0,
+            progress_percent: 0,
+            satisfaction: None,
+            satisfaction_comment: None,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        projects::insert(tx.conn(), &row)?;
+        tx.record(project_change("project.create", None, &row));
+        view_for(tx.conn(), &row, &[Role::Enterprise])
+    })
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectQuery {
+    /// Only projects in this state.
+    #[param(schema_with = state_schema)]
+    pub state: Option<String>,
+    pub batch_id: Option<String>,
+    pub enterprise_id: Option<String>,
+    pub provider_id: Option<String>,
+    pub region_code: Option<String>,
+    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// The programme's projects the caller reads (exactly those a single read
+/// would show), in id order.
+pub fn list(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    q: ProjectQuery,
+) -> Result<List<ProjectView>> {
+    let reach = who.require(Right::ReadProject)?;
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let filter = projects::Filter {
+        program_id: program_id.to_owned(),
+        state: input::optional_code::<ProjectState>("state", q.state.as_deref())?,
+        batch_id: q.batch_id,
+        enterprise_id: q.enterprise_id,
+        provider_id: q.provider_id,
+        region_code: q.region_code,
+    };
+    let page = projects::list(
+        s.conn(),
+        &reach,
+        &filter,
+        q.cursor.as_deref(),
+        q.limit.unwrap_or(50),
+    )?;
+    Ok(List::new(
+        page.items.iter().map(ProjectView::of).collect(),
+        page.next_after,
+    ))
+}
+
+/// The project with what the caller may do next.
+pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<ProjectView> {
+    let p = visible(s.conn(), who, id)?;
+    let roles = roles_on(who, &p);
+    view_for(s.conn(), &p.row, &roles)
+}

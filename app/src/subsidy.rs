@@ -1,0 +1,1294 @@
+//! Subsidies (奖补): policy versions, what-if quotes, awards, budget pools,
+//! decisions that commit against a pool, disbursements and the ledger.
+//!
+//! Money moves in two steps, both by finance: approving a decision commits
+//! its amount against its pool and, for a transformation subsidy, against
+//! the enterprise's ledger, whose cap (DOMAIN.md §5: the cap bounds the
+//! total an enterprise receives in the programme) is enforced there, in
+//! the approval's own unit of work; a disbursement pays out of an approved
+//! decision. Nothing can overdraw: every counter moves only by a
+//! conditional update, with a CHECK behind it (see
+//! `persistence::repo::subsidy`).
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use shuzhuan_persistence::repo::{enterprises, programs, subsidy};
+use shuzhuan_persistence::rows::{
+    BudgetPoolRow, DisbursementRow, SubsidyDecisionRow, SubsidyPolicyRow,
+};
+use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, new_id, now};
+use shuzhuan_subsidy::{
+    AwardKind, AwardRule, Bound, DecisionKind, DecisionState, ExpenseCategory, FundSource,
+    LevelTerms, LineItem, Policy, QuoteError, QuoteRequest, Step, award, quote, select,
+};
+use shuzhuan_types::{ObjectType, Op, Target};
+use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
+
+use crate::error::{AppError, FieldError, Result, Text};
+use crate::input::{Body, Page};
+use crate::journal::{Key, change, change_with};
+use crate::policy::{Right, require_in_programme};
+use crate::principal::Principal;
+use crate::view::{List, code_list_schema, code_schema, string_enum, utc};
+
+pub(crate) fn category_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<ExpenseCategory>()
+}
+
+fn category_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<ExpenseCategory>()
+}
+
+// ---- policies ---------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LevelTermsSpec {
+    /// The highest rate the city may approve, basis points (5000 = 50%).
+    #[schema(minimum = 0, maximum = 10000)]
+    pub rate_bp: Option<u32>,
+    /// The most one enterprise receives at this level, fen, counting what
+    /// it received in the programme before.
+    #[schema(minimum = 0)]
+    pub cap_fen: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case", tag = "type")]
+pub enum AwardKindSpec {
+    Fixed { amount_fen: i64 },
+    PerUnit { unit_fen: i64, cap_fen: i64 },
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AwardSpec {
+    pub code: String,
+    pub name: String,
+    #[serde(flatten)]
+    pub kind: AwardKindSpec,
+    #[serde(default)]
+    pub source: String,
+}
+
+/// A subsidy policy version as authored; the server numbers the versions.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "effective_from": "2026-07-01",
+    "levels": {"2": {"rate_bp": 5000, "cap_fen": 50000000}, "3": {"rate_bp": 5000, "cap_fen": 50000000}, "4": {"rate_bp": 5000, "cap_fen": 100000000}},
+    "eligible_categories": ["software", "cloud_service", "network_equipment", "data_acquisition_equipment"],
+    "note": "000 item 17"
+}))]
+pub struct PolicySpec {
+    pub effective_from: NaiveDate,
+    #[serde(default)]
+    pub effective_to: Option<NaiveDate>,
+    /// Terms per acceptance level, keyed "2", "3", "4"; a level without a
+    /// rate cannot be quoted.
+    #[serde(default)]
+    pub levels: BTreeMap<String, LevelTermsSpec>,
+    #[serde(default)]
+    #[schema(schema_with = category_list_schema)]
+    pub eligible_categories: Vec<ExpenseCategory>,
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub enterprise_cap_fen: Option<i64>,
+    #[serde(default)]
+    pub awards: Vec<AwardSpec>,
+    #[serde(default)]
+    #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
+    #[schema(max_length = 4000)]
+    pub note: String,
+}
+
+impl PolicySpec {
+    /// The domain policy as version `version`, or the fields at fault.
+    pub fn to_policy(&self, version: i32) -> Result<Policy> {
+        let mut levels = BTreeMap::new();
+        let mut key_errors = Vec::new();
+        for (key, t) in &self.levels {
+            match key.parse::<u8>() {
+                Ok(level) => {
+                    levels.insert(
+                        level,
+                        LevelTerms {
+                            rate_bp: t.rate_bp,
+                            cap_fen: t.cap_fen,
+                        },
+                    );
+                }
+                Err(_) => key_errors.push(FieldError::new(
+                    format!("levels.{key}"),
+                    "unknown_level",
+                    Text::new(
+                        "levels are keyed \"2\", \"3\" and \"4\"",
+                        "等级键应为 \"2\"、\"3\"、\"4\"",
+                    ),
+                )),
+            }
+        }
+        if !key_errors.is_empty() {
+            return Err(AppError::Validation(key_errors));
+        }
+        let policy = Policy {
+            version,
+            effective_from: self.effective_from,
+            effective_to: self.effective_to,
+            levels,
+            eligible_categories: self.eligible_categories.iter().copied().collect(),
+            enterprise_cap_fen: self.enterprise_cap_fen,
+            awards: self
+                .awards
+                .iter()
+                .map(|a| AwardRule {
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                    kind: match a.kind {
+                        AwardKindSpec::Fixed { amount_fen } => AwardKind::Fixed { amount_fen },
+                        AwardKindSpec::PerUnit { unit_fen, cap_fen } => {
+                            AwardKind::PerUnit { unit_fen, cap_fen }
+                        }
+                    },
+                    source: a.source.clone(),
+                })
+                .collect(),
+            note: self.note.clone(),
+        };
+        let errors: Vec<FieldError> = policy
+            .check()
+            .iter()
+            .map(|e| {
+                FieldError::new(
+                    e.field(),
+                    "invalid_policy",
+                    Text::new(e.to_string(), format!("政策不可执行：{e}")),
+                )
+            })
+            .collect();
+        AppError::check(errors)?;
+        Ok(policy)
+    }
+}
+
+/// A published policy version: its number and its terms as authored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub program_id: String,
+    pub version: i32,
+    pub terms: PolicySpec,
+    pub created_at: DateTime<Utc>,
+}
+
+fn policy_view(row: &SubsidyPolicyRow) -> PolicyView {
+    let p = row.body.get();
+    PolicyView {
+        program_id: row.program_id.clone(),
+        version: p.version,
+        terms: PolicySpec {
+            effective_from: p.effective_from,
+            effective_to: p.effective_to,
+            levels: p
+                .levels
+                .iter()
+                .map(|(l, t)| {
+                    (
+                        l.to_string(),
+                        LevelTermsSpec {
+                            rate_bp: t.rate_bp,
+                            cap_fen: t.cap_fen,
+                        },
+                    )
+                })
+                .collect(),
+            eligible_categories: p.eligible_categories.iter().copied().collect(),
+            enterprise_cap_fen: p.enterprise_cap_fen,
+            awards: p
+                .awards
+                .iter()
+                .map(|a| AwardSpec {
+                    code: a.code.clone(),
+                    name: a.name.clone(),
+                    kind: match a.kind {
+                        AwardKind::Fixed { amount_fen } => AwardKindSpec::Fixed { amount_fen },
+                        AwardKind::PerUnit { unit_fen, cap_fen } => {
+                            AwardKindSpec::PerUnit { unit_fen, cap_fen }
+                        }
+                    },
+                    source: a.source.clone(),
+                })
+                .collect(),
+            note: p.note.clone(),
+        },
+        created_at: utc(row.created_at),
+    }
+}
+
+/// Publishes the next version of a programme's policy in a unit of work
+/// (also used when a programme pack is loaded).
+pub(crate) fn publish_policy(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    spec: &PolicySpec,
+    by: Option<&str>,
+) -> Result<PolicyView> {
+    let next = subsidy::policies_of(tx.conn(), program_id)?
+        .iter()
+        .map(|p| p.version)
+        .max()
+        .unwrap_or(0)
+        + 1;
+    let policy = spec.to_policy(next)?;
+    let row = SubsidyPolicyRow {
+        id: new_id(),
+        program_id: program_id.to_owned(),
+        version: next,
+        effective_from: spec.effective_from,
+        effective_to: spec.effective_to,
+        body: Json::new(policy)?,
+        created_by: by.map(str::to_owned),
+        created_at: now(),
+    };
+    subsidy::insert_policy(tx.conn(), &row)?;
+    let view = policy_view(&row);
+    tx.record(change(
+        "subsidy_policy.publish",
+        ObjectType::SubsidyPolicy,
+        Key::new(&row.id, Some(program_id), i64::from(next)),
+        None,
+        &view,
+    ));
+    Ok(view)
+}
+
+/// Policy versions of the programme, oldest first.
+pub fn list_policies(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+) -> Result<List<PolicyView>> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    Ok(List::all(
+        subsidy::policies_of(s.conn(), program_id)?
+            .iter()
+            .map(policy_view)
+            .collect(),
+    ))
+}
+
+/// Publishes the next version (the programme's city_admin).
+pub fn create_policy(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<PolicySpec>,
+) -> Result<PolicyView> {
+    require_in_programme(who, Right::AuthorPolicy, program_id)?;
+    let spec = body.read()?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        publish_policy(tx, program_id, &spec, Some(&who.user_id))
+    })
+}
+
+// ---- quotes -----------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LineItemSpec {
+    #[schema(schema_with = category_schema)]
+    pub category: ExpenseCategory,
+    #[schema(minimum = 0)]
+    pub amount_fen: i64,
+}
+
+impl From<LineItemSpec> for LineItem {
+    fn from(l: LineItemSpec) -> Self {
+        LineItem {
+            category: l.category,
+            amount_fen: l.amount_fen,
+        }
+    }
+}
+
+impl From<LineItem> for LineItemSpec {
+    fn from(l: LineItem) -> Self {
+        LineItemSpec {
+            category: l.category,
+            amount_fen: l.amount_fen,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"level": 3, "line_items": [{"category": "software", "amount_fen": 120000000}], "as_of": "2026-05-01"}))]
+pub struct QuoteSpec {
+    /// The acceptance level 0–4.
+    #[schema(minimum = 0, maximum = 4)]
+    #[validate(range(min = 0, max = 4, message = "must be 0 to 4", code = "range"))]
+    pub level: u8,
+    #[validate(length(max = 500, message = "at most 500 line items", code = "length"))]
+    #[schema(max_items = 500)]
+    pub line_items: Vec<LineItemSpec>,
+    /// Applies what this enterprise of the programme has already been
+    /// approved to its caps.
+    pub enterprise_id: Option<String>,
+    /// The day whose policy version applies (default today).
+    pub as_of: Option<NaiveDate>,
+    /// A rate below the policy's maximum, as the city approves.
+    #[schema(minimum = 0, maximum = 10000)]
+    pub rate_bp: Option<u32>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct StepView {
+    pub rule: String,
+    pub text: String,
+    pub text_zh: String,
+    pub amount_fen: i64,
+}
+
+impl From<&Step> for StepView {
+    fn from(s: &Step) -> Self {
+        StepView {
+            rule: s.rule.to_owned(),
+            text: s.text.clone(),
+            text_zh: s.text_zh.clone(),
+            amount_fen: s.amount_fen,
+        }
+    }
+}
+
+fn bound_schema() -> utoipa::openapi::schema::Object {
+    string_enum(["level", "rate", "level_cap", "enterprise_cap"])
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuoteView {
+    pub subsidy_fen: i64,
+    pub eligible_fen: i64,
+    pub rate_bp: u32,
+    pub cap_fen: Option<i64>,
+    /// Which limit decided the amount: level, rate, level_cap or enterprise_cap.
+    #[schema(schema_with = bound_schema)]
+    pub bound_by: String,
+    pub policy_version: i32,
+    /// What the enterprise had been approved before (0 without enterprise_id).
+    pub already_received_fen: i64,
+    pub explanation: Vec<StepView>,
+}
+
+fn bound_code(b: Bound) -> &'static str {
+    match b {
+        Bound::Level => "level",
+        Bound::Rate => "rate",
+        Bound::LevelCap => "level_cap",
+        Bound::EnterpriseCap => "enterprise_cap",
+    }
+}
+
+fn quote_error(e: QuoteError) -> AppError {
+    let (field, code) = match &e {
+        QuoteError::NoRateForLevel { .. } => ("level", "policy_sets_no_rate_for_level"),
+        QuoteError::LevelOutOfRange(_) => ("level", "range"),
+        QuoteError::NegativeAmount { .. } => ("line_items", "negative_amount"),
+        QuoteError::RateAboveMaximum { .. } => ("rate_bp", "rate_above_policy_maximum"),
+        QuoteError::NegativeReceived | QuoteError::Overflow => {
+            ("line_items", "amount_out_of_range")
+        }
+        QuoteError::UnitsRequired => ("units", "units_required"),
+    };
+    let zh = match &e {
+        QuoteError::NoRateForLevel { level, version } => {
+            format!("政策第{version}版未规定 {level} 级的补贴比例")
+        }
+        QuoteError::RateAboveMaximum { rate_bp, max_bp } => {
+            format!("比例 {rate_bp} 基点超过政策上限 {max_bp} 基点")
+        }
+        QuoteError::UnitsRequired => "按数量计的奖励须给出数量".to_owned(),
+        other => format!("金额或等级无效：{other}"),
+    };
+    AppError::field(field, code, Text::new(e.to_string(), zh))
+}
+
+/// The programme's policy versions.
+fn policies(conn: &mut AnyConnection, program_id: &str) -> Result<Vec<Policy>> {
+    Ok(subsidy::policies_of(conn, program_id)?
+        .into_iter()
+        .map(|row| row.body.into_inner())
+        .collect())
+}
+
+/// The policy version in force on `day` (422 when none is).
+fn policy_on(conn: &mut AnyConnection, program_id: &str, day: NaiveDate) -> Result<Policy> {
+    select(&policies(conn, program_id)?, day)
+        .cloned()
+        .ok_or_else(|| {
+            AppError::field(
+                "as_of",
+                "no_policy_in_force",
+                Text::new(
+                    format!("no policy version is in force on {day}"),
+                    format!("{day} 无生效的补贴政策"),
+                ),
+            )
+        })
+}
+
+/// The version of the policy in force on `day`, if any: what a project
+/// pins when its plan is approved.
+pub(crate) fn policy_version_on(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    day: NaiveDate,
+) -> Result<Option<i32>> {
+    Ok(select(&policies(conn, program_id)?, day).map(|p| p.version))
+}
+
+/// Policy version `version` of the programme (the one a project pinned).
+fn pinned(conn: &mut AnyConnection, program_id: &str, version: i32) -> Result<Policy> {
+    policies(conn, program_id)?
+        .into_iter()
+        .find(|p| p.version == version)
+        .ok_or_else(|| AppError::Internal(format!("pinned policy {version} missing").into()))
+}
+
+/// What an enterprise has been approved of transformation subsidy in the
+/// programme (its ledger).
+fn received(conn: &mut AnyConnection, program_id: &str, enterprise_id: &str) -> Result<i64> {
+    Ok(subsidy::ledger(conn, program_id, enterprise_id)?.map_or(0, |l| l.approved_fen))
+}
+
+/// An enterprise named by a money request must be one of the programme's:
+/// another programme's, or none, is a 422 on the field.
+fn check_enterprise(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    field: &str,
+    id: &str,
+) -> Result<()> {
+    let ours = match enterprises::find(conn, id) {
+        Ok(e) => e.program_id.as_deref() == Some(program_id),
+        Err(shuzhuan_persistence::RepoError::NotFound) => false,
+        Err(e) => return Err(e.into()),
+    };
+    if ours {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            field,
+            "unknown_enterprise",
+            Text::new("not an enterprise of the programme", "不是本试点的企业"),
+        ))
+    }
+}
+
+/// A quote under `policy` with the bound on the enterprise's total.
+fn quote_under(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    policy: &Policy,
+    spec: &QuoteSpec,
+) -> Result<(QuoteView, Option<i64>)> {
+    let received = match &spec.enterprise_id {
+        Some(e) => {
+            check_enterprise(conn, program_id, "enterprise_id", e)?;
+            received(conn, program_id, e)?
+        }
+        None => 0,
+    };
+    let req = QuoteRequest {
+        level: spec.level,
+        line_items: spec.line_items.iter().map(|l| LineItem::from(*l)).collect(),
+        already_received_fen: received,
+        rate_bp: spec.rate_bp,
+    };
+    let q = quote(policy, &req).map_err(quote_error)?;
+    let view = QuoteView {
+        subsidy_fen: q.subsidy_fen,
+        eligible_fen: q.eligible_fen,
+        rate_bp: q.rate_bp,
+        cap_fen: q.cap_fen,
+        bound_by: bound_code(q.bound_by).to_owned(),
+        policy_version: q.policy_version,
+        already_received_fen: received,
+        explanation: q.explanation.iter().map(Into::into).collect(),
+    };
+    Ok((view, policy.total_cap(spec.level)))
+}
+
+/// A quote under the version a project pinned, whatever is in force today.
+pub(crate) fn quote_pinned(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    version: i32,
+    spec: &QuoteSpec,
+) -> Result<(QuoteView, Option<i64>)> {
+    let policy = pinned(conn, program_id, version)?;
+    quote_under(conn, program_id, &policy, spec)
+}
+
+fn compute_quote(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    spec: &QuoteSpec,
+) -> Result<(QuoteView, Option<i64>)> {
+    let day = spec.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let policy = policy_on(conn, program_id, day)?;
+    quote_under(conn, program_id, &policy, spec)
+}
+
+/// What the policy in force would pay, step by step. Naming an enterprise
+/// applies what it was approved: its own staff, or those who read the
+/// programme's money, may ask.
+pub fn create_quote(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<QuoteSpec>,
+) -> Result<QuoteView> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let spec = body.read()?;
+    if let Some(e) = &spec.enterprise_id {
+        ledger_reader(who, program_id, e)?;
+    }
+    Ok(compute_quote(s.conn(), program_id, &spec)?.0)
+}
+
+/// 403 unless the caller may read this enterprise's subsidies in the
+/// programme (its own staff, or the programme's money readers).
+fn ledger_reader(who: &Principal, program_id: &str, enterprise_id: &str) -> Result<()> {
+    let reach = who.require(Right::ReadLedger)?;
+    let target = Target {
+        programmes: vec![program_id],
+        enterprise: Some(enterprise_id),
+        ..Default::default()
+    };
+    if reach.contains(&target) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden(Right::ReadLedger))
+    }
+}
+
+// ---- budget pools -----------------------------------------------------------
+
+fn source_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<FundSource>()
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"name": "2026 central special funds", "source": "central", "amount_fen": 1000000000}))]
+pub struct PoolSpec {
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub name: String,
+    /// central (中央专项) or local (地方配套).
+    #[schema(schema_with = source_schema)]
+    pub source: FundSource,
+    /// A region of the programme, for funds split by district.
+    pub region_code: Option<String>,
+    #[validate(range(min = 1, message = "must be positive", code = "range"))]
+    #[schema(minimum = 1)]
+    pub amount_fen: i64,
+}
+
+/// A budget pool with its ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PoolView {
+    pub id: String,
+    pub program_id: String,
+    pub name: String,
+    #[schema(schema_with = source_schema)]
+    pub source: FundSource,
+    pub region_code: Option<String>,
+    pub amount_fen: i64,
+    /// Approved decisions drawn on the pool.
+    pub committed_fen: i64,
+    pub disbursed_fen: i64,
+    /// amount − committed: what new approvals may still take.
+    pub available_fen: i64,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<BudgetPoolRow> for PoolView {
+    fn from(p: BudgetPoolRow) -> Self {
+        PoolView {
+            available_fen: p.amount_fen - p.committed_fen,
+            id: p.id,
+            program_id: p.program_id,
+            name: p.name,
+            source: p.source.0,
+            region_code: p.region_code,
+            amount_fen: p.amount_fen,
+            committed_fen: p.committed_fen,
+            disbursed_fen: p.disbursed_fen,
+            version: p.version,
+            created_at: utc(p.created_at),
+            updated_at: utc(p.updated_at),
+        }
+    }
+}
+
+/// Pools with total, committed, disbursed and available.
+pub fn list_pools(s: &mut Session, who: &Principal, program_id: &str) -> Result<List<PoolView>> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    Ok(List::all(
+        subsidy::pools_of(s.conn(), program_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+pub fn get_pool(s: &mut Session, who: &Principal, program_id: &str, id: &str) -> Result<PoolView> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    Ok(subsidy::find_pool(s.conn(), program_id, id)?.into())
+}
+
+pub fn create_pool(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<PoolSpec>,
+) -> Result<PoolView> {
+    require_in_programme(who, Right::ManagePools, program_id)?;
+    let spec = body.read()?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        if let Some(code) = &spec.region_code
+            && !programs::unknown_region_codes(tx.conn(), program_id, std::slice::from_ref(code))?
+                .is_empty()
+        {
+            return Err(AppError::field(
+                "region_code",
+                "unknown_region",
+                Text::new("not a region of the programme", "不是该试点的区县"),
+            ));
+        }
+        let at = now();
+        let row = BudgetPoolRow {
+            id: new_id(),
+            program_id: program_id.to_owned(),
+            name: spec.name.clone(),
+            source: Coded(spec.source),
+            region_code: spec.region_code.clone(),
+            amount_fen: spec.amount_fen,
+            committed_fen: 0,
+            disbursed_fen: 0,
+            version: 1,
+            created_at: at,
+            updated_at: at,
+        };
+        subsidy::insert_pool(tx.conn(), &row)?;
+        let view = PoolView::from(row);
+        tx.record(change(
+            "budget_pool.create",
+            ObjectType::BudgetPool,
+            Key::new(&view.id, Some(program_id), 1),
+            None,
+            &view,
+        ));
+        Ok(view)
+    })
+}
+
+// ---- decisions and awards ---------------------------------------------------
+
+fn decision_kind_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<DecisionKind>()
+}
+
+fn decision_state_schema() -> utoipa::openapi::schema::Object {
+    code_schema::<DecisionState>()
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DecisionView {
+    pub id: String,
+    pub program_id: String,
+    pub pool_id: String,
+    #[schema(schema_with = decision_kind_schema)]
+    pub kind: DecisionKind,
+    pub enterprise_id: Option<String>,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub disbursed_fen: i64,
+    /// proposed, then approved by finance (which commits the amount).
+    #[schema(schema_with = decision_state_schema)]
+    pub state: DecisionState,
+    pub policy_version: Option<i32>,
+    /// The acceptance level a transformation subsidy was quoted for.
+    pub level: Option<i32>,
+    /// What bounds the enterprise's total in the programme under this
+    /// decision: approval refuses to go beyond it (null: no cap).
+    pub cap_fen: Option<i64>,
+    pub explanation: Vec<StepView>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<SubsidyDecisionRow> for DecisionView {
+    fn from(d: SubsidyDecisionRow) -> Self {
+        DecisionView {
+            explanation: serde_json::from_str(&d.explanation).unwrap_or_default(),
+            id: d.id,
+            program_id: d.program_id,
+            pool_id: d.pool_id,
+            kind: d.kind.0,
+            enterprise_id: d.enterprise_id,
+            payee: d.payee,
+            amount_fen: d.amount_fen,
+            disbursed_fen: d.disbursed_fen,
+            state: d.state.0,
+            policy_version: d.policy_version,
+            level: d.level,
+            cap_fen: d.cap_fen,
+            approved_by: d.approved_by,
+            approved_at: d.approved_at.map(utc),
+            version: d.version,
+            created_at: utc(d.created_at),
+            updated_at: utc(d.updated_at),
+        }
+    }
+}
+
+/// A decision about to be proposed: where the money comes from, to whom,
+/// how much, why, and what bounds the enterprise's total.
+pub(crate) struct Proposal {
+    pub pool_id: String,
+    pub kind: DecisionKind,
+    pub enterprise_id: Option<String>,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub policy_version: i32,
+    pub level: Option<u8>,
+    pub cap_fen: Option<i64>,
+    pub steps: Vec<StepView>,
+}
+
+/// Proposes a decision in a unit of work: the pool must be the programme's.
+pub(crate) fn propose(tx: &mut Tx<'_>, program_id: &str, p: Proposal) -> Result<DecisionView> {
+    subsidy::find_pool(tx.conn(), program_id, &p.pool_id).map_err(|_| {
+        AppError::field(
+            "pool_id",
+            "unknown_pool",
+            Text::new("not a budget pool of the programme", "不是该试点的资金池"),
+        )
+    })?;
+    if p.amount_fen <= 0 {
+        return Err(AppError::conflict(
+            "nothing_to_pay",
+            "The rules give nothing to pay here; see the quote's explanation.",
+            "按政策此项无可支付金额，详见测算说明。",
+        ));
+    }
+    let at = now();
+    let row = SubsidyDecisionRow {
+        id: new_id(),
+        program_id: program_id.to_owned(),
+        pool_id: p.pool_id,
+        kind: Coded(p.kind),
+        enterprise_id: p.enterprise_id,
+        payee: p.payee,
+        amount_fen: p.amount_fen,
+        disbursed_fen: 0,
+        state: Coded(DecisionState::Proposed),
+        policy_version: Some(p.policy_version),
+        explanation: serde_json::to_string(&p.steps).map_err(AppError::internal)?,
+        approved_by: None,
+        approved_at: None,
+        version: 1,
+        created_at: at,
+        updated_at: at,
+        level: p.level.map(i32::from),
+        cap_fen: p.cap_fen,
+    };
+    subsidy::insert_decision(tx.conn(), &row)?;
+    let view = DecisionView::from(row);
+    tx.record(change(
+        "subsidy_decision.propose",
+        ObjectType::SubsidyDecision,
+        Key::new(&view.id, Some(program_id), 1),
+        None,
+        &view,
+    ));
+    Ok(view)
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionSpec {
+    pub pool_id: String,
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub payee: String,
+    /// The level, audited line items and enterprise the amount comes from,
+    /// quoted under the policy in force.
+    #[validate(nested)]
+    pub quote: QuoteSpec,
+}
+
+/// Proposes a transformation subsidy with the quoted amount (the
+/// programme's city_admin); finance approves it.
+pub fn create_decision(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<DecisionSpec>,
+) -> Result<DecisionView> {
+    require_in_programme(who, Right::ProposeSubsidy, program_id)?;
+    let spec = body.read()?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        let (q, cap) = compute_quote(tx.conn(), program_id, &spec.quote).map_err(|e| match e {
+            AppError::Validation(errors) => AppError::Validation(
+                errors
+                    .into_iter()
+                    .map(|mut e| {
+                        e.field = format!("quote.{}", e.field);
+                        e
+                    })
+                    .collect(),
+            ),
+            other => other,
+        })?;
+        propose(
+            tx,
+            program_id,
+            Proposal {
+                pool_id: spec.pool_id.clone(),
+                kind: DecisionKind::Transformation,
+                enterprise_id: spec.quote.enterprise_id.clone(),
+                payee: spec.payee.clone(),
+                amount_fen: q.subsidy_fen,
+                policy_version: q.policy_version,
+                level: Some(spec.quote.level),
+                cap_fen: cap,
+                steps: q.explanation,
+            },
+        )
+    })
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"award_code": "chain_master_connection", "units": 12, "payee": "东风某链主企业", "pool_id": "0193…"}))]
+pub struct AwardRequest {
+    /// The award rule's code in the policy in force.
+    pub award_code: String,
+    /// Units for a per-unit award (e.g. newly connected SMEs).
+    #[schema(minimum = 1)]
+    pub units: Option<i64>,
+    /// The enterprise of the programme the award is for, if any.
+    pub enterprise_id: Option<String>,
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub payee: String,
+    pub pool_id: String,
+    /// The day whose policy version applies (default today).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// An award decision, proposed with its computed amount (city_admin).
+pub fn create_award(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<AwardRequest>,
+) -> Result<DecisionView> {
+    require_in_programme(who, Right::ProposeSubsidy, program_id)?;
+    let spec = body.read()?;
+    s.write(&who.actor(), |tx| {
+        programs::find(tx.conn(), program_id)?;
+        if let Some(e) = &spec.enterprise_id {
+            check_enterprise(tx.conn(), program_id, "enterprise_id", e)?;
+        }
+        let policy = policy_on(
+            tx.conn(),
+            program_id,
+            spec.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+        )?;
+        let rule = policy
+            .awards
+            .iter()
+            .find(|a| a.code == spec.award_code)
+            .ok_or_else(|| {
+                AppError::field(
+                    "award_code",
+                    "unknown_award",
+                    Text::new("the policy in force has no such award", "现行政策无此奖励"),
+                )
+            })?;
+        let amount = award(rule, spec.units).map_err(quote_error)?;
+        let steps = amount.explanation.iter().map(Into::into).collect();
+        propose(
+            tx,
+            program_id,
+            Proposal {
+                pool_id: spec.pool_id.clone(),
+                kind: DecisionKind::Award,
+                enterprise_id: spec.enterprise_id.clone(),
+                payee: spec.payee.clone(),
+                amount_fen: amount.amount_fen,
+                policy_version: policy.version,
+                level: None,
+                cap_fen: None,
+                steps,
+            },
+        )
+    })
+}
+
+pub fn list_decisions(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+) -> Result<List<DecisionView>> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    Ok(List::all(
+        subsidy::decisions_of(s.conn(), program_id)?
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+pub fn get_decision(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    id: &str,
+) -> Result<DecisionView> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    Ok(subsidy::find_decision(s.conn(), program_id, id)?.into())
+}
+
+/// Finance's approval (If-Match the version read).
+pub fn approve_decision(
+    s: &mut Session,
+    who: &Principal,
+    (program_id, decision_id): (&str, &str),
+    expected: i64,
+) -> Result<DecisionView> {
+    require_in_programme(who, Right::ApproveSubsidy, program_id)?;
+    s.write(&who.actor(), |tx| {
+        approve(tx, program_id, decision_id, Some(expected), &who.user_id)
+    })
+}
+
+/// Finance's approval of a proposed decision: commits its amount to the
+/// pool and, for a transformation subsidy, to the enterprise's ledger
+/// within the decision's cap — the one approval path, so neither can be
+/// exceeded, also under concurrent approvals. `expected` is the version
+/// read, when the caller names one.
+pub(crate) fn approve(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    decision_id: &str,
+    expected: Option<i64>,
+    by: &str,
+) -> Result<DecisionView> {
+    let d = subsidy::find_decision(tx.conn(), program_id, decision_id)?;
+    let expected = expected.unwrap_or(d.version);
+    if d.version != expected {
+        return Err(AppError::StaleVersion { current: d.version });
+    }
+    let at = now();
+    if !subsidy::approve_decision(tx.conn(), decision_id, expected, by, at)? {
+        return Err(AppError::conflict(
+            "not_proposed",
+            "Only a proposed decision can be approved.",
+            "只有待审批的决定才能批准。",
+        ));
+    }
+    if *d.kind == DecisionKind::Transformation
+        && let Some(enterprise) = &d.enterprise_id
+        && !subsidy::commit_to_ledger(
+            tx.conn(),
+            program_id,
+            enterprise,
+            d.amount_fen,
+            d.cap_fen,
+            at,
+        )?
+    {
+        let cap = d.cap_fen.unwrap_or_default();
+        return Err(AppError::Conflict {
+            code: "enterprise_cap_exceeded",
+            detail: Text::new(
+                format!(
+                    "Approving this would take the enterprise's subsidies in the programme beyond its cap of {cap} fen (DOMAIN.md §5); quote again."
+                ),
+                format!("批准后该企业在本试点的补贴总额将超过上限 {cap} 分，请重新测算。"),
+            ),
+        });
+    }
+    if !subsidy::commit_to_pool(tx.conn(), &d.pool_id, d.amount_fen, at)? {
+        return Err(AppError::conflict(
+            "pool_exhausted",
+            "The budget pool has less available than this decision commits.",
+            "资金池可用余额不足以承担该决定的金额。",
+        ));
+    }
+    let view = DecisionView::from(subsidy::find_decision(tx.conn(), program_id, decision_id)?);
+    tx.record(change_with(
+        "subsidy_decision.approve",
+        ObjectType::SubsidyDecision,
+        Key::new(&view.id, Some(program_id), view.version),
+        Op::Update,
+        None,
+        &view,
+    ));
+    Ok(view)
+}
+
+// ---- disbursements and the ledger -------------------------------------------
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"decision_id": "0193…", "amount_fen": 50000000, "paid_on": "2026-10-15", "reference": "XC-2026-0001"}))]
+pub struct DisbursementSpec {
+    pub decision_id: String,
+    #[validate(range(min = 1, message = "must be positive", code = "range"))]
+    #[schema(minimum = 1)]
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    /// The bank or treasury reference of the payment.
+    #[validate(length(
+        min = 1,
+        max = 200,
+        message = "must be 1 to 200 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 200)]
+    pub reference: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DisbursementView {
+    pub id: String,
+    pub program_id: String,
+    pub decision_id: String,
+    pub pool_id: String,
+    pub payee: String,
+    pub amount_fen: i64,
+    pub paid_on: NaiveDate,
+    pub reference: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<DisbursementRow> for DisbursementView {
+    fn from(d: DisbursementRow) -> Self {
+        DisbursementView {
+            id: d.id,
+            program_id: d.program_id,
+            decision_id: d.decision_id,
+            pool_id: d.pool_id,
+            payee: d.payee,
+            amount_fen: d.amount_fen,
+            paid_on: d.paid_on,
+            reference: d.reference,
+            created_by: d.created_by,
+            created_at: utc(d.created_at),
+        }
+    }
+}
+
+pub fn create_disbursement(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<DisbursementSpec>,
+) -> Result<DisbursementView> {
+    require_in_programme(who, Right::Disburse, program_id)?;
+    let spec = body.read()?;
+    s.write(&who.actor(), |tx| {
+        disburse(tx, program_id, spec, &who.user_id)
+    })
+}
+
+/// Pays `spec.amount_fen` of an approved decision from its pool: never more
+/// than the decision has left.
+pub(crate) fn disburse(
+    tx: &mut Tx<'_>,
+    program_id: &str,
+    spec: DisbursementSpec,
+    by: &str,
+) -> Result<DisbursementView> {
+    let d = subsidy::find_decision(tx.conn(), program_id, &spec.decision_id).map_err(|_| {
+        AppError::field(
+            "decision_id",
+            "unknown_decision",
+            Text::new("not a decision of the programme", "不是该试点的补贴决定"),
+        )
+    })?;
+    let at = now();
+    let exceeds = || {
+        AppError::conflict(
+            "exceeds_decision",
+            "A disbursement never exceeds what its approved decision has left.",
+            "拨付金额不得超过已批准决定的剩余金额。",
+        )
+    };
+    if !subsidy::pay_decision(tx.conn(), &d.id, spec.amount_fen, at)?
+        || !subsidy::pay_from_pool(tx.conn(), &d.pool_id, spec.amount_fen, at)?
+    {
+        return Err(exceeds());
+    }
+    if *d.kind == DecisionKind::Transformation
+        && let Some(enterprise) = &d.enterprise_id
+        && subsidy::ledger(tx.conn(), program_id, enterprise)?.is_some()
+        && !subsidy::pay_from_ledger(tx.conn(), program_id, enterprise, spec.amount_fen, at)?
+    {
+        return Err(exceeds());
+    }
+    let row = DisbursementRow {
+        id: new_id(),
+        program_id: program_id.to_owned(),
+        decision_id: d.id.clone(),
+        pool_id: d.pool_id.clone(),
+        payee: d.payee.clone(),
+        amount_fen: spec.amount_fen,
+        paid_on: spec.paid_on,
+        reference: spec.reference,
+        created_by: by.to_owned(),
+        created_at: at,
+    };
+    subsidy::insert_disbursement(tx.conn(), &row)?;
+    let view = DisbursementView::from(row);
+    tx.record(change(
+        "disbursement.create",
+        ObjectType::Disbursement,
+        Key::new(&view.id, Some(program_id), 1),
+        None,
+        &view,
+    ));
+    Ok(view)
+}
+
+pub fn list_disbursements(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    page: &Page,
+) -> Result<List<DisbursementView>> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    let rows = subsidy::disbursements_of(s.conn(), program_id, page.after(), page.limit())?;
+    Ok(List::from_page(rows))
+}
+
+pub fn get_disbursement(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    id: &str,
+) -> Result<DisbursementView> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    Ok(subsidy::find_disbursement(s.conn(), program_id, id)?.into())
+}
+
+/// What one enterprise has been approved and paid of transformation
+/// subsidy in a programme, and what each level's cap leaves it under the
+/// policy in force. A negative remainder is what an approval beyond a cap
+/// would show; `overrun_fen` says by how much the approved total exceeds
+/// the loosest cap of its decisions (0: none, as approval guarantees).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnterpriseLedgerView {
+    pub enterprise_id: String,
+    pub approved_fen: i64,
+    pub received_fen: i64,
+    /// Per level "2".."4": the cap less what was approved (null: no cap).
+    #[schema(value_type = BTreeMap<String, Option<i64>>)]
+    pub remaining_cap_fen: BTreeMap<u8, Option<i64>>,
+    pub overrun_fen: i64,
+    pub policy_version: i32,
+}
+
+#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LedgerQuery {
+    /// The day whose policy version applies (default today).
+    pub as_of: Option<NaiveDate>,
+}
+
+/// An enterprise's ledger: its own staff and the programme's money readers;
+/// an enterprise outside the programme (or the caller's reach) is 404.
+pub fn ledger(
+    s: &mut Session,
+    who: &Principal,
+    (program_id, enterprise_id): (&str, &str),
+    q: &LedgerQuery,
+) -> Result<EnterpriseLedgerView> {
+    let reach = who.require(Right::ReadLedger)?;
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let conn = s.conn();
+    let enterprise = match enterprises::find(conn, enterprise_id) {
+        Ok(e) if e.program_id.as_deref() == Some(program_id) => e,
+        Ok(_) | Err(shuzhuan_persistence::RepoError::NotFound) => return Err(AppError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let target = Target {
+        programmes: vec![program_id],
+        region: enterprise.region_code.as_deref(),
+        enterprise: Some(&enterprise.id),
+        ..Default::default()
+    };
+    if !reach.contains(&target) {
+        // Readable elsewhere or not at all: another's ledger looks absent.
+        return Err(AppError::NotFound);
+    }
+    let (approved, received) = subsidy::ledger(conn, program_id, enterprise_id)?
+        .map_or((0, 0), |l| (l.approved_fen, l.disbursed_fen));
+    let policy = policy_on(
+        conn,
+        program_id,
+        q.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+    )?;
+    let remaining = (2..=4)
+        .map(|l| (l, policy.total_cap(l).map(|c| c - approved)))
+        .collect();
+    let loosest = subsidy::decisions_of(conn, program_id)?
+        .into_iter()
+        .filter(|d| {
+            d.enterprise_id.as_deref() == Some(enterprise_id)
+                && *d.kind == DecisionKind::Transformation
+                && *d.state == DecisionState::Approved
+        })
+        .map(|d| d.cap_fen)
+        .try_fold(0i64, |max, cap| cap.map(|c| max.max(c)));
+    Ok(EnterpriseLedgerView {
+        enterprise_id: enterprise_id.to_owned(),
+        approved_fen: approved,
+        received_fen: received,
+        remaining_cap_fen: remaining,
+        overrun_fen: loosest.map_or(0, |cap| (approved - cap).max(0)),
+        policy_version: policy.version,
+    })
+}
