@@ -15,7 +15,7 @@ DEMO_ENTERPRISES ?= 200
 
 # Crates that must stay free of IO frameworks (checked by `make check-deps`).
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle shuzhuan-monitoring
-HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi
+HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi shuzhuan-app
 
 .PHONY: run build test lint fmt fmt-check openapi check-deps fuzz bench ci clean-data
 
@@ -43,8 +43,8 @@ fmt-check:
 openapi: build
 	$(BIN) openapi > openapi/openapi.json
 
-# Domain crates know no database, HTTP or OpenAPI; persistence and openapi
-# know no actix.
+# Domain crates know no database, HTTP or OpenAPI; the application layer,
+# persistence and openapi know no actix.
 check-deps:
 	@fail=0; \
 	for c in $(PURE_CRATES); do \

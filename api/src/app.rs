@@ -8,15 +8,17 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::auth::JwtKeys;
-use crate::bootstrap::{self, StartupError};
-use crate::config::Settings;
+use shuzhuan_app::auth::JwtKeys;
+use shuzhuan_app::bootstrap;
+use shuzhuan_app::documents::Store;
+use shuzhuan_persistence::Db;
+
+use crate::config::{Settings, StartupError};
 use crate::error::ApiError;
 use crate::middleware::{Metrics, localize, record_metrics};
 use crate::outbox;
 use crate::routes::{self, health};
 use crate::state::AppState;
-use shuzhuan_persistence::Db;
 
 /// Every route of the application; the OpenAPI document is collected from
 /// exactly these registrations.
@@ -81,14 +83,20 @@ impl KnownPaths {
 pub fn prepare(settings: &Settings) -> Result<web::Data<AppState>, StartupError> {
     let db = Db::connect(&settings.database_url(), settings.db_pool_size)?;
     let secret = settings.jwt_secret(db.backend())?;
-    bootstrap::run(&db, settings)?;
-    Ok(web::Data::new(AppState {
+    bootstrap::run(&db, settings.admin_password.as_deref())?;
+    let committed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let wake = committed.clone();
+    let app = shuzhuan_app::App::new(
         db,
-        documents_dir: settings.data_dir.join("documents"),
-        keys: JwtKeys::new(&secret, settings.access_token_ttl),
+        JwtKeys::new(&secret, settings.access_token_ttl),
+        Store::new(settings.data_dir.join("documents")),
+    )
+    .on_commit(move || wake.notify_one());
+    Ok(web::Data::new(AppState {
+        app,
         metrics: Metrics::new()?,
         webhooks: settings.webhooks.clone(),
-        committed: Default::default(),
+        committed,
     }))
 }
 
@@ -100,7 +108,7 @@ async fn unmatched(
         Some(allow) => Err(ApiError::MethodNotAllowed {
             allow: allow.to_owned(),
         }),
-        None => Err(ApiError::NotFound),
+        None => Err(ApiError::not_found()),
     }
 }
 

@@ -101,6 +101,19 @@ pub enum ConfigError {
     },
 }
 
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("database: {0}")]
+    Database(#[from] shuzhuan_persistence::RepoError),
+    #[error(transparent)]
+    Bootstrap(#[from] shuzhuan_app::bootstrap::BootstrapError),
+    #[error("metrics: {0}")]
+    Metrics(#[from] prometheus::Error),
+}
+
 impl Settings {
     pub fn database_url(&self) -> String {
         self.database_url

@@ -1,6 +1,8 @@
-//! Request extractors that turn bad input into problem+json: a JSON body
-//! with size, media-type and field-path checks, query strings with field
-//! paths, `If-Match`, and list paging.
+//! Request extractors: who is asking ([`Caller`]), a JSON body kept as
+//! bytes until the use case has checked its right ([`Json`]), query
+//! strings with the parameter at fault named ([`Query`]), `If-Match`
+//! ([`IfMatch`], [`OptionalIfMatch`]) and the preferred language
+//! ([`AcceptLang`]). None of them touches the database.
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
@@ -8,14 +10,43 @@ use actix_web::{FromRequest, HttpRequest};
 use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use shuzhuan_app::error::from_validation;
+use shuzhuan_app::input::field_path;
+use shuzhuan_app::{AppError, Body, Credential, Lang, Text};
 use validator::Validate;
 
-use crate::error::{ApiError, FieldError, Text, from_validation};
+use crate::error::ApiError;
 
 /// Largest JSON body accepted (programme packs are the biggest, ~20 KB).
 pub const JSON_LIMIT: usize = 1024 * 1024;
+
+/// The credential the request presents (`Authorization: Bearer …`). The
+/// use case's trip loads the principal; extraction never queries.
+pub struct Caller(pub Credential);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let token = req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| {
+                let (scheme, rest) = v.split_once(' ')?;
+                scheme
+                    .eq_ignore_ascii_case("bearer")
+                    .then(|| rest.trim().to_owned())
+            });
+        // Without a token there is nobody to load: 401 at once, before
+        // the body is read.
+        ready(match token {
+            Some(t) if !t.is_empty() => Ok(Caller(Credential::Bearer(t))),
+            _ => Err(AppError::Unauthenticated("missing_token").into()),
+        })
+    }
+}
 
 /// Reads a whole request body, refusing it (413) as soon as it passes
 /// `limit` bytes.
@@ -25,9 +56,11 @@ where
 {
     let mut body = Vec::new();
     while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| ApiError::Malformed {
-            code: "body_unreadable",
-            detail: Text::new("The request body could not be read.", "无法读取请求体。"),
+        let chunk = chunk.map_err(|_| {
+            ApiError::malformed(
+                "body_unreadable",
+                Text::new("The request body could not be read.", "无法读取请求体。"),
+            )
         })?;
         if body.len() + chunk.len() > limit {
             return Err(ApiError::PayloadTooLarge { limit });
@@ -38,23 +71,29 @@ where
 }
 
 /// A JSON body: 415 when not JSON and 413 when too large at extraction;
-/// parsed by [`Json::parse`] only after the handler's policy check, so a
-/// caller without the right learns nothing from validation (400 when not
-/// well-formed, 422 naming the field otherwise).
-pub struct Json<T> {
-    bytes: Vec<u8>,
-    _type: std::marker::PhantomData<T>,
+/// its bytes go to the use case as a [`Body`], parsed only after the
+/// right check, so a caller without the right learns nothing from
+/// validation.
+pub struct Json<T>(Body<T>);
+
+impl<T> Json<T> {
+    pub fn body(self) -> Body<T> {
+        self.0
+    }
 }
 
-impl<T: DeserializeOwned + Validate> Json<T> {
-    /// Deserialises with the path of any field at fault, then validates.
-    pub fn parse(self) -> Result<T, ApiError> {
-        let value: T = parse_json(&self.bytes)?;
-        value
-            .validate()
-            .map_err(|e| ApiError::Validation(from_validation(&e)))?;
-        Ok(value)
-    }
+/// Whether the request says its body is JSON (`application/json` or any
+/// `application/…+json`).
+fn is_json(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| {
+            let m = m.trim().to_ascii_lowercase();
+            m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+        })
+        .unwrap_or(false)
 }
 
 impl<T: 'static> FromRequest for Json<T> {
@@ -62,65 +101,19 @@ impl<T: 'static> FromRequest for Json<T> {
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let is_json = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| {
-                let m = m.trim().to_ascii_lowercase();
-                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
-            })
-            .unwrap_or(false);
+        let json = is_json(req);
         let mut payload = payload.take();
         Box::pin(async move {
-            if !is_json {
-                return Err(ApiError::UnsupportedMediaType {
+            if !json {
+                return Err(AppError::UnsupportedMediaType {
                     expected: "application/json",
-                });
+                }
+                .into());
             }
-            Ok(Json {
-                bytes: read_limited(&mut payload, JSON_LIMIT).await?,
-                _type: std::marker::PhantomData,
-            })
+            Ok(Json(Body::Json(
+                read_limited(&mut payload, JSON_LIMIT).await?,
+            )))
         })
-    }
-}
-
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = field_path(&e.path().to_string());
-        let inner = e.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => ApiError::Validation(vec![FieldError::new(
-                path,
-                "invalid_value",
-                Text::new(inner.to_string(), format!("取值无效：{inner}")),
-            )]),
-            _ => malformed_json(&inner),
-        }
-    })?;
-    de.end().map_err(|e| malformed_json(&e))?;
-    Ok(value)
-}
-
-fn malformed_json(e: &serde_json::Error) -> ApiError {
-    ApiError::Malformed {
-        code: "malformed_json",
-        detail: Text::new(
-            format!("The body is not well-formed JSON: {e}."),
-            format!("请求体不是合法的 JSON：{e}。"),
-        ),
-    }
-}
-
-/// serde_path_to_error writes the root as `.`; we name it `body`.
-fn field_path(p: &str) -> String {
-    if p == "." || p.is_empty() {
-        "body".to_owned()
-    } else {
-        p.to_owned()
     }
 }
 
@@ -132,32 +125,50 @@ impl<T: DeserializeOwned + Validate> FromRequest for Query<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parse = || {
-            let de = serde_urlencoded::Deserializer::new(form_urlencoded_pairs(req.query_string()));
-            let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
-                let path = field_path(&e.path().to_string());
-                let msg = e.into_inner().to_string();
-                ApiError::field(
-                    path,
-                    "invalid_value",
-                    Text::new(msg.clone(), format!("查询参数取值无效：{msg}")),
-                )
-            })?;
-            value
-                .validate()
-                .map_err(|e| ApiError::Validation(from_validation(&e)))?;
-            Ok(Query(value))
-        };
-        ready(parse())
+        ready(parse_query(req.query_string()).map(Query))
     }
 }
 
-fn form_urlencoded_pairs(q: &str) -> form_urlencoded::Parse<'_> {
-    form_urlencoded::parse(q.as_bytes())
+pub(crate) fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result<T, ApiError> {
+    let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+    let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = field_path(&e.path().to_string());
+        let msg = e.into_inner().to_string();
+        AppError::field(
+            path,
+            "invalid_value",
+            Text::new(msg.clone(), format!("查询参数取值无效：{msg}")),
+        )
+    })?;
+    value
+        .validate()
+        .map_err(|e| AppError::Validation(from_validation(&e)))?;
+    Ok(value)
 }
 
-/// The version a client read, from `If-Match` (`"3"`, `W/"3"` or `3`).
-/// Writes to versioned objects require it (428 without).
+/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`).
+fn if_match(req: &HttpRequest) -> Option<Result<i64, ApiError>> {
+    let raw = req.headers().get(header::IF_MATCH)?;
+    let parsed = raw.to_str().ok().and_then(|v| {
+        v.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .parse::<i64>()
+            .ok()
+    });
+    Some(parsed.ok_or_else(|| {
+        ApiError::malformed(
+            "invalid_if_match",
+            Text::new(
+                "If-Match must carry the ETag you read, e.g. \"3\".",
+                "If-Match 必须是读取到的 ETag，例如 \"3\"。",
+            ),
+        )
+    }))
+}
+
+/// The version a client read, from `If-Match`. Changes to versioned
+/// objects require it (428 without).
 pub struct IfMatch(pub i64);
 
 impl FromRequest for IfMatch {
@@ -165,104 +176,39 @@ impl FromRequest for IfMatch {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let Some(raw) = req.headers().get(header::IF_MATCH) else {
-            return ready(Err(ApiError::IfMatchRequired));
-        };
-        let parsed = raw.to_str().ok().and_then(|v| {
-            v.trim()
-                .trim_start_matches("W/")
-                .trim_matches('"')
-                .parse::<i64>()
-                .ok()
-        });
-        ready(parsed.map(IfMatch).ok_or(ApiError::Malformed {
-            code: "invalid_if_match",
-            detail: Text::new(
-                "If-Match must carry the ETag you read, e.g. \"3\".",
-                "If-Match 必须是读取到的 ETag，例如 \"3\"。",
-            ),
-        }))
+        ready(match if_match(req) {
+            Some(v) => v.map(IfMatch),
+            None => Err(ApiError::IfMatchRequired),
+        })
     }
 }
 
-/// 201 Created with the new object's `Location` and `ETag`.
-pub fn created(location: String, version: i64, body: impl Serialize) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Created()
-        .insert_header((header::LOCATION, location))
-        .insert_header(etag(version))
-        .json(body)
-}
+/// `If-Match` where it is optional (the upserts by code, whose last
+/// writer wins without it).
+pub struct OptionalIfMatch(pub Option<i64>);
 
-/// 200 OK with the object's `ETag`, for reads and writes of one object.
-pub fn versioned(version: i64, body: impl Serialize) -> actix_web::HttpResponse {
-    actix_web::HttpResponse::Ok()
-        .insert_header(etag(version))
-        .json(body)
-}
+impl FromRequest for OptionalIfMatch {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
 
-/// The `ETag` header value for a version.
-pub fn etag(version: i64) -> (header::HeaderName, String) {
-    (header::ETAG, format!("\"{version}\""))
-}
-
-/// `?limit=` and `?cursor=` of every list.
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page size, 1 to 500 (default 50).
-    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
-    #[param(minimum = 1, maximum = 500)]
-    pub limit: Option<i64>,
-    /// `next_cursor` of the previous page (opaque).
-    pub cursor: Option<String>,
-}
-
-impl PageQuery {
-    pub fn limit(&self) -> i64 {
-        self.limit.unwrap_or(50)
-    }
-
-    /// The key to continue after. A cursor is the last key of a page,
-    /// opaque to clients; any string is a valid position in key order.
-    pub fn after(&self) -> Option<String> {
-        self.cursor.clone()
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(if_match(req).transpose().map(OptionalIfMatch))
     }
 }
 
-/// A page of a list: `{items, next_cursor}`.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct List<T> {
-    pub items: Vec<T>,
-    /// Pass as `?cursor=` for the next page; null on the last page.
-    pub next_cursor: Option<String>,
-}
+/// The language the caller prefers (`Accept-Language`), for bodies other
+/// than problems that carry words (the import report).
+pub struct AcceptLang(pub Lang);
 
-impl<T> List<T> {
-    pub fn all(items: Vec<T>) -> Self {
-        List {
-            items,
-            next_cursor: None,
-        }
-    }
+impl FromRequest for AcceptLang {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, ApiError>>;
 
-    /// A page of rows as views, continuing after its last key.
-    pub fn from_page<R>(page: shuzhuan_persistence::repo::Page<R>) -> Self
-    where
-        T: From<R>,
-    {
-        let next_cursor = page.next_after;
-        List {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor,
-        }
-    }
-
-    /// A page of `items`, continuing after the key `next_after`.
-    pub fn new(items: Vec<T>, next_after: Option<&str>) -> Self {
-        List {
-            items,
-            next_cursor: next_after.map(str::to_owned),
-        }
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(AcceptLang(crate::middleware::preferred_lang(
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok()),
+        ))))
     }
 }

@@ -1,21 +1,18 @@
 //! The HTTP layer of Shuzhuan: the only crate that knows actix-web.
 //!
-//! Routes, extractors, authentication and authorisation, the one mapping
-//! of errors to problem+json, and the `shuzhuan` binary. It depends on
-//! `persistence` and the `domain` crates and on `openapi` for the
-//! document's frame; nothing depends on it but the binary and the tests.
+//! Extractors, thin handlers (take the request apart, run one use case of
+//! `shuzhuan_app`, answer its view), the one mapping of errors to
+//! problem+json, middleware, the webhook worker's HTTP side and the
+//! `shuzhuan` binary. Use cases and rights live in `shuzhuan_app`.
 
 pub mod app;
-pub mod auth;
-pub mod bootstrap;
 pub mod config;
-pub mod demo;
 pub mod error;
 pub mod extract;
 pub mod import;
 pub mod middleware;
 pub mod outbox;
-pub mod packs;
+pub mod respond;
 pub mod routes;
 pub mod state;
 

@@ -60,7 +60,7 @@ fn main() -> ExitCode {
             seed,
         } => demo_data(
             &settings,
-            &shuzhuan_api::demo::Spec {
+            &shuzhuan_app::demo::Spec {
                 program,
                 enterprises,
                 seed,
@@ -89,13 +89,14 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     Ok(())
 }
 
-fn demo_data(settings: &Settings, spec: &shuzhuan_api::demo::Spec) -> Result<(), String> {
+fn demo_data(settings: &Settings, spec: &shuzhuan_app::demo::Spec) -> Result<(), String> {
     let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 2)
         .map_err(|e| e.to_string())?;
-    shuzhuan_api::bootstrap::run(&db, settings).map_err(|e| e.to_string())?;
+    shuzhuan_app::bootstrap::run(&db, settings.admin_password.as_deref())
+        .map_err(|e| e.to_string())?;
     let started = std::time::Instant::now();
-    let out = shuzhuan_api::demo::load(&db, spec).map_err(|e| match e {
-        shuzhuan_api::error::ApiError::Validation(errors) => errors
+    let out = shuzhuan_app::demo::load(&db, spec).map_err(|e| match e {
+        shuzhuan_app::AppError::Validation(errors) => errors
             .iter()
             .map(|f| format!("{}: {}", f.field, f.message.en))
             .collect::<Vec<_>>()
@@ -142,7 +143,7 @@ fn serve(settings: Settings) -> Result<(), String> {
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     println!(
         "Shuzhuan is serving on http://{addr} ({} database)",
-        state.db.backend().name()
+        state.app.db.backend().name()
     );
     println!("  API docs:     http://{addr}/docs/");
     println!("  OpenAPI:      http://{addr}/openapi.json");

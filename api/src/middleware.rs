@@ -11,7 +11,9 @@ use prometheus::{
     Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
 };
 
-use crate::error::{Lang, ZhProblem};
+use shuzhuan_app::Lang;
+
+use crate::error::ZhProblem;
 
 /// Whether `Accept-Language` prefers Chinese over English (q-values
 /// honoured; `zh`, `zh-CN`, `zh-Hans` … all count).

@@ -1,22 +1,20 @@
 //! What every handler shares, and the bridge from async handlers to the
-//! blocking database (diesel + r2d2 run on actix's blocking pool, so no
-//! worker ever waits on I/O).
+//! blocking use cases: one hop to actix's blocking pool per request, on
+//! which the application loads the principal and runs the use case on one
+//! pooled connection.
 
 use std::sync::Arc;
 
 use actix_web::web;
-use shuzhuan_persistence::{Actor, AnyConnection, Db, Tx};
+use shuzhuan_app::{App, Principal, Session};
 
-use crate::auth::JwtKeys;
 use crate::config::WebhookSettings;
 use crate::error::ApiError;
+use crate::extract::Caller;
 use crate::middleware::Metrics;
 
 pub struct AppState {
-    pub db: Db,
-    /// Where uploaded documents are stored by hash (shared by instances).
-    pub documents_dir: std::path::PathBuf,
-    pub keys: JwtKeys,
+    pub app: App,
     pub metrics: Metrics,
     pub webhooks: WebhookSettings,
     /// Wakes this instance's webhook worker after a commit, so deliveries
@@ -25,26 +23,24 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Runs reads on a pooled connection off the async workers.
-    pub async fn read<T, F>(&self, f: F) -> Result<T, ApiError>
+    /// Runs a use case for the caller `credential` names, off the async
+    /// workers, in one trip.
+    pub async fn run<T, F>(&self, Caller(credential): Caller, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut AnyConnection) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Session, &Principal) -> shuzhuan_app::Result<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        web::block(move || db.read(f)).await?
+        let app = self.app.clone();
+        Ok(web::block(move || app.run(&credential, f)).await??)
     }
 
-    /// Runs one unit of work (rows, audit entries, change events; all or
-    /// nothing) off the async workers.
-    pub async fn write<T, F>(&self, actor: Actor, f: F) -> Result<T, ApiError>
+    /// Runs a use case that has no caller yet (login, refresh).
+    pub async fn run_public<T, F>(&self, f: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
-        F: FnOnce(&mut Tx<'_>) -> Result<T, ApiError> + Send + 'static,
+        F: FnOnce(&mut Session, &App) -> shuzhuan_app::Result<T> + Send + 'static,
     {
-        let db = self.db.clone();
-        let out = web::block(move || db.write(&actor, f)).await??;
-        self.committed.notify_one();
-        Ok(out)
+        let app = self.app.clone();
+        Ok(web::block(move || app.run_public(|s| f(s, &app))).await??)
     }
 }

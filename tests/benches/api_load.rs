@@ -155,9 +155,9 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn list_latency(app: &TestApp, rows: usize) {
     let db = shuzhuan_persistence::Db::connect(&app.db.url, 2).expect("db");
     let started = Instant::now();
-    let out = shuzhuan_api::demo::load(
+    let out = shuzhuan_app::demo::load(
         &db,
-        &shuzhuan_api::demo::Spec {
+        &shuzhuan_app::demo::Spec {
             program: "yinchuan".into(),
             enterprises: rows,
             seed: 7,

@@ -11,10 +11,12 @@ use std::time::Instant;
 
 use chrono::NaiveDate;
 use serde_json::json;
+use shuzhuan_lifecycle::{Plan, ProjectAction, ProjectState};
 use shuzhuan_persistence::repo::projects;
 use shuzhuan_persistence::rows::{ProgressReportRow, ProjectRow, TransitionRow};
-use shuzhuan_persistence::{Actor, Db, RepoError, new_id, now};
+use shuzhuan_persistence::{Actor, Db, Json, RepoError, new_id, now};
 use shuzhuan_tests::{As, Backend, TestApp};
+use shuzhuan_types::Role;
 
 fn env_usize(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -69,9 +71,9 @@ fn main() {
     let reports_each = env_usize("REPORTS_EACH", 100);
     let app = TestApp::start_with_workers(backend, 2).expect("app");
     let db = Db::connect(&app.db.url, 2).expect("db");
-    shuzhuan_api::demo::load(
+    shuzhuan_app::demo::load(
         &db,
-        &shuzhuan_api::demo::Spec {
+        &shuzhuan_app::demo::Spec {
             program: "yinchuan".into(),
             enterprises: count,
             seed: 11,
@@ -106,17 +108,20 @@ fn main() {
     let batch_id = batch.body["id"].as_str().unwrap().to_owned();
 
     let started = Instant::now();
-    let plan = json!({"goals": "g", "content": "c", "starts_on": "2026-03-01", "ends_on": "2027-03-31",
+    let plan: Plan = serde_json::from_value(json!({"goals": "g", "content": "c", "starts_on": "2026-03-01", "ends_on": "2027-03-31",
         "contract_amount_fen": 60_000_000, "line_items": [{"category": "software", "description": "d", "amount_fen": 60_000_000}],
-        "provider_ids": [], "product_ids": []})
-    .to_string();
+        "provider_ids": [], "product_ids": []}))
+    .expect("plan");
+    let plan = Json::new(plan).expect("plan text");
+    use ProjectAction as A;
+    use ProjectState as S;
     let steps = [
-        ("submit", "draft", "submitted"),
-        ("approve_enrolment", "submitted", "enrolled"),
-        ("choose_provider", "enrolled", "matched"),
-        ("record_diagnosis", "matched", "diagnosed"),
-        ("file_plan", "diagnosed", "plan_filed"),
-        ("approve_plan", "plan_filed", "implementing"),
+        (A::Submit, S::Draft, S::Submitted),
+        (A::ApproveEnrolment, S::Submitted, S::Enrolled),
+        (A::ChooseProvider, S::Enrolled, S::Matched),
+        (A::RecordDiagnosis, S::Matched, S::Diagnosed),
+        (A::FilePlan, S::Diagnosed, S::PlanFiled),
+        (A::ApprovePlan, S::PlanFiled, S::Implementing),
     ];
     for chunk in enterprises
         .iter()
@@ -136,7 +141,7 @@ fn main() {
                     enterprise_id: enterprise_id.clone(),
                     region_code: region.clone(),
                     title: format!("改造项目{i}"),
-                    state: "implementing".into(),
+                    state: S::Implementing.into(),
                     provider_id: providers.get(i % providers.len().max(1)).cloned(),
                     diagnosis_id: None,
                     level_before: Some(1),
@@ -170,7 +175,7 @@ fn main() {
                             to_state: (*to).into(),
                             actor_id: "bench".into(),
                             actor_name: "bench".into(),
-                            role: "city_admin".into(),
+                            role: Role::CityAdmin.into(),
                             comment: String::new(),
                             data: "{}".into(),
                             at,
@@ -187,7 +192,7 @@ fn main() {
                                 / i32::try_from(reports_each).unwrap_or(1),
                             milestone: format!("第{r}次"),
                             note: String::new(),
-                            evidence: "[]".into(),
+                            evidence: Json::new(Vec::new()).expect("evidence"),
                             reported_on: NaiveDate::from_ymd_opt(2026, 3, 1).unwrap(),
                             reported_by: "bench".into(),
                             created_at: at,

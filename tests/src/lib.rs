@@ -307,6 +307,29 @@ impl TestApp {
             .unwrap_or_else(|| panic!("no programme {code}"))
             .to_owned()
     }
+
+    /// Registers enterprise number `n` of a seed programme (a valid credit
+    /// code, the programme's first region and industry) and returns its id.
+    pub fn enterprise_in(&self, program_code: &str, n: u32) -> String {
+        let admin = self.admin();
+        let program = self.program_id(program_code);
+        let first = |list: &str| {
+            admin.get(&format!("/programs/{program}/{list}")).body["items"][0]["code"]
+                .as_str()
+                .expect("a code")
+                .to_owned()
+        };
+        let res = admin.post(
+            "/enterprises",
+            serde_json::json!({
+                "uscc": uscc("410000", 700_000 + n), "name": format!("{program_code}测试企业{n}"),
+                "program_id": program, "region_code": first("regions"),
+                "industry_code": first("industries"), "size_class": "small"
+            }),
+        );
+        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+        res.body["id"].as_str().expect("id").to_owned()
+    }
 }
 
 fn is_root_path(path: &str) -> bool {

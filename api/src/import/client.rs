@@ -18,7 +18,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::import::detect_encoding;
+use shuzhuan_app::imports::detect_encoding;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum Registry {

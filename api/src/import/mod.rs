@@ -1,432 +1,119 @@
-//! Bulk import, as officials run it with curl: CSV (UTF-8 with or without
-//! BOM, or GB18030/GBK as Excel saves it on Chinese Windows — detected, not
-//! declared), NDJSON, or a JSON array. The body is spooled to a temporary
-//! file, never held in memory whole, and read record by record.
+//! Bulk import over HTTP: the body spooled to a temporary file as it
+//! arrives (never held in memory whole, 413 past the limit), hashed for
+//! `Idempotency-Key`, and handed to the application's import with its
+//! query, path and key. The `shuzhuan import` client lives beside it.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::io::{Seek, SeekFrom, Write};
 
 use actix_web::dev::Payload;
 use actix_web::http::header;
+use actix_web::web;
 use actix_web::{FromRequest, HttpRequest};
-use encoding_rs::{Encoding, GB18030, UTF_8};
-use encoding_rs_io::DecodeReaderBytesBuilder;
 use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use shuzhuan_app::imports::{
+    Format, IMPORT_LIMIT, ImportQuery, ImportReport, Report, Request, Upload,
+};
+use shuzhuan_app::{AppError, Principal, Session, Text};
 
-use crate::error::{ApiError, Lang, Text};
+use crate::error::ApiError;
+use crate::extract::{AcceptLang, Caller, parse_query};
+use crate::state::AppState;
 
 pub mod client;
-pub mod idempotency;
-pub mod program_names;
-pub mod registry;
 
-/// The largest import accepted.
-pub const IMPORT_LIMIT: usize = 200 * 1024 * 1024;
+/// The header that makes a retried import return its first report.
+pub const IDEMPOTENCY_KEY: &str = "Idempotency-Key";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    Csv,
-    Ndjson,
-    Json,
+/// An import request as the application takes it.
+pub struct Import(pub Request);
+
+fn format_of(req: &HttpRequest) -> Option<Format> {
+    let media = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|m| m.trim().to_ascii_lowercase())?;
+    match media.as_str() {
+        "text/csv" => Some(Format::Csv),
+        "application/x-ndjson" | "application/ndjson" => Some(Format::Ndjson),
+        "application/json" => Some(Format::Json),
+        _ => None,
+    }
 }
 
-/// The uploaded file, on disk, with the SHA-256 of its bytes (what an
-/// `Idempotency-Key` is checked against).
-pub struct Upload {
-    file: File,
-    pub format: Format,
-    pub sha256: String,
+/// Streams the body into a temporary file, hashing it on the way.
+async fn spool(payload: &mut Payload, format: Format) -> Result<Upload, ApiError> {
+    let mut file = tempfile::tempfile().map_err(AppError::internal)?;
+    let mut size = 0usize;
+    let mut hasher = Sha256::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| {
+            ApiError::malformed(
+                "body_unreadable",
+                Text::new("The request body could not be read.", "无法读取请求体。"),
+            )
+        })?;
+        size += chunk.len();
+        if size > IMPORT_LIMIT {
+            return Err(ApiError::PayloadTooLarge {
+                limit: IMPORT_LIMIT,
+            });
+        }
+        hasher.update(&chunk);
+        file.write_all(&chunk).map_err(AppError::internal)?;
+    }
+    file.seek(SeekFrom::Start(0)).map_err(AppError::internal)?;
+    Ok(Upload {
+        file,
+        format,
+        sha256: hex::encode(hasher.finalize()),
+    })
 }
 
-impl FromRequest for Upload {
+impl FromRequest for Import {
     type Error = ApiError;
     type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let media = req
+        let query = parse_query::<ImportQuery>(req.query_string());
+        let format = format_of(req);
+        let path = req.uri().to_string();
+        let key = req
             .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(';').next())
-            .map(|m| m.trim().to_ascii_lowercase())
-            .unwrap_or_default();
-        let format = match media.as_str() {
-            "text/csv" => Some(Format::Csv),
-            "application/x-ndjson" | "application/ndjson" => Some(Format::Ndjson),
-            "application/json" => Some(Format::Json),
-            _ => None,
-        };
+            .get(IDEMPOTENCY_KEY)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         let mut payload = payload.take();
         Box::pin(async move {
-            let format = format.ok_or(ApiError::UnsupportedMediaType {
+            let query = query?;
+            let format = format.ok_or(AppError::UnsupportedMediaType {
                 expected: "text/csv, application/x-ndjson or application/json",
             })?;
-            let mut file = tempfile::tempfile().map_err(ApiError::internal)?;
-            let mut size = 0usize;
-            let mut hasher = Sha256::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|_| ApiError::Malformed {
-                    code: "body_unreadable",
-                    detail: Text::new("The request body could not be read.", "无法读取请求体。"),
-                })?;
-                size += chunk.len();
-                if size > IMPORT_LIMIT {
-                    return Err(ApiError::PayloadTooLarge {
-                        limit: IMPORT_LIMIT,
-                    });
-                }
-                hasher.update(&chunk);
-                file.write_all(&chunk).map_err(ApiError::internal)?;
-            }
-            file.seek(SeekFrom::Start(0)).map_err(ApiError::internal)?;
-            let sha256 = hex::encode(hasher.finalize());
-            Ok(Upload {
-                file,
-                format,
-                sha256,
-            })
+            Ok(Import(Request {
+                query,
+                upload: spool(&mut payload, format).await?,
+                path,
+                key,
+            }))
         })
     }
 }
 
-fn mode_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::string_enum(["upsert", "insert"])
-}
-
-fn validate_mode(mode: &str) -> Result<(), validator::ValidationError> {
-    if mode == "upsert" || mode == "insert" {
-        Ok(())
-    } else {
-        Err(validator::ValidationError::new("invalid_value")
-            .with_message("upsert or insert".into()))
-    }
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct ImportQuery {
-    /// `upsert` (default: by credit code) or `insert` (existing codes fail).
-    #[param(schema_with = mode_schema)]
-    #[validate(custom(function = "validate_mode"))]
-    pub mode: Option<String>,
-    /// Check everything, write nothing.
-    pub dry_run: Option<bool>,
-    /// All rows or none (default true).
-    pub atomic: Option<bool>,
-    /// The programme whose region and industry names and codes the rows use.
-    pub program_id: Option<String>,
-}
-
-/// One data row: its 1-based number (the header is not counted) and its
-/// values by column as the file names them.
-pub struct Record {
-    pub row: u64,
-    pub values: Map<String, Value>,
-}
-
-/// One failed row (or column of it).
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct RowError {
-    pub row: u64,
-    pub column: Option<String>,
-    pub code: String,
-    pub message: Text,
-}
-
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
-pub struct Report {
-    pub received: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub dry_run: bool,
-    pub atomic: bool,
-    pub errors: Vec<RowError>,
-    /// What was accepted but looks wrong (a target table whose parts do
-    /// not add up to its totals).
-    #[serde(default)]
-    pub warnings: Vec<Text>,
-}
-
-/// The import report (API.md): counts and every failed row.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportReport {
-    pub received: u64,
-    pub created: u64,
-    pub updated: u64,
-    pub unchanged: u64,
-    pub failed: u64,
-    pub dry_run: bool,
-    pub atomic: bool,
-    pub errors: Vec<ImportRowError>,
-    /// Accepted, but worth a look (e.g. parts that do not add up to their
-    /// total).
-    pub warnings: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ImportRowError {
-    /// 1-based data row; the header is not counted.
-    pub row: u64,
-    pub column: Option<String>,
-    pub code: String,
-    pub message: String,
-}
-
-impl Report {
-    pub fn failed_rows(&self) -> u64 {
-        let mut rows: Vec<u64> = self.errors.iter().map(|e| e.row).collect();
-        rows.dedup();
-        rows.len() as u64
-    }
-
-    pub fn render(&self, lang: Lang) -> ImportReport {
-        ImportReport {
-            received: self.received,
-            created: self.created,
-            updated: self.updated,
-            unchanged: self.unchanged,
-            failed: self.failed_rows(),
-            dry_run: self.dry_run,
-            atomic: self.atomic,
-            errors: self
-                .errors
-                .iter()
-                .map(|e| ImportRowError {
-                    row: e.row,
-                    column: e.column.clone(),
-                    code: e.code.clone(),
-                    message: match lang {
-                        Lang::En => e.message.en.to_string(),
-                        Lang::Zh => e.message.zh.to_string(),
-                    },
-                })
-                .collect(),
-            warnings: self
-                .warnings
-                .iter()
-                .map(|w| match lang {
-                    Lang::En => w.en.to_string(),
-                    Lang::Zh => w.zh.to_string(),
-                })
-                .collect(),
-        }
-    }
-}
-
-/// The encoding of a CSV file: a BOM says; else valid UTF-8 is UTF-8;
-/// else it is GB18030 (a superset of GBK and GB2312), as Excel saves it.
-pub(crate) fn detect_encoding(file: &mut File) -> std::io::Result<&'static Encoding> {
-    let mut head = vec![0u8; 64 * 1024];
-    let n = file.read(&mut head)?;
-    head.truncate(n);
-    file.seek(SeekFrom::Start(0))?;
-    if let Some((enc, _)) = Encoding::for_bom(&head) {
-        return Ok(enc);
-    }
-    // A multi-byte character may be cut at the end of the sample.
-    let valid = match std::str::from_utf8(&head) {
-        Ok(_) => true,
-        Err(e) => e.error_len().is_none() && n == 64 * 1024,
-    };
-    Ok(if valid { UTF_8 } else { GB18030 })
-}
-
-fn malformed(code: &'static str, en: String, zh: String) -> ApiError {
-    ApiError::Malformed {
-        code,
-        detail: Text::new(en, zh),
-    }
-}
-
-/// The rows of an upload, read one at a time (on a thread of their own
-/// while the previous chunk is stored).
-pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>> + Send>;
-
-/// The records of an upload, one at a time, and the CSV header if the file
-/// has one; a row that cannot be read is an error for that row, and
-/// reading goes on.
-pub fn records(upload: Upload) -> Result<(Option<Vec<String>>, Records), ApiError> {
-    let Upload {
-        mut file, format, ..
-    } = upload;
-    match format {
-        Format::Csv => {
-            let encoding = detect_encoding(&mut file).map_err(ApiError::internal)?;
-            let decoded = DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding))
-                .build(file);
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(false)
-                .from_reader(decoded);
-            let headers: Vec<String> = reader
-                .headers()
-                .map_err(|e| {
-                    malformed(
-                        "malformed_csv",
-                        format!("The CSV header cannot be read: {e}."),
-                        format!("无法读取 CSV 表头：{e}。"),
-                    )
-                })?
-                .iter()
-                .map(|h| h.trim().to_owned())
-                .collect();
-            let mut row = 0;
-            let header = headers.clone();
-            let rows: Records = Box::new(reader.into_records().map(move |r| {
-                row += 1;
-                match r {
-                    Ok(rec) => Ok(Record {
-                        row,
-                        values: headers
-                            .iter()
-                            .zip(rec.iter())
-                            .filter(|(_, v)| !v.trim().is_empty())
-                            .map(|(h, v)| (h.clone(), Value::String(v.trim().to_owned())))
-                            .collect(),
-                    }),
-                    Err(e) => Err(RowError {
-                        row,
-                        column: None,
-                        code: "malformed_row".into(),
-                        message: Text::new(
-                            format!("the row cannot be read: {e}"),
-                            format!("该行无法读取：{e}"),
-                        ),
-                    }),
-                }
-            }));
-            Ok((Some(header), rows))
-        }
-        Format::Ndjson => {
-            let mut row = 0;
-            let rows: Records = Box::new(BufReader::new(file).lines().filter_map(move |line| {
-                let line = match line {
-                    Ok(l) if l.trim().is_empty() => return None,
-                    Ok(l) => l,
-                    Err(e) => {
-                        row += 1;
-                        return Some(Err(row_error(row, "malformed_row", &e.to_string())));
-                    }
-                };
-                row += 1;
-                Some(object(row, serde_json::from_str(&line)))
-            }));
-            Ok((None, rows))
-        }
-        Format::Json => {
-            let values: Vec<Value> =
-                serde_json::from_reader(BufReader::new(file)).map_err(|e| {
-                    malformed(
-                        "malformed_json",
-                        format!("The body is not a JSON array: {e}."),
-                        format!("请求体不是 JSON 数组：{e}。"),
-                    )
-                })?;
-            let rows: Records = Box::new(
-                values
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, v)| object(i as u64 + 1, Ok(v))),
-            );
-            Ok((None, rows))
-        }
-    }
-}
-
-fn row_error(row: u64, code: &str, detail: &str) -> RowError {
-    RowError {
-        row,
-        column: None,
-        code: code.into(),
-        message: Text::new(
-            format!("the row cannot be read: {detail}"),
-            format!("该行无法读取：{detail}"),
-        ),
-    }
-}
-
-fn object(row: u64, parsed: Result<Value, serde_json::Error>) -> Result<Record, RowError> {
-    match parsed {
-        Ok(Value::Object(values)) => Ok(Record {
-            row,
-            values: values.into_iter().filter(|(_, v)| !v.is_null()).collect(),
-        }),
-        Ok(_) => Err(row_error(
-            row,
-            "not_an_object",
-            "each row must be a JSON object",
-        )),
-        Err(e) => Err(row_error(row, "malformed_row", &e.to_string())),
-    }
-}
-
-/// 是/否, true/false, 1/0, Y/N.
-pub fn parse_bool(v: &Value) -> Option<bool> {
-    match v {
-        Value::Bool(b) => Some(*b),
-        Value::Number(n) => n.as_i64().map(|n| n != 0),
-        Value::String(s) => match s.trim().to_ascii_lowercase().as_str() {
-            "是" | "true" | "1" | "y" | "yes" | "√" => Some(true),
-            "否" | "false" | "0" | "n" | "no" => Some(false),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-/// A whole number from a JSON number or a decimal string.
-pub fn parse_int(v: &Value) -> Option<i64> {
-    match v {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().replace(',', "").parse().ok(),
-        _ => None,
-    }
-}
-
-/// 万元 (ten thousand yuan, up to two decimals, as statistics report it)
-/// to fen, exactly: 1 万元 = 1,000,000 fen.
-pub fn wan_yuan_to_fen(v: &Value) -> Option<i64> {
-    let text = match v {
-        Value::Number(n) => n.to_string(),
-        Value::String(s) => s.trim().replace(',', ""),
-        _ => return None,
-    };
-    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    if frac.len() > 6
-        || whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-    {
-        return None;
-    }
-    let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<6}").parse().ok()?;
-    whole.checked_mul(1_000_000)?.checked_add(frac)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use serde_json::json;
-
-    #[test]
-    fn values_as_officials_write_them() {
-        assert_eq!(parse_bool(&json!("是")), Some(true));
-        assert_eq!(parse_bool(&json!("否")), Some(false));
-        assert_eq!(parse_bool(&json!(true)), Some(true));
-        assert_eq!(parse_bool(&json!("maybe")), None);
-        assert_eq!(wan_yuan_to_fen(&json!("8600")), Some(8_600_000_000));
-        assert_eq!(wan_yuan_to_fen(&json!("12.5")), Some(12_500_000));
-        assert_eq!(wan_yuan_to_fen(&json!("1,234.56")), Some(1_234_560_000));
-        assert_eq!(wan_yuan_to_fen(&json!("-1")), None);
-        assert_eq!(parse_int(&json!(" 180 ")), Some(180));
-    }
+/// The imports' one answer: the report in the caller's language (or the
+/// 422 `import_rejected` carrying it).
+pub async fn answer(
+    state: &AppState,
+    caller: Caller,
+    AcceptLang(lang): AcceptLang,
+    Import(request): Import,
+    import: impl FnOnce(&mut Session, &Principal, Request) -> shuzhuan_app::Result<Report>
+    + Send
+    + 'static,
+) -> Result<web::Json<ImportReport>, ApiError> {
+    let report = state
+        .run(caller, move |s, who| import(s, who, request))
+        .await?;
+    Ok(web::Json(report.render(lang)))
 }

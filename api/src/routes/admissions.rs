@@ -1,620 +1,18 @@
-//! A programme's provider pool (服务商资源池) and product library (产品库):
-//! providers and products apply, the pilot office (city_admin) admits,
-//! grades, suspends, lists, recommends and removes them, by the status
-//! machines of `shuzhuan_lifecycle::AdmissionKind`. The two resources share
-//! every piece of code but their paths.
-
-use std::collections::HashMap;
+//! The provider pool (服务商资源池) and the product library (产品库) of
+//! each programme: apply, list, and the pilot office's decisions.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use shuzhuan_lifecycle::{AdmissionError, AdmissionKind, AdmissionStatus};
-use shuzhuan_persistence::repo::{admissions, products, programs, providers};
-use shuzhuan_persistence::rows::AdmissionRow;
-use shuzhuan_persistence::{AnyConnection, RepoError, Tx, now};
-use shuzhuan_types::Role;
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
+use shuzhuan_app::List;
+use shuzhuan_app::admissions::{
+    self as use_case, AdmissionChange, AdmissionView, LibraryApplication, LibraryQuery,
+    PoolApplication, PoolQuery,
+};
+use shuzhuan_lifecycle::AdmissionKind;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem, Text};
-use crate::extract::{IfMatch, Json, List, Query, created, versioned};
-use crate::routes::{change_of, string_enum, utc};
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, IfMatch, Json, Query};
+use crate::respond::{created, current};
 use crate::state::AppState;
-
-fn status_schema() -> utoipa::openapi::schema::Object {
-    string_enum(AdmissionStatus::ALL.map(AdmissionStatus::as_str))
-}
-
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    string_enum(AdmissionKind::ALL.map(AdmissionKind::as_str))
-}
-
-/// A consortium (联合体, Jinan): providers serving one industry together,
-/// one of them the lead.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Consortium {
-    /// The programme's industry the consortium serves.
-    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 60)]
-    pub industry_code: String,
-    /// The lead provider (牵头单位), in the same pool; may be this provider.
-    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 60)]
-    pub lead_provider_id: String,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"provider_id": "0193…"}))]
-pub struct PoolApplication {
-    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 60)]
-    pub provider_id: String,
-    #[validate(nested)]
-    pub consortium: Option<Consortium>,
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"product_id": "0193…"}))]
-pub struct LibraryApplication {
-    #[validate(length(min = 1, max = 60, message = "1 to 60 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 60)]
-    pub product_id: String,
-}
-
-/// A change by the pilot office: a new status (with the reason the move
-/// needs), a grade, a consortium. Grade and consortium are pool-only.
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({"status": "suspended", "reason": "抽查发现虚报进度"}))]
-pub struct AdmissionChange {
-    #[schema(schema_with = status_schema)]
-    pub status: Option<String>,
-    /// A grade the programme gives (e.g. A/B/C, 星级).
-    #[validate(length(min = 1, max = 20, message = "1 to 20 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 20)]
-    pub grade: Option<String>,
-    /// Why: needed to suspend, remove, delist or re-list.
-    #[validate(length(min = 1, max = 500, message = "1 to 500 characters", code = "length"))]
-    #[schema(min_length = 1, max_length = 500)]
-    pub reason: Option<String>,
-    #[validate(nested)]
-    pub consortium: Option<Consortium>,
-}
-
-/// A provider in a pool or a product in a library.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct AdmissionView {
-    pub program_id: String,
-    #[schema(schema_with = kind_schema)]
-    pub kind: String,
-    /// The provider (for a product: the one offering it).
-    pub provider_id: String,
-    /// The product, in a library; absent in a pool.
-    pub product_id: Option<String>,
-    /// The provider's or product's name.
-    pub name: String,
-    #[schema(schema_with = status_schema)]
-    pub status: String,
-    pub grade: Option<String>,
-    /// The reason given with the last status change.
-    pub reason: String,
-    pub consortium: Option<Consortium>,
-    /// Where the pilot office can move it next.
-    pub next_statuses: Vec<String>,
-    /// The record the provider ranking (赛马) is built from, counted from
-    /// the programme's projects.
-    pub performance: PerformanceView,
-    pub version: i64,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-/// A pool member's or library product's record in the programme.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ToSchema)]
-pub struct PerformanceView {
-    /// Projects it serves (a provider) or whose plan uses it (a product).
-    pub projects: i64,
-    /// Of those, plans approved: contracts signed and under way or done.
-    pub contracts_signed: i64,
-    /// Of those, acceptances passed (level 2 or higher).
-    pub acceptances_passed: i64,
-    /// Satisfaction ratings given at acceptance, and their mean (1–5).
-    pub satisfaction_ratings: i64,
-    pub satisfaction_average: Option<f64>,
-}
-
-/// The performance of every member of `program_id`'s pool and library.
-fn performance_of(
-    conn: &mut AnyConnection,
-    program_id: &str,
-    providers: Option<&[String]>,
-) -> Result<HashMap<String, PerformanceView>, ApiError> {
-    use shuzhuan_lifecycle::ProjectState as S;
-    let mut by_member: HashMap<String, (PerformanceView, i64)> = HashMap::new();
-    for (provider, state, satisfaction, plan) in
-        shuzhuan_persistence::repo::projects::performance_rows(conn, program_id, providers)?
-    {
-        let state: Option<S> = state.parse().ok();
-        let signed = matches!(
-            state,
-            Some(
-                S::Implementing
-                    | S::AcceptanceRequested
-                    | S::AcceptancePrechecked
-                    | S::Accepted
-                    | S::Rectification
-                    | S::Audited
-                    | S::SubsidyApproved
-                    | S::Disbursed
-            )
-        );
-        let passed = matches!(
-            state,
-            Some(S::Accepted | S::Audited | S::SubsidyApproved | S::Disbursed)
-        );
-        let products: Vec<String> = plan
-            .and_then(|p| serde_json::from_str::<serde_json::Value>(&p).ok())
-            .and_then(|p| serde_json::from_value(p["product_ids"].clone()).ok())
-            .unwrap_or_default();
-        for member in provider.into_iter().chain(products) {
-            let (perf, sum) = by_member.entry(member).or_default();
-            perf.projects += 1;
-            perf.contracts_signed += i64::from(signed);
-            perf.acceptances_passed += i64::from(passed);
-            if let Some(score) = satisfaction {
-                perf.satisfaction_ratings += 1;
-                *sum += i64::from(score);
-            }
-        }
-    }
-    Ok(by_member
-        .into_iter()
-        .map(|(member, (mut perf, sum))| {
-            if perf.satisfaction_ratings > 0 {
-                // Two decimals are all a ranking shows.
-                let hundredths = sum * 100 / perf.satisfaction_ratings;
-                perf.satisfaction_average = Some(hundredths as f64 / 100.0);
-            }
-            (member, perf)
-        })
-        .collect())
-}
-
-fn kind_of(row: &AdmissionRow) -> AdmissionKind {
-    if row.kind == AdmissionKind::ProductLibrary.as_str() {
-        AdmissionKind::ProductLibrary
-    } else {
-        AdmissionKind::ProviderPool
-    }
-}
-
-fn status_of(row: &AdmissionRow) -> AdmissionStatus {
-    AdmissionStatus::parse(&row.status).unwrap_or_else(|| kind_of(row).initial())
-}
-
-/// Views of `rows` (of one programme) with their members' names and
-/// performance (one query each per list).
-fn views(
-    conn: &mut AnyConnection,
-    rows: Vec<AdmissionRow>,
-) -> Result<Vec<AdmissionView>, ApiError> {
-    let ids: Vec<String> = rows.iter().map(|r| r.member_id.clone()).collect();
-    // member id → (provider id, product id, name)
-    let mut members: HashMap<String, (String, Option<String>, String)> = HashMap::new();
-    if rows
-        .iter()
-        .any(|r| kind_of(r) == AdmissionKind::ProviderPool)
-    {
-        for p in providers::find_many(conn, &ids)? {
-            members.insert(p.id.clone(), (p.id, None, p.name));
-        }
-    }
-    if rows
-        .iter()
-        .any(|r| kind_of(r) == AdmissionKind::ProductLibrary)
-    {
-        for p in products::find_many(conn, &ids)? {
-            members.insert(p.id.clone(), (p.provider_id, Some(p.id), p.name));
-        }
-    }
-    let mut performance = HashMap::new();
-    if let Some(first) = rows.first() {
-        // A pool's members: only the projects they serve are read.
-        let pool_only = rows
-            .iter()
-            .all(|r| kind_of(r) == AdmissionKind::ProviderPool);
-        performance = performance_of(conn, &first.program_id, pool_only.then_some(&ids[..]))?;
-    }
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let (kind, status) = (kind_of(&r), status_of(&r));
-            let perf = performance.get(&r.member_id).cloned().unwrap_or_default();
-            let (provider_id, product_id, name) = members
-                .get(&r.member_id)
-                .cloned()
-                .unwrap_or_else(|| (r.member_id.clone(), None, String::new()));
-            let consortium = r
-                .consortium_industry_code
-                .clone()
-                .zip(r.consortium_lead_id.clone())
-                .map(|(industry_code, lead_provider_id)| Consortium {
-                    industry_code,
-                    lead_provider_id,
-                });
-            AdmissionView {
-                kind: r.kind,
-                program_id: r.program_id,
-                provider_id,
-                product_id,
-                name,
-                status: r.status,
-                grade: r.grade,
-                reason: r.reason,
-                consortium,
-                next_statuses: kind
-                    .next(status)
-                    .into_iter()
-                    .map(|s| s.as_str().to_owned())
-                    .collect(),
-                performance: perf,
-                version: r.version,
-                created_at: utc(r.created_at),
-                updated_at: utc(r.updated_at),
-            }
-        })
-        .collect())
-}
-
-fn one_view(conn: &mut AnyConnection, row: AdmissionRow) -> Result<AdmissionView, ApiError> {
-    views(conn, vec![row])?
-        .pop()
-        .ok_or_else(|| ApiError::Internal("admission view lost".into()))
-}
-
-/// The provider behind a member: itself, or a product's provider; a member
-/// that does not exist is a 422 on `field`.
-fn provider_of(
-    conn: &mut AnyConnection,
-    kind: AdmissionKind,
-    member_id: &str,
-) -> Result<String, ApiError> {
-    let (field, found) = match kind {
-        AdmissionKind::ProviderPool => (
-            "provider_id",
-            providers::find(conn, member_id).map(|p| p.id),
-        ),
-        AdmissionKind::ProductLibrary => (
-            "product_id",
-            products::find(conn, member_id).map(|p| p.provider_id),
-        ),
-    };
-    match found {
-        Err(RepoError::NotFound) => Err(ApiError::field(
-            field,
-            "unknown_member",
-            Text::new("no such provider or product", "服务商或产品不存在"),
-        )),
-        other => Ok(other?),
-    }
-}
-
-/// A consortium must name an industry of the programme and a lead in its
-/// pool (or the provider itself).
-fn check_consortium(
-    conn: &mut AnyConnection,
-    program_id: &str,
-    provider_id: &str,
-    c: &Consortium,
-) -> Result<(), ApiError> {
-    let mut errors = Vec::new();
-    if !programs::industries_of(conn, program_id)?
-        .iter()
-        .any(|i| i.code == c.industry_code)
-    {
-        errors.push(FieldError::new(
-            "consortium.industry_code",
-            "unknown_industry",
-            Text::new("not an industry of the programme", "不是该试点的细分行业"),
-        ));
-    }
-    let pool = AdmissionKind::ProviderPool.as_str();
-    let lead_in_pool = c.lead_provider_id == provider_id
-        || matches!(
-            admissions::find(conn, program_id, pool, &c.lead_provider_id),
-            Ok(r) if r.status != AdmissionStatus::Removed.as_str()
-        );
-    if !lead_in_pool {
-        errors.push(FieldError::new(
-            "consortium.lead_provider_id",
-            "lead_not_in_pool",
-            Text::new(
-                "the lead must be a provider in this programme's pool",
-                "牵头单位须为本试点资源池中的服务商",
-            ),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(ApiError::Validation(errors))
-    }
-}
-
-async fn list(
-    state: &AppState,
-    caller: &Caller,
-    program_id: String,
-    kind: AdmissionKind,
-    status: Option<String>,
-) -> Result<web::Json<List<AdmissionView>>, ApiError> {
-    caller.require_program_visible(&program_id)?;
-    if let Some(s) = &status {
-        parse_status(kind, s)?;
-    }
-    let items = state
-        .read(move |conn| {
-            programs::find(conn, &program_id)?;
-            let rows = admissions::list(conn, &program_id, kind.as_str(), status.as_deref())?;
-            views(conn, rows)
-        })
-        .await?;
-    Ok(web::Json(List::all(items)))
-}
-
-/// Puts `member_id` into the programme's pool or library in `status`,
-/// with its audit entry and change event.
-pub(crate) fn insert(
-    tx: &mut Tx<'_>,
-    (program_id, member_id): (&str, &str),
-    kind: AdmissionKind,
-    status: AdmissionStatus,
-    consortium: Option<Consortium>,
-) -> Result<AdmissionView, ApiError> {
-    let at = now();
-    let row = AdmissionRow {
-        program_id: program_id.to_owned(),
-        kind: kind.as_str().to_owned(),
-        member_id: member_id.to_owned(),
-        status: status.as_str().to_owned(),
-        grade: None,
-        reason: String::new(),
-        consortium_industry_code: consortium.as_ref().map(|c| c.industry_code.clone()),
-        consortium_lead_id: consortium.map(|c| c.lead_provider_id),
-        version: 1,
-        created_at: at,
-        updated_at: at,
-    };
-    admissions::insert(tx.conn(), &row).map_err(|e| {
-        ApiError::from(e).conflict_as(
-            "already_applied",
-            Text::new(
-                "It is in this programme's pool or library already.",
-                "已在该试点的资源池或产品库中。",
-            ),
-        )
-    })?;
-    let view = one_view(tx.conn(), row)?;
-    let key = (view.member_id(), Some(view.program_id.as_str()), 1);
-    tx.record(change_of(
-        &format!("{}.{}", kind.as_str(), status.as_str()),
-        kind.as_str(),
-        key,
-        None,
-        &view,
-    ));
-    Ok(view)
-}
-
-async fn apply_for(
-    state: &AppState,
-    caller: Caller,
-    program_id: String,
-    kind: AdmissionKind,
-    member_id: String,
-    consortium: Option<Consortium>,
-) -> Result<HttpResponse, ApiError> {
-    caller.require_program_visible(&program_id)?;
-    let view = state
-        .write(caller.actor(), move |tx| {
-            programs::find(tx.conn(), &program_id)?;
-            let provider_id = provider_of(tx.conn(), kind, &member_id)?;
-            let own = caller
-                .grants
-                .iter()
-                .any(|g| g.role() == Role::Provider && g.provider_id() == Some(&provider_id));
-            if !own && !caller.acts_in_program(Role::CityAdmin, &program_id) {
-                return Err(ApiError::Forbidden(
-                    "apply for a provider or product that is not yours",
-                ));
-            }
-            if let Some(c) = &consortium {
-                check_consortium(tx.conn(), &program_id, &provider_id, c)?;
-            }
-            insert(
-                tx,
-                (&program_id, &member_id),
-                kind,
-                kind.initial(),
-                consortium,
-            )
-        })
-        .await?;
-    let path = match kind {
-        AdmissionKind::ProviderPool => "provider-pool",
-        AdmissionKind::ProductLibrary => "product-library",
-    };
-    Ok(created(
-        format!(
-            "/api/v1/programs/{}/{path}/{}",
-            view.program_id,
-            view.member_id()
-        ),
-        view.version,
-        view,
-    ))
-}
-
-impl AdmissionView {
-    fn member_id(&self) -> &str {
-        self.product_id.as_deref().unwrap_or(&self.provider_id)
-    }
-}
-
-/// A status of `kind`'s machine, or 422 on `status`.
-fn parse_status(kind: AdmissionKind, given: &str) -> Result<AdmissionStatus, ApiError> {
-    AdmissionStatus::parse(given)
-        .filter(|st| kind.statuses().contains(st))
-        .ok_or_else(|| {
-            let list = kind.statuses().map(AdmissionStatus::as_str).join(", ");
-            ApiError::field(
-                "status",
-                "invalid_value",
-                Text::new(
-                    format!("not a status of the {kind}: one of {list}"),
-                    format!("应为以下状态之一：{list}"),
-                ),
-            )
-        })
-}
-
-fn refusal(e: AdmissionError) -> ApiError {
-    match e {
-        AdmissionError::UnknownStatus(..) => ApiError::field(
-            "status",
-            "invalid_value",
-            Text::new(e.to_string(), "不是该名录的状态"),
-        ),
-        AdmissionError::ReasonRequired(_) => ApiError::field(
-            "reason",
-            "reason_required",
-            Text::new(e.to_string(), "该状态变更须说明理由"),
-        ),
-        AdmissionError::NotAllowed { .. } => ApiError::Conflict {
-            code: "status_transition_not_allowed",
-            detail: Text::new(e.to_string(), "不允许的状态变更"),
-        },
-    }
-}
-
-async fn change(
-    state: &AppState,
-    caller: Caller,
-    (program_id, member_id): (String, String),
-    kind: AdmissionKind,
-    expected: i64,
-    body: AdmissionChange,
-) -> Result<HttpResponse, ApiError> {
-    caller.require_program_role(Role::CityAdmin, &program_id, "change the pool or library")?;
-    if kind == AdmissionKind::ProductLibrary {
-        for (field, given) in [
-            ("grade", body.grade.is_some()),
-            ("consortium", body.consortium.is_some()),
-        ] {
-            if given {
-                return Err(ApiError::field(
-                    field,
-                    "pool_only",
-                    Text::new("products have none", "产品无此项"),
-                ));
-            }
-        }
-    }
-    let to = body
-        .status
-        .as_deref()
-        .map(|s| parse_status(kind, s))
-        .transpose()?;
-    let view = state
-        .write(caller.actor(), move |tx| {
-            let before = admissions::find(tx.conn(), &program_id, kind.as_str(), &member_id)?;
-            if before.version != expected {
-                return Err(ApiError::StaleVersion {
-                    current: before.version,
-                });
-            }
-            let from = status_of(&before);
-            let mut row = before.clone();
-            if let Some(to) = to {
-                kind.check(from, to, body.reason.is_some())
-                    .map_err(refusal)?;
-                row.status = to.as_str().to_owned();
-            }
-            if let Some(reason) = body.reason {
-                row.reason = reason;
-            }
-            if let Some(grade) = body.grade {
-                row.grade = Some(grade);
-            }
-            if let Some(c) = body.consortium {
-                check_consortium(tx.conn(), &program_id, &member_id, &c)?;
-                row.consortium_industry_code = Some(c.industry_code);
-                row.consortium_lead_id = Some(c.lead_provider_id);
-            }
-            let before_view = one_view(tx.conn(), before.clone())?;
-            if row == before {
-                return Ok(before_view);
-            }
-            row.version = before.version + 1;
-            row.updated_at = now();
-            admissions::update(tx.conn(), &row, before.version)?;
-            let after = one_view(tx.conn(), row)?;
-            let key = (
-                after.member_id(),
-                Some(after.program_id.as_str()),
-                after.version,
-            );
-            tx.record(change_of(
-                &format!("{}.{}", kind.as_str(), after.status),
-                kind.as_str(),
-                key,
-                Some(&before_view),
-                &after,
-            ));
-            Ok(after)
-        })
-        .await?;
-    Ok(versioned(view.version, view))
-}
-
-fn pool_status_schema() -> utoipa::openapi::schema::Object {
-    string_enum(
-        AdmissionKind::ProviderPool
-            .statuses()
-            .map(AdmissionStatus::as_str),
-    )
-}
-
-fn library_status_schema() -> utoipa::openapi::schema::Object {
-    string_enum(
-        AdmissionKind::ProductLibrary
-            .statuses()
-            .map(AdmissionStatus::as_str),
-    )
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct PoolQuery {
-    /// Only providers in this status.
-    #[param(schema_with = pool_status_schema)]
-    pub status: Option<String>,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct LibraryQuery {
-    /// Only products in this status.
-    #[param(schema_with = library_status_schema)]
-    pub status: Option<String>,
-}
 
 const IF_MATCH: &str = "ETag of the version you read";
 
@@ -632,9 +30,9 @@ pub async fn list_pool(
     Query(q): Query<PoolQuery>,
 ) -> Result<web::Json<List<AdmissionView>>, ApiError> {
     list(
-        &state,
-        &caller,
-        program_id.into_inner(),
+        state,
+        caller,
+        program_id,
         AdmissionKind::ProviderPool,
         q.status,
     )
@@ -659,17 +57,12 @@ pub async fn apply_to_pool(
     program_id: web::Path<String>,
     body: Json<PoolApplication>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.parse()?;
-    let kind = AdmissionKind::ProviderPool;
-    apply_for(
-        &state,
-        caller,
-        program_id.into_inner(),
-        kind,
-        body.provider_id,
-        body.consortium,
-    )
-    .await
+    state
+        .run(caller, move |s, who| {
+            use_case::apply_to_pool(s, who, &program_id, body.body())
+        })
+        .await
+        .map(created)
 }
 
 #[utoipa::path(
@@ -695,11 +88,10 @@ pub async fn change_pool_entry(
     IfMatch(expected): IfMatch,
     body: Json<AdmissionChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.parse()?;
     change(
-        &state,
+        state,
         caller,
-        path.into_inner(),
+        path,
         AdmissionKind::ProviderPool,
         expected,
         body,
@@ -721,9 +113,9 @@ pub async fn list_library(
     Query(q): Query<LibraryQuery>,
 ) -> Result<web::Json<List<AdmissionView>>, ApiError> {
     list(
-        &state,
-        &caller,
-        program_id.into_inner(),
+        state,
+        caller,
+        program_id,
         AdmissionKind::ProductLibrary,
         q.status,
     )
@@ -748,17 +140,12 @@ pub async fn submit_to_library(
     program_id: web::Path<String>,
     body: Json<LibraryApplication>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.parse()?;
-    let kind = AdmissionKind::ProductLibrary;
-    apply_for(
-        &state,
-        caller,
-        program_id.into_inner(),
-        kind,
-        body.product_id,
-        None,
-    )
-    .await
+    state
+        .run(caller, move |s, who| {
+            use_case::submit_to_library(s, who, &program_id, body.body())
+        })
+        .await
+        .map(created)
 }
 
 #[utoipa::path(
@@ -784,14 +171,52 @@ pub async fn change_library_entry(
     IfMatch(expected): IfMatch,
     body: Json<AdmissionChange>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.parse()?;
     change(
-        &state,
+        state,
         caller,
-        path.into_inner(),
+        path,
         AdmissionKind::ProductLibrary,
         expected,
         body,
     )
     .await
+}
+
+async fn list(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    kind: AdmissionKind,
+    status: Option<String>,
+) -> Result<web::Json<List<AdmissionView>>, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            use_case::list(s, who, &program_id, kind, status.as_deref())
+        })
+        .await
+        .map(web::Json)
+}
+
+async fn change(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    kind: AdmissionKind,
+    expected: i64,
+    body: Json<AdmissionChange>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            let (program_id, member_id) = path.into_inner();
+            use_case::change_entry(
+                s,
+                who,
+                (&program_id, &member_id),
+                kind,
+                expected,
+                body.body(),
+            )
+        })
+        .await
+        .map(current)
 }

@@ -1,258 +1,17 @@
-//! The indicator catalogue and digital-level assessments (数字化水平评测).
-
-use std::collections::BTreeMap;
+//! The MIIT indicator sets and assessments (数字化水平评测): dry runs,
+//! self-assessments, diagnoses and acceptances.
 
 use actix_web::{HttpResponse, get, post, web};
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-use shuzhuan_persistence::repo::assessments;
-use shuzhuan_persistence::rows::{AssessmentRow, ProjectRow};
-use shuzhuan_persistence::{AnyConnection, Change, Op, Snapshot, new_id, now};
-use shuzhuan_scoring::catalogue::{
-    AnswerOption, Dimension, Group, Indicator, LevelRule, Question, QuestionKind, Scenario,
+use shuzhuan_app::List;
+use shuzhuan_app::assessments::{
+    self as use_case, AssessmentQuery, AssessmentRequest, AssessmentView, IndicatorSetSummary,
+    IndicatorSetView,
 };
-use shuzhuan_scoring::{
-    AnswerError, Answers, AssessmentKind, Gate, IndicatorSet, Points, Scorecard, builtin, score,
-};
-use shuzhuan_types::Role;
-use utoipa::{IntoParams, ToSchema};
-use validator::Validate;
 
-use crate::auth::Caller;
-use crate::error::{ApiError, FieldError, Problem, Text};
-use crate::extract::{Json, List, Query, created, versioned};
-use crate::routes::utc;
+use crate::error::{ApiError, Problem};
+use crate::extract::{Caller, Json, Query};
+use crate::respond::{created, current};
 use crate::state::AppState;
-
-// ---- catalogue views -------------------------------------------------------
-
-/// An indicator set as listed.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorSetSummary {
-    #[schema(example = "miit-2024-manufacturing")]
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    pub edition: String,
-    pub industry: String,
-    pub source: String,
-    /// What the public sources leave unsettled and which values are
-    /// therefore documented defaults.
-    pub description: String,
-}
-
-/// A whole indicator set: the scored tree, the scenarios, the level rules.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorSetView {
-    #[serde(flatten)]
-    pub summary: IndicatorSetSummary,
-    pub dimensions: Vec<DimensionView>,
-    pub operations: OperationsView,
-    /// Evaluated from the highest level down; the first whose three gates
-    /// hold is the result.
-    pub levels: Vec<LevelRuleView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct DimensionView {
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    /// Points, a multiple of 0.025.
-    pub max_points: f64,
-    pub groups: Vec<GroupView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GroupView {
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    pub max_points: f64,
-    pub indicators: Vec<IndicatorView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct IndicatorView {
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    pub max_points: f64,
-    pub questions: Vec<QuestionView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionView {
-    /// The key of this question in `answers`.
-    pub code: String,
-    pub text: String,
-    pub text_zh: String,
-    /// `single` (one option) or `multi` (several; an exclusive option such
-    /// as `none` stands alone).
-    #[schema(example = "multi")]
-    pub kind: String,
-    pub options: Vec<OptionView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OptionView {
-    pub code: String,
-    pub text: String,
-    pub text_zh: String,
-    pub points: f64,
-    pub exclusive: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OperationsView {
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    pub scenarios: Vec<ScenarioView>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ScenarioView {
-    /// The key of this scenario in `scenarios`.
-    pub code: String,
-    pub name: String,
-    pub name_zh: String,
-    pub group: String,
-    /// Constraint scenario (约束性场景) rather than guidance (指导性场景).
-    pub constraint: bool,
-    /// What levels 1 to 4 look like.
-    pub level_descriptors: Vec<String>,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LevelRuleView {
-    pub level: u8,
-    pub min_points: f64,
-    pub min_scenarios: u32,
-    pub min_constraint_scenarios: u32,
-}
-
-fn pts(p: Points) -> f64 {
-    p.as_f64()
-}
-
-impl From<&IndicatorSet> for IndicatorSetSummary {
-    fn from(s: &IndicatorSet) -> Self {
-        IndicatorSetSummary {
-            code: s.code.clone(),
-            name: s.name.clone(),
-            name_zh: s.name_zh.clone(),
-            edition: s.edition.clone(),
-            industry: s.industry.clone(),
-            source: s.source.clone(),
-            description: s.description.clone(),
-        }
-    }
-}
-
-impl From<&AnswerOption> for OptionView {
-    fn from(o: &AnswerOption) -> Self {
-        OptionView {
-            code: o.code.clone(),
-            text: o.text.clone(),
-            text_zh: o.text_zh.clone(),
-            points: pts(o.points),
-            exclusive: o.exclusive,
-        }
-    }
-}
-
-impl From<&Question> for QuestionView {
-    fn from(q: &Question) -> Self {
-        QuestionView {
-            code: q.code.clone(),
-            text: q.text.clone(),
-            text_zh: q.text_zh.clone(),
-            kind: match q.kind {
-                QuestionKind::Single => "single",
-                QuestionKind::Multi => "multi",
-            }
-            .to_owned(),
-            options: q.options.iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<&Indicator> for IndicatorView {
-    fn from(i: &Indicator) -> Self {
-        IndicatorView {
-            code: i.code.clone(),
-            name: i.name.clone(),
-            name_zh: i.name_zh.clone(),
-            max_points: pts(i.max_points),
-            questions: i.questions.iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<&Group> for GroupView {
-    fn from(g: &Group) -> Self {
-        GroupView {
-            code: g.code.clone(),
-            name: g.name.clone(),
-            name_zh: g.name_zh.clone(),
-            max_points: pts(g.max_points),
-            indicators: g.indicators.iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<&Dimension> for DimensionView {
-    fn from(d: &Dimension) -> Self {
-        DimensionView {
-            code: d.code.clone(),
-            name: d.name.clone(),
-            name_zh: d.name_zh.clone(),
-            max_points: pts(d.max_points),
-            groups: d.groups.iter().map(Into::into).collect(),
-        }
-    }
-}
-
-impl From<&Scenario> for ScenarioView {
-    fn from(s: &Scenario) -> Self {
-        ScenarioView {
-            code: s.code.clone(),
-            name: s.name.clone(),
-            name_zh: s.name_zh.clone(),
-            group: s.group.clone(),
-            constraint: s.constraint,
-            level_descriptors: s.level_descriptors.clone(),
-        }
-    }
-}
-
-impl From<&LevelRule> for LevelRuleView {
-    fn from(l: &LevelRule) -> Self {
-        LevelRuleView {
-            level: l.level,
-            min_points: pts(l.min_points),
-            min_scenarios: l.min_scenarios,
-            min_constraint_scenarios: l.min_constraint_scenarios,
-        }
-    }
-}
-
-impl From<&IndicatorSet> for IndicatorSetView {
-    fn from(s: &IndicatorSet) -> Self {
-        IndicatorSetView {
-            summary: s.into(),
-            dimensions: s.dimensions.iter().map(Into::into).collect(),
-            operations: OperationsView {
-                code: s.operations.code.clone(),
-                name: s.operations.name.clone(),
-                name_zh: s.operations.name_zh.clone(),
-                scenarios: s.operations.scenarios.iter().map(Into::into).collect(),
-            },
-            levels: s.levels.iter().map(Into::into).collect(),
-        }
-    }
-}
 
 #[utoipa::path(
     tag = "assessments",
@@ -262,8 +21,14 @@ impl From<&IndicatorSet> for IndicatorSetView {
     security(("bearer" = []))
 )]
 #[get("/indicator-sets")]
-pub async fn list_indicator_sets(_caller: Caller) -> web::Json<List<IndicatorSetSummary>> {
-    web::Json(List::all(builtin().iter().map(Into::into).collect()))
+pub async fn list_indicator_sets(
+    state: web::Data<AppState>,
+    caller: Caller,
+) -> Result<web::Json<List<IndicatorSetSummary>>, ApiError> {
+    state
+        .run(caller, |_, who| use_case::list_indicator_sets(who))
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(
@@ -277,284 +42,16 @@ pub async fn list_indicator_sets(_caller: Caller) -> web::Json<List<IndicatorSet
 )]
 #[get("/indicator-sets/{code}")]
 pub async fn get_indicator_set(
-    _caller: Caller,
+    state: web::Data<AppState>,
+    caller: Caller,
     code: web::Path<String>,
 ) -> Result<web::Json<IndicatorSetView>, ApiError> {
-    builtin()
-        .iter()
-        .find(|s| s.code == *code)
-        .map(|s| web::Json(s.into()))
-        .ok_or(ApiError::NotFound)
-}
-
-// ---- assessments -----------------------------------------------------------
-
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::string_enum(AssessmentKind::ALL.map(AssessmentKind::as_str))
-}
-
-fn gate_schema() -> utoipa::openapi::schema::Object {
-    crate::routes::string_enum(["score", "scenarios", "both", "none"])
-}
-
-#[derive(Debug, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
-#[schema(example = json!({
-    "indicator_set": "miit-2024-manufacturing",
-    "kind": "self",
-    "answers": {"network": ["workshop_control_network", "application_network"], "equipment_digitalisation": ["20_40"], "…": ["…"]},
-    "scenarios": {"product_design": 2, "marketing": 1, "…": 0}
-}))]
-pub struct AssessmentRequest {
-    #[validate(length(
-        min = 1,
-        max = 100,
-        message = "must be 1 to 100 characters",
-        code = "length"
-    ))]
-    #[schema(min_length = 1, max_length = 100)]
-    pub indicator_set: String,
-    #[schema(schema_with = kind_schema)]
-    pub kind: AssessmentKind,
-    /// The project a diagnosis or acceptance belongs to.
-    pub project_id: Option<String>,
-    /// The enterprise of a self-assessment; defaults to the caller's.
-    pub enterprise_id: Option<String>,
-    /// Chosen option codes per question code (every question of the set).
-    pub answers: BTreeMap<String, Vec<String>>,
-    /// Level 0–4 per scenario code (every scenario of the set).
-    pub scenarios: BTreeMap<String, i64>,
-}
-
-#[derive(Debug, Deserialize, Validate, IntoParams)]
-#[serde(deny_unknown_fields)]
-#[into_params(parameter_in = Query)]
-pub struct AssessmentQuery {
-    /// Score only: nothing is stored, and any signed-in user may ask.
-    pub dry_run: Option<bool>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct IndicatorScoreView {
-    pub code: String,
-    pub points: f64,
-    pub max_points: f64,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct GroupScoreView {
-    pub code: String,
-    pub points: f64,
-    pub max_points: f64,
-    pub indicators: Vec<IndicatorScoreView>,
-}
-
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct DimensionScoreView {
-    pub code: String,
-    pub points: f64,
-    pub max_points: f64,
-    pub groups: Vec<GroupScoreView>,
-}
-
-/// n(k) and c(k): scenarios at level k or above, and constraint scenarios
-/// among them.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ScenarioCountView {
-    pub level: u8,
-    pub scenarios: u32,
-    pub constraint_scenarios: u32,
-}
-
-/// What the next level up lacks; zeros where a gate already holds.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct LevelGapsView {
-    pub level: u8,
-    pub points_short: f64,
-    pub scenarios_short: u32,
-    pub constraint_scenarios_short: u32,
-}
-
-/// The scored result, as stored with the assessment.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
-pub struct ScorecardView {
-    /// S = foundation + management + results, 0–100, exact to 0.025.
-    #[schema(example = 39.975)]
-    pub total_points: f64,
-    pub dimensions: Vec<DimensionScoreView>,
-    pub scenario_levels: BTreeMap<String, u8>,
-    pub scenario_counts: Vec<ScenarioCountView>,
-    /// The digital level 0–4.
-    #[schema(minimum = 0, maximum = 4)]
-    pub level: u8,
-    /// Which gate kept the result from the next level: `score`,
-    /// `scenarios`, `both`, or `none` at the top level.
-    #[schema(schema_with = gate_schema)]
-    pub binding_gate: String,
-    pub next_level_gaps: Option<LevelGapsView>,
-}
-
-impl From<&Scorecard> for ScorecardView {
-    fn from(c: &Scorecard) -> Self {
-        ScorecardView {
-            total_points: pts(c.total_points),
-            dimensions: c
-                .dimensions
-                .iter()
-                .map(|d| DimensionScoreView {
-                    code: d.code.clone(),
-                    points: pts(d.points),
-                    max_points: pts(d.max_points),
-                    groups: d
-                        .groups
-                        .iter()
-                        .map(|g| GroupScoreView {
-                            code: g.code.clone(),
-                            points: pts(g.points),
-                            max_points: pts(g.max_points),
-                            indicators: g
-                                .indicators
-                                .iter()
-                                .map(|i| IndicatorScoreView {
-                                    code: i.code.clone(),
-                                    points: pts(i.points),
-                                    max_points: pts(i.max_points),
-                                })
-                                .collect(),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            scenario_levels: c.scenario_levels.clone(),
-            scenario_counts: c
-                .scenario_counts
-                .iter()
-                .map(|s| ScenarioCountView {
-                    level: s.level,
-                    scenarios: s.scenarios,
-                    constraint_scenarios: s.constraint_scenarios,
-                })
-                .collect(),
-            level: c.level.get(),
-            binding_gate: match c.binding_gate {
-                Gate::Score => "score",
-                Gate::Scenarios => "scenarios",
-                Gate::Both => "both",
-                Gate::None => "none",
-            }
-            .to_owned(),
-            next_level_gaps: c.next_level_gaps.map(|g| LevelGapsView {
-                level: g.level,
-                points_short: pts(g.points_short),
-                scenarios_short: g.scenarios_short,
-                constraint_scenarios_short: g.constraint_scenarios_short,
-            }),
-        }
-    }
-}
-
-/// An assessment with its result. `id`, `version`, `recorded_by` and
-/// `created_at` are null for a dry run.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AssessmentView {
-    pub id: Option<String>,
-    #[schema(schema_with = kind_schema)]
-    pub kind: String,
-    pub indicator_set: String,
-    pub enterprise_id: Option<String>,
-    pub project_id: Option<String>,
-    pub answers: BTreeMap<String, Vec<String>>,
-    pub scenarios: BTreeMap<String, i64>,
-    #[serde(flatten)]
-    pub result: ScorecardView,
-    pub recorded_by: Option<String>,
-    pub version: Option<i64>,
-    pub created_at: Option<DateTime<Utc>>,
-}
-
-impl AssessmentView {
-    pub(crate) fn from_row(row: AssessmentRow) -> Result<Self, ApiError> {
-        let answers: Answers = serde_json::from_str(&row.answers).map_err(ApiError::internal)?;
-        let result: ScorecardView =
-            serde_json::from_str(&row.result).map_err(ApiError::internal)?;
-        Ok(AssessmentView {
-            id: Some(row.id),
-            kind: row.kind,
-            indicator_set: row.indicator_set,
-            enterprise_id: row.enterprise_id,
-            project_id: row.project_id,
-            answers: answers.answers,
-            scenarios: answers.scenarios,
-            result,
-            recorded_by: Some(row.recorded_by),
-            version: Some(row.version),
-            created_at: Some(utc(row.created_at)),
+    state
+        .run(caller, move |_, who| {
+            use_case::get_indicator_set(who, &code)
         })
-    }
-}
-
-fn answer_errors(errors: Vec<AnswerError>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|e| {
-                FieldError::new(
-                    e.field(),
-                    e.code(),
-                    Text::new(e.to_string(), e.message_zh()),
-                )
-            })
-            .collect(),
-    )
-}
-
-fn unknown_project(code: &'static str) -> ApiError {
-    ApiError::field(
-        "project_id",
-        code,
-        Text::new(
-            "a diagnosis or acceptance needs an existing project you serve or are assigned to",
-            "诊断和验收评测须关联您负责或受指派的已有改造项目",
-        ),
-    )
-}
-
-/// The project a diagnosis (its provider, once matched) or an acceptance
-/// (its assigned evaluator, once pre-checked) is recorded for.
-fn project_for(
-    conn: &mut AnyConnection,
-    caller: &Caller,
-    project_id: &str,
-    kind: AssessmentKind,
-) -> Result<ProjectRow, ApiError> {
-    let (project, roles) = crate::routes::projects::load_in_scope(conn, caller, project_id)
-        .map_err(|e| match e {
-            ApiError::NotFound => unknown_project("unknown_project"),
-            other => other,
-        })?;
-    if !roles.contains(&kind.recorder()) {
-        return Err(unknown_project("unknown_project"));
-    }
-    let due = match kind {
-        AssessmentKind::Diagnosis => "matched",
-        _ => "acceptance_prechecked",
-    };
-    if project.state != due {
-        return Err(ApiError::Conflict {
-            code: "project_not_due",
-            detail: Text::new(
-                format!(
-                    "The project is `{}`; this assessment is recorded when it is `{due}`.",
-                    project.state
-                ),
-                format!(
-                    "项目当前状态为 `{}`，须在 `{due}` 状态下记录该评测。",
-                    project.state
-                ),
-            ),
-        });
-    }
-    Ok(project)
+        .await
+        .map(web::Json)
 }
 
 #[utoipa::path(
@@ -577,112 +74,16 @@ pub async fn create_assessment(
     Query(query): Query<AssessmentQuery>,
     body: Json<AssessmentRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.parse()?;
-    let dry_run = query.dry_run.unwrap_or(false);
-    if !dry_run && !caller.has_role(body.kind.recorder()) {
-        return Err(ApiError::Forbidden(match body.kind {
-            AssessmentKind::SelfAssessment => "record self-assessments (enterprise)",
-            AssessmentKind::Diagnosis => "record diagnoses (provider)",
-            AssessmentKind::Acceptance => "record acceptance evaluations (evaluator)",
-        }));
-    }
-    let sets = builtin();
-    let set = sets
-        .iter()
-        .find(|s| s.code == body.indicator_set)
-        .ok_or_else(|| {
-            let loaded: Vec<&str> = sets.iter().map(|s| s.code.as_str()).collect();
-            ApiError::field(
-                "indicator_set",
-                "indicator_set_not_loaded",
-                Text::new(
-                    format!("not loaded; loaded sets: {}", loaded.join(", ")),
-                    format!("该评测指标未加载；已加载：{}", loaded.join("、")),
-                ),
-            )
-        })?;
-    let answers = Answers {
-        answers: body.answers,
-        scenarios: body.scenarios,
-    };
-    let card = score(set, &answers).map_err(answer_errors)?;
-    let result = ScorecardView::from(&card);
-    if dry_run {
-        return Ok(HttpResponse::Ok().json(AssessmentView {
-            id: None,
-            kind: body.kind.as_str().to_owned(),
-            indicator_set: set.code.clone(),
-            enterprise_id: body.enterprise_id,
-            project_id: body.project_id,
-            answers: answers.answers,
-            scenarios: answers.scenarios,
-            result,
-            recorded_by: None,
-            version: None,
-            created_at: None,
-        }));
-    }
-    let enterprise_id = match body.kind {
-        AssessmentKind::SelfAssessment => {
-            if body.project_id.is_some() {
-                return Err(ApiError::field(
-                    "project_id",
-                    "project_not_allowed",
-                    Text::new(
-                        "a self-assessment belongs to no project",
-                        "自评不属于任何改造项目",
-                    ),
-                ));
-            }
-            caller.own_enterprise(body.enterprise_id.as_deref())?
-        }
-        AssessmentKind::Diagnosis | AssessmentKind::Acceptance => {
-            if body.project_id.is_none() {
-                return Err(unknown_project("project_required"));
-            }
-            // Filled from the project inside the unit of work below.
-            String::new()
-        }
-    };
-    let mut row = AssessmentRow {
-        id: new_id(),
-        kind: body.kind.as_str().to_owned(),
-        indicator_set: set.code.clone(),
-        enterprise_id: Some(enterprise_id),
-        project_id: body.project_id.clone(),
-        recorded_by: caller.user_id.clone(),
-        answers: serde_json::to_string(&answers).map_err(ApiError::internal)?,
-        total_points: card.total_points.thousandths(),
-        level: i32::from(card.level.get()),
-        result: serde_json::to_string(&result).map_err(ApiError::internal)?,
-        version: 1,
-        created_at: now(),
-    };
-    let view = state
-        .write(caller.actor(), move |tx| {
-            let mut program_id = None;
-            if let Some(project_id) = &row.project_id {
-                let project = project_for(tx.conn(), &caller, project_id, body.kind)?;
-                row.enterprise_id = Some(project.enterprise_id);
-                program_id = Some(project.program_id);
-            }
-            assessments::insert(tx.conn(), &row)?;
-            let view = AssessmentView::from_row(row)?;
-            tx.record(Change {
-                action: "assessment.create".into(),
-                object_type: "assessment",
-                object_id: view.id.clone().unwrap_or_default(),
-                program_id,
-                version: 1,
-                op: Op::Create,
-                before: None,
-                after: Snapshot::of(&view),
-            });
-            Ok(view)
+    let out = state
+        .run(caller, move |s, who| {
+            use_case::create(s, who, &query, body.body())
         })
         .await?;
-    let id = view.id.clone().unwrap_or_default();
-    Ok(created(format!("/api/v1/assessments/{id}"), 1, view))
+    Ok(if out.recorded {
+        created(out.view)
+    } else {
+        HttpResponse::Ok().json(out.view)
+    })
 }
 
 #[utoipa::path(
@@ -699,32 +100,8 @@ pub async fn get_assessment(
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let id = id.into_inner();
-    // The recorder, the enterprise's own users, whoever sees its project,
-    // and platform admins see it.
-    let row = state
-        .read(move |conn| {
-            let row = assessments::find(conn, &id)?;
-            let own_enterprise = caller.grants.iter().any(|g| {
-                g.role() == Role::Enterprise
-                    && g.enterprise_id().is_some()
-                    && g.enterprise_id() == row.enterprise_id.as_deref()
-            });
-            let sees_project = match &row.project_id {
-                Some(p) => crate::routes::projects::load_in_scope(conn, &caller, p).is_ok(),
-                None => false,
-            };
-            if row.recorded_by == caller.user_id
-                || own_enterprise
-                || sees_project
-                || caller.is_platform_admin()
-            {
-                Ok(row)
-            } else {
-                Err(ApiError::NotFound)
-            }
-        })
-        .await?;
-    let view = AssessmentView::from_row(row)?;
-    Ok(versioned(view.version.unwrap_or(1), view))
+    state
+        .run(caller, move |s, who| use_case::get(s, who, &id))
+        .await
+        .map(current)
 }

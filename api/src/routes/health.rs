@@ -5,6 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use shuzhuan_app::AppError;
+
 use crate::error::{ApiError, Problem};
 use crate::state::AppState;
 
@@ -29,10 +31,10 @@ pub async fn healthz() -> web::Json<Health> {
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
-    let db = state.db.clone();
+    let db = state.app.db.clone();
     web::block(move || db.ping())
         .await?
-        .map_err(ApiError::Unavailable)?;
+        .map_err(AppError::Unavailable)?;
     Ok(web::Json(Health { status: "ok" }))
 }
 

@@ -1,5 +1,6 @@
-//! HTTP routes, one module per resource. Each handler starts with its
-//! policy check on the [`Caller`](crate::auth::Caller).
+//! HTTP routes, one module per resource. A handler is transport only:
+//! it takes what the request carries, runs one use case of `shuzhuan_app`
+//! (which starts with its right) and answers its view.
 
 pub mod admissions;
 pub mod assessments;
@@ -7,7 +8,6 @@ pub mod audit;
 pub mod auth;
 pub mod documents;
 pub mod dossier;
-pub mod enterprise_import;
 pub mod enterprises;
 pub mod health;
 pub mod monitoring;
@@ -15,7 +15,6 @@ pub mod products;
 pub mod programs;
 pub mod projects;
 pub mod promotion;
-pub mod provider_import;
 pub mod providers;
 pub mod spot_checks;
 pub mod subsidy;
@@ -23,10 +22,6 @@ pub mod targets;
 pub mod users;
 pub mod webhooks;
 
-use chrono::{DateTime, NaiveDateTime, Utc};
-use shuzhuan_lifecycle::{BatchAction, BatchState};
-use shuzhuan_types::Role;
-use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Everything under `/api/v1`.
@@ -52,7 +47,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(programs::create_batch)
         .service(programs::get_batch)
         .service(programs::transition_batch)
-        .service(enterprise_import::import_enterprises)
+        .service(enterprises::import_enterprises)
         .service(enterprises::list_enterprises)
         .service(enterprises::create_enterprise)
         .service(enterprises::get_enterprise_by_code)
@@ -60,7 +55,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(enterprises::get_enterprise)
         .service(enterprises::update_enterprise)
         .service(dossier::get_dossier)
-        .service(provider_import::import_providers)
+        .service(providers::import_providers)
         .service(providers::list_providers)
         .service(providers::create_provider)
         .service(providers::get_provider_by_code)
@@ -70,7 +65,7 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(admissions::list_pool)
         .service(admissions::apply_to_pool)
         .service(admissions::change_pool_entry)
-        .service(provider_import::import_products)
+        .service(products::import_products)
         .service(products::list_products)
         .service(products::create_product)
         .service(products::get_product)
@@ -87,12 +82,15 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(subsidy::create_quote)
         .service(subsidy::list_pools)
         .service(subsidy::create_pool)
+        .service(subsidy::get_pool)
         .service(subsidy::list_decisions)
         .service(subsidy::create_decision)
+        .service(subsidy::get_decision)
         .service(subsidy::approve_decision)
         .service(subsidy::create_award)
         .service(subsidy::create_disbursement)
         .service(subsidy::list_disbursements)
+        .service(subsidy::get_disbursement)
         .service(subsidy::enterprise_ledger)
         .service(projects::list_projects)
         .service(projects::create_project)
@@ -137,97 +135,4 @@ pub fn api_v1(cfg: &mut ServiceConfig) {
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
         .service(webhooks::list_deliveries);
-}
-
-/// Lists what a programme holds (after the handler's own policy check):
-/// 404 when the programme does not exist, else every row converted.
-pub(crate) async fn program_list<R, T>(
-    state: &crate::state::AppState,
-    program_id: String,
-    load: fn(
-        &mut shuzhuan_persistence::AnyConnection,
-        &str,
-    ) -> Result<Vec<R>, shuzhuan_persistence::RepoError>,
-) -> Result<actix_web::web::Json<crate::extract::List<T>>, crate::error::ApiError>
-where
-    R: Send + 'static,
-    T: From<R>,
-{
-    let rows = state
-        .read(move |conn| {
-            shuzhuan_persistence::repo::programs::find(conn, &program_id)?;
-            Ok(load(conn, &program_id)?)
-        })
-        .await?;
-    Ok(actix_web::web::Json(crate::extract::List::all(
-        rows.into_iter().map(Into::into).collect(),
-    )))
-}
-
-/// Stored times are UTC; the wire shows them with their offset.
-pub(crate) fn utc(t: NaiveDateTime) -> DateTime<Utc> {
-    t.and_utc()
-}
-
-pub(crate) fn string_enum(values: impl IntoIterator<Item = &'static str>) -> Object {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(values))
-        .build()
-}
-
-pub(crate) fn role_schema() -> Object {
-    string_enum(Role::ALL.map(Role::as_str))
-}
-
-pub(crate) fn batch_state_schema() -> Object {
-    string_enum(BatchState::ALL.map(BatchState::as_str))
-}
-
-pub(crate) fn batch_action_schema() -> Object {
-    string_enum(BatchAction::ALL.map(BatchAction::as_str))
-}
-
-/// The change record of a versioned object whose views serialise to the
-/// snapshot: `before` is `None` on creation.
-pub(crate) fn change_of<V: serde::Serialize>(
-    action: &str,
-    object_type: &'static str,
-    (object_id, program_id, version): (&str, Option<&str>, i64),
-    before: Option<&V>,
-    after: &V,
-) -> shuzhuan_persistence::Change {
-    shuzhuan_persistence::Change {
-        action: action.to_owned(),
-        object_type,
-        object_id: object_id.to_owned(),
-        program_id: program_id.map(str::to_owned),
-        version,
-        op: if before.is_some() {
-            shuzhuan_persistence::Op::Update
-        } else {
-            shuzhuan_persistence::Op::Create
-        },
-        before: before.and_then(shuzhuan_persistence::Snapshot::of),
-        after: shuzhuan_persistence::Snapshot::of(after),
-    }
-}
-
-/// A unified social credit code from the wire, normalised, or the field
-/// error naming what is wrong with it (GB 32100-2015).
-pub(crate) fn parse_uscc(raw: &str) -> Result<String, crate::error::FieldError> {
-    shuzhuan_types::Uscc::parse(raw)
-        .map(|u| u.to_string())
-        .map_err(|e| {
-            crate::error::FieldError::new(
-                "uscc",
-                e.code(),
-                crate::error::Text::new(e.to_string(), e.message_zh()),
-            )
-        })
-}
-
-/// A credit code from a path segment (`/…/by-code/{uscc}`), or the 422.
-pub(crate) fn parse_path_uscc(raw: &str) -> Result<String, crate::error::ApiError> {
-    parse_uscc(raw).map_err(|e| crate::error::ApiError::Validation(vec![e]))
 }

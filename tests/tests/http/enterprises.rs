@@ -296,18 +296,22 @@ fn patch_needs_if_match_and_staff_keep_to_their_profile(app: TestApp) {
         "helan.staff2",
         json!([{"role": "enterprise", "enterprise_id": id}]),
     );
-    let res = staff.patch(
-        &path,
-        2,
-        json!({"contact_name": "李经理", "employees": 220}),
-    );
+    // Staff keep the contact and descriptive fields; figures and flags
+    // are enrolment, the offices' to change (DOMAIN.md §2).
+    let res = staff.patch(&path, 2, json!({"contact_name": "李经理"}));
     assert_eq!(
-        (res.status, res.body["employees"].as_i64()),
-        (StatusCode::OK, Some(220))
+        (res.status, res.body["contact_name"].as_str()),
+        (StatusCode::OK, Some("李经理"))
     );
-    staff
-        .patch(&path, 3, json!({"tier": "demonstration"}))
-        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    for enrolment in [
+        json!({"employees": 220}),
+        json!({"tier": "demonstration"}),
+        json!({"specialised": true}),
+    ] {
+        staff
+            .patch(&path, 3, enrolment)
+            .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    }
     let res = staff.patch(&path, 3, json!({"uscc": HELAN_2}));
     assert_eq!(res.error_fields(), ["uscc"]);
 }

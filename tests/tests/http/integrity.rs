@@ -2,9 +2,10 @@
 //! DOMAIN.md §8.
 
 use serde_json::{Value, json};
+use shuzhuan_lifecycle::BatchState;
 use shuzhuan_persistence::repo::{audit, programs};
 use shuzhuan_persistence::rows::BatchRow;
-use shuzhuan_persistence::{Actor, Change, Db, Op, RepoError, new_id, now};
+use shuzhuan_persistence::{Actor, Change, Db, ObjectType, Op, RepoError, new_id, now};
 use shuzhuan_tests::{As, StatusCode, TestApp, both_backends};
 
 both_backends!(
@@ -131,7 +132,7 @@ fn a_unit_of_work_that_fails_midway_leaves_no_trace(app: TestApp) {
             Ok((
                 programs::batches_of(conn, &program_id)?.len(),
                 audit::list(conn, &Default::default(), 0, 100_000)?.len(),
-                audit::changes_after(conn, 0, 100_000, None, None)?.len(),
+                audit::changes_after(conn, 0, 100_000, Default::default())?.len(),
             ))
         })
         .unwrap()
@@ -153,7 +154,7 @@ fn a_unit_of_work_that_fails_midway_leaves_no_trace(app: TestApp) {
         implementation_ends_on: None,
         acceptance_ends_on: None,
         capacity: None,
-        state: "planned".into(),
+        state: BatchState::Planned.into(),
         note: String::new(),
         version: 1,
         created_at: now(),
@@ -161,7 +162,7 @@ fn a_unit_of_work_that_fails_midway_leaves_no_trace(app: TestApp) {
     };
     let change = |id: &str| Change {
         action: "batch.create".into(),
-        object_type: "batch",
+        object_type: ObjectType::Batch,
         object_id: id.to_owned(),
         program_id: None,
         version: 1,

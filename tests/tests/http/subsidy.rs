@@ -243,10 +243,11 @@ fn money_moves_from_pool_to_decision_to_disbursement_and_never_beyond(app: TestA
     )
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 
+    let ent = app.enterprise_in("xuchang", 1);
     let decide = |level: u8, amount_yuan: i64| {
         city.post(&format!("/programs/{xuchang}/subsidy-decisions"), json!({
         "pool_id": pool_id, "payee": "许昌某电气有限公司",
-        "quote": {"enterprise_id": "ent-x", "level": level,
+        "quote": {"enterprise_id": ent, "level": level,
                   "line_items": [{"category": "software", "amount_fen": amount_yuan * YUAN}], "as_of": "2026-11-01"}}))
     };
     let d = decide(3, 1_200_000);
@@ -293,7 +294,7 @@ fn money_moves_from_pool_to_decision_to_disbursement_and_never_beyond(app: TestA
 
     // 000 item 17: the enterprise has had its 500,000; levels 2–3 leave nothing, level 4 leaves 500,000.
     let ledger = finance.get(&format!(
-        "/programs/{xuchang}/subsidy-ledger/enterprises/ent-x?as_of=2026-11-01"
+        "/programs/{xuchang}/subsidy-ledger/enterprises/{ent}?as_of=2026-11-01"
     ));
     assert_eq!(ledger.body["received_fen"], 500_000 * YUAN);
     assert_eq!(
@@ -324,9 +325,10 @@ fn concurrent_approvals_never_overdraw_a_pool(app: TestApp) {
     // Twelve decisions of 100,000 fen (50% of 200,000) against 1,000,000.
     let ids: Vec<String> = (0..12)
         .map(|i| {
+            let ent = app.enterprise_in("xuchang", i);
             let d = city.post(&format!("/programs/{xuchang}/subsidy-decisions"), json!({
                 "pool_id": pool_id, "payee": format!("企业{i}"),
-                "quote": {"enterprise_id": format!("ent-{i}"), "level": 2,
+                "quote": {"enterprise_id": ent, "level": 2,
                           "line_items": [{"category": "software", "amount_fen": 200_000}], "as_of": "2026-11-01"}}));
             assert_eq!(d.body["amount_fen"], 100_000, "{}", d.body);
             d.body["id"].as_str().unwrap().to_owned()

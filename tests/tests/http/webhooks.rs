@@ -9,7 +9,7 @@ use std::time::Duration;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
-use shuzhuan_tests::{As, Received, Receiver, StatusCode, TestApp, both_backends};
+use shuzhuan_tests::{As, Received, Receiver, StatusCode, TestApp, both_backends, uscc};
 
 const WAIT: Duration = Duration::from_secs(20);
 const SECRET: &str = "receiver-shared-secret-0123";
@@ -44,12 +44,20 @@ fn create_webhook(sync: &As<'_>, url: &str, patterns: Value) -> Value {
     res.body
 }
 
-fn create_user(app: &TestApp, username: &str) {
-    let res = app.admin().post(
-        "/users",
-        json!({"username": username, "password": "a-long-enough-password", "display_name": username}),
-    );
+/// The body that registers enterprise `n`, named `name`, in Yinchuan.
+fn enterprise(program: &str, n: u32, name: &str) -> Value {
+    json!({"uscc": uscc("640122", n), "name": name, "program_id": program,
+        "region_code": "640122", "industry_code": "new_materials", "size_class": "small"})
+}
+
+/// Registers an enterprise: a business record the national platform syncs.
+fn register(app: &TestApp, n: u32, name: &str) -> String {
+    let program = app.program_id("yinchuan");
+    let res = app
+        .admin()
+        .post("/enterprises", enterprise(&program, n, name));
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+    res.body["id"].as_str().unwrap().to_owned()
 }
 
 /// The delivery log once `done` holds for it.
@@ -74,20 +82,20 @@ fn deliveries_are_signed_retried_and_logged(app: TestApp) {
     let receiver = Receiver::start();
     receiver.script(&[500, 502], 200);
     let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let hook = create_webhook(&sync, &receiver.url, json!(["user.create"]));
+    let hook = create_webhook(&sync, &receiver.url, json!(["enterprise.create"]));
     let id = hook["id"].as_str().unwrap();
 
-    create_user(&app, "alice.webhook");
+    let alice = register(&app, 1, "甲企业");
     let got = receiver.wait_for(3, WAIT);
     assert_eq!(got.len(), 3, "two failures, then the delivery");
     for (i, r) in got.iter().enumerate() {
         assert_signed(r);
         let body = r.json();
         assert_eq!(body["attempt"], i + 1);
-        assert_eq!(body["event_type"], "user.create");
-        assert_eq!(body["event"]["object_type"], "user");
-        assert_eq!(body["event"]["snapshot"]["username"], "alice.webhook");
-        assert_eq!(r.header("shuzhuan-event-type"), Some("user.create"));
+        assert_eq!(body["event_type"], "enterprise.create");
+        assert_eq!(body["event"]["object_type"], "enterprise");
+        assert_eq!(body["event"]["snapshot"]["name"], "甲企业");
+        assert_eq!(r.header("shuzhuan-event-type"), Some("enterprise.create"));
         assert_eq!(r.header("shuzhuan-webhook-id"), Some(id));
         assert_eq!(
             r.header("shuzhuan-delivery-id"),
@@ -104,20 +112,22 @@ fn deliveries_are_signed_retried_and_logged(app: TestApp) {
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["attempts"], 3);
     assert_eq!(log[0]["last_status_code"], 200);
-    assert_eq!(log[0]["event_type"], "user.create");
-    // Patterns filter: user.create only, so a session (login) is not sent.
-    app.login("alice.webhook", "a-long-enough-password");
-    create_user(&app, "bob.webhook");
-    let got = receiver.wait_for(4, WAIT);
-    assert_eq!(
-        got[3].json()["event"]["snapshot"]["username"],
-        "bob.webhook"
+    assert_eq!(log[0]["event_type"], "enterprise.create");
+    // Patterns filter: enterprise.create only, so an update is not sent.
+    let changed = app.admin().patch(
+        &format!("/enterprises/{alice}"),
+        1,
+        json!({"contact_name": "王经理"}),
     );
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    register(&app, 2, "乙企业");
+    let got = receiver.wait_for(4, WAIT);
+    assert_eq!(got[3].json()["event"]["snapshot"]["name"], "乙企业");
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(
         receiver.received().len(),
         4,
-        "nothing but user.create was sent"
+        "nothing but enterprise.create was sent"
     );
 
     // The secret never comes back; the settings change is audited.
@@ -206,10 +216,10 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
     let receiver = Receiver::start();
     receiver.script(&[], 503);
     let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let hook = create_webhook(&sync, &receiver.url, json!(["user.*"]));
+    let hook = create_webhook(&sync, &receiver.url, json!(["enterprise.*"]));
     let id = hook["id"].as_str().unwrap().to_owned();
 
-    create_user(&app, "first.user");
+    register(&app, 1, "first.enterprise");
     // disable_after is 4 in the test settings.
     receiver.wait_for(4, WAIT);
     let until = std::time::Instant::now() + WAIT;
@@ -244,7 +254,7 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
     assert_eq!(actions, ["webhook.create", "webhook.disable"]);
 
     // While disabled nothing is sent, but the change is kept.
-    create_user(&app, "second.user");
+    register(&app, 2, "second.enterprise");
     std::thread::sleep(Duration::from_millis(400));
     assert_eq!(receiver.received().len(), 4);
 
@@ -269,7 +279,7 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
         .received()
         .iter()
         .map(|r| {
-            r.json()["event"]["snapshot"]["username"]
+            r.json()["event"]["snapshot"]["name"]
                 .as_str()
                 .unwrap()
                 .to_owned()
@@ -277,7 +287,10 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
         .collect();
     assert_eq!(
         names,
-        BTreeSet::from(["first.user".to_owned(), "second.user".to_owned()])
+        BTreeSet::from([
+            "first.enterprise".to_owned(),
+            "second.enterprise".to_owned()
+        ])
     );
     assert_eq!(
         log[1]["attempts"], 5,
@@ -286,29 +299,31 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
 }
 
 fn two_instances_deliver_each_event_once(app: TestApp) {
-    const USERS: usize = 25;
+    const ENTERPRISES: u32 = 25;
     let receiver = Receiver::start();
     let second = app.another_instance();
     let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let hook = create_webhook(&sync, &receiver.url, json!(["user.create"]));
+    let hook = create_webhook(&sync, &receiver.url, json!(["enterprise.create"]));
     let id = hook["id"].as_str().unwrap();
+    let program = app.program_id("yinchuan");
     // Writes go through both instances, so both workers wake and compete.
     let via_second = app.admin().token.clone();
-    for i in 0..USERS {
+    for i in 0..ENTERPRISES {
         let base = if i % 2 == 0 {
             app.base.clone()
         } else {
             second.base.clone()
         };
         let res = reqwest::blocking::Client::new()
-            .post(format!("{base}/api/v1/users"))
+            .post(format!("{base}/api/v1/enterprises"))
             .bearer_auth(&via_second)
-            .json(&json!({"username": format!("user.{i}"), "password": "a-long-enough-password", "display_name": "u"}))
+            .json(&enterprise(&program, i, &format!("企业{i}")))
             .send()
             .unwrap();
         assert_eq!(res.status(), StatusCode::CREATED);
     }
-    receiver.wait_for(USERS, WAIT);
+    let count = ENTERPRISES as usize;
+    receiver.wait_for(count, WAIT);
     std::thread::sleep(Duration::from_millis(500));
     let mut per_event: BTreeMap<i64, usize> = BTreeMap::new();
     for r in receiver.received() {
@@ -317,12 +332,12 @@ fn two_instances_deliver_each_event_once(app: TestApp) {
             .entry(r.json()["event"]["seq"].as_i64().unwrap())
             .or_default() += 1;
     }
-    assert_eq!(per_event.len(), USERS, "every event delivered");
+    assert_eq!(per_event.len(), count, "every event delivered");
     assert!(
         per_event.values().all(|&n| n == 1),
         "each exactly once: {per_event:?}"
     );
-    let log = wait_for_log(&sync, id, |items| items.len() == USERS);
+    let log = wait_for_log(&sync, id, |items| items.len() == count);
     assert!(
         log.iter()
             .all(|d| d["status"] == "delivered" && d["attempts"] == 1)
