@@ -15,6 +15,7 @@ mod http {
     pub mod programs;
     pub mod projects;
     pub mod providers;
+    pub mod rights;
     pub mod subsidy;
     pub mod supervision;
     pub mod users;
