@@ -368,7 +368,19 @@ pub(crate) fn visible(
     id: &str,
 ) -> Result<EnterpriseRow> {
     let reach = who.require(Right::ReadEnterprise)?;
-    enterprises::find_in(conn, id, &reach)?.ok_or(AppError::NotFound)
+    // By id, then the reach in memory: the same predicate as the list's
+    // SQL (`enterprises::reach_condition`, tested to agree), on a query
+    // whose prepared statement the connection keeps.
+    let row = match enterprises::find(conn, id) {
+        Err(RepoError::NotFound) => return Err(AppError::NotFound),
+        other => other?,
+    };
+    let mut ties = Default::default();
+    if reach.contains(&target_of(conn, &row, &reach, &mut ties)?) {
+        Ok(row)
+    } else {
+        Err(AppError::NotFound)
+    }
 }
 
 /// Creates many rows, whose codes the caller has checked, in one unit of

@@ -244,7 +244,7 @@ impl From<RepoError> for AppError {
                 "The request refers to a record that does not exist.",
                 "请求引用了不存在的记录。",
             ),
-            RepoError::Pool(_) => AppError::Unavailable(e),
+            RepoError::Pool(_) | RepoError::Lost(_) => AppError::Unavailable(e),
             other => AppError::internal(other),
         }
     }

@@ -2,6 +2,8 @@
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{self, R2D2Connection};
+use std::time::{Duration, Instant};
+
 use diesel::{Connection, PgConnection, SqliteConnection};
 
 /// SQLite (embedded default) or PostgreSQL (production), one code path.
@@ -45,6 +47,32 @@ pub(crate) fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// A pooled connection and when it last answered a health check.
+pub(crate) struct Pooled {
+    conn: AnyConnection,
+    checked: Instant,
+}
+
+impl std::ops::Deref for Pooled {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.conn
+    }
+}
+
+impl std::ops::DerefMut for Pooled {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.conn
+    }
+}
+
+/// How long a connection that answered a health check is trusted without
+/// another: checking on every checkout would cost each request a round
+/// trip. A connection lost meanwhile fails its query as
+/// [`RepoError::Lost`](crate::RepoError::Lost) (503), and is checked and
+/// replaced at its next checkout after this.
+const TRUSTED_FOR: Duration = Duration::from_secs(1);
+
 /// Opens connections of the backend the URL names. The derived
 /// `establish` would try every variant and hide PostgreSQL's real error,
 /// so the scheme decides here.
@@ -55,14 +83,14 @@ pub(crate) struct Manager {
 }
 
 impl r2d2::ManageConnection for Manager {
-    type Connection = AnyConnection;
+    type Connection = Pooled;
     type Error = r2d2::Error;
 
-    fn connect(&self) -> Result<AnyConnection, r2d2::Error> {
-        match self.backend {
+    fn connect(&self) -> Result<Pooled, r2d2::Error> {
+        let conn = match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map(AnyConnection::Postgresql)
-                .map_err(r2d2::Error::ConnectionError),
+                .map_err(r2d2::Error::ConnectionError)?,
             Backend::Sqlite => {
                 let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
                     .map_err(r2d2::Error::ConnectionError)?;
@@ -71,17 +99,28 @@ impl r2d2::ManageConnection for Manager {
                     "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
                 )
                 .map_err(r2d2::Error::QueryError)?;
-                Ok(AnyConnection::Sqlite(conn))
+                AnyConnection::Sqlite(conn)
             }
+        };
+        Ok(Pooled {
+            conn,
+            checked: Instant::now(),
+        })
+    }
+
+    fn is_valid(&self, pooled: &mut Pooled) -> Result<(), r2d2::Error> {
+        if pooled.checked.elapsed() < TRUSTED_FOR {
+            return Ok(());
         }
+        pooled
+            .conn
+            .batch_execute("SELECT 1")
+            .map_err(r2d2::Error::QueryError)?;
+        pooled.checked = Instant::now();
+        Ok(())
     }
 
-    fn is_valid(&self, conn: &mut AnyConnection) -> Result<(), r2d2::Error> {
-        conn.batch_execute("SELECT 1")
-            .map_err(r2d2::Error::QueryError)
-    }
-
-    fn has_broken(&self, conn: &mut AnyConnection) -> bool {
-        std::thread::panicking() || R2D2Connection::is_broken(conn)
+    fn has_broken(&self, pooled: &mut Pooled) -> bool {
+        std::thread::panicking() || R2D2Connection::is_broken(&mut pooled.conn)
     }
 }

@@ -22,6 +22,9 @@ pub enum RepoError {
     Database(#[source] DieselError),
     #[error("no database connection available")]
     Pool(#[from] diesel::r2d2::PoolError),
+    /// The connection closed under a query (the database went away).
+    #[error("the database connection was lost")]
+    Lost(#[source] DieselError),
     #[error("migrations failed: {0}")]
     Migration(String),
     #[error("stored data is corrupt: {0}")]
@@ -41,6 +44,9 @@ impl From<DieselError> for RepoError {
                     DatabaseErrorKind::UniqueViolation => RepoError::Conflict(what),
                     DatabaseErrorKind::ForeignKeyViolation => RepoError::InvalidReference(what),
                     DatabaseErrorKind::CheckViolation => RepoError::CheckViolation(what),
+                    DatabaseErrorKind::ClosedConnection => {
+                        RepoError::Lost(DieselError::DatabaseError(kind, info))
+                    }
                     other => RepoError::Database(DieselError::DatabaseError(other, info)),
                 }
             }
