@@ -31,18 +31,20 @@ fn webhook_latency(app: &TestApp) {
     let sync = app.user_with_grants("load.webhooks", json!([{"role": "sync_client"}]));
     let hook = sync.post(
         "/webhooks",
-        json!({"url": receiver.url, "event_types": ["user.create"]}),
+        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
     );
     assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
     let admin = app.admin();
+    let program = app.program_id("yinchuan");
     let committed: Vec<(String, Instant)> = (0..WEBHOOK_EVENTS)
         .map(|i| {
-            let name = format!("latency.{i}");
+            let name = format!("时延企业{i}");
             let res = admin.post(
-                "/users",
-                json!({"username": name, "password": "a-long-enough-password", "display_name": "l"}),
+                "/enterprises",
+                json!({"uscc": uscc(900_000 + i), "name": name, "program_id": program,
+                       "region_code": "640122", "industry_code": "new_materials", "size_class": "small"}),
             );
-            assert_eq!(res.status, StatusCode::CREATED);
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
             (name, Instant::now())
         })
         .collect();
@@ -52,7 +54,7 @@ fn webhook_latency(app: &TestApp) {
         .map(|(name, at)| {
             let r = got
                 .iter()
-                .find(|r| r.json()["event"]["snapshot"]["username"] == name.as_str())
+                .find(|r| r.json()["event"]["snapshot"]["name"] == name.as_str())
                 .expect("delivered");
             r.at.saturating_duration_since(*at).as_secs_f64() * 1000.0
         })
@@ -245,9 +247,10 @@ fn main() {
     let pool_id = pool.body["id"].as_str().unwrap().to_owned();
     let ids: Vec<String> = (0..DECISIONS)
         .map(|i| {
+            let enterprise = app.enterprise_in("xuchang", u32::try_from(i).unwrap());
             let d = city.post(&format!("/programs/{xuchang}/subsidy-decisions"), json!({
                 "pool_id": pool_id, "payee": format!("企业{i}"),
-                "quote": {"enterprise_id": format!("ent-{i}"), "level": 2, "as_of": "2026-11-01",
+                "quote": {"enterprise_id": enterprise, "level": 2, "as_of": "2026-11-01",
                           "line_items": [{"category": "software", "amount_fen": 2 * per_decision}]}}));
             assert_eq!(d.status, StatusCode::CREATED, "{}", d.body);
             d.body["id"].as_str().unwrap().to_owned()

@@ -176,9 +176,11 @@ fn only_the_offices_edit_enrolment_and_staff_their_profile(app: TestApp) {
         .patch(&path, 2, json!({"employees": 999}))
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     // The county office of its region edits the enrolment.
-    let res = ok(pilot
-        .county
-        .patch(&path, 2, json!({"employees": 260, "specialised": true, "little_giant": true})));
+    let res = ok(pilot.county.patch(
+        &path,
+        2,
+        json!({"employees": 260, "specialised": true, "little_giant": true}),
+    ));
     assert_eq!(
         (res["employees"].as_i64(), res["little_giant"].as_bool()),
         (Some(260), Some(true))
@@ -276,7 +278,7 @@ fn list_and_get_agree_when_an_assignment_lapses(app: TestApp) {
             .map(|p| p["id"].as_str().unwrap().to_owned())
             .collect()
     };
-    assert_eq!(ids(&pilot.evaluator), [project.clone()]);
+    assert_eq!(ids(&pilot.evaluator), std::slice::from_ref(&project));
     ok(pilot.evaluator.get(&format!("/projects/{project}")));
     let evaluator_id = user_id(&pilot.evaluator);
     ok(app.admin().put(
@@ -653,5 +655,31 @@ fn every_role_against_every_object_of_two_programmes(app: TestApp) {
             let read = who.get(&single).status == StatusCode::OK;
             assert_eq!(shown, read, "{role}: {list} and {single} disagree");
         }
+        // The dossier holds only projects the caller reads alone.
+        let dossier = who.get(&format!("/enterprises/{}/dossier", own.enterprise));
+        if dossier.status == StatusCode::OK {
+            for record in dossier.body["projects"].as_array().unwrap() {
+                let id = record["project"]["id"].as_str().unwrap();
+                assert_eq!(
+                    who.get(&format!("/projects/{id}")).status,
+                    StatusCode::OK,
+                    "{role}: the dossier shows project {id} a single read refuses"
+                );
+            }
+        }
+        // Only the offices and the enterprise's own staff edit it.
+        let edit = who.patch(
+            &format!("/enterprises/{}", own.enterprise),
+            1,
+            json!({"name": "改名"}),
+        );
+        let may = matches!(role, "city" | "county" | "enterprise");
+        assert_eq!(
+            edit.status == StatusCode::OK || edit.status == StatusCode::PRECONDITION_FAILED,
+            may,
+            "{role} editing its programme's enterprise: {} {}",
+            edit.status,
+            edit.body
+        );
     }
 }

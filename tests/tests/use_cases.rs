@@ -1,0 +1,346 @@
+//! Use cases called directly, without a server (issue 16): a principal, a
+//! session on a database of the test's own (SQLite, and PostgreSQL when
+//! `TEST_DATABASE_URL` is set), the input, and the view or `AppError` back.
+
+// Test code: a panic is how a test fails.
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
+use serde_json::{Value, json};
+use shuzhuan_app::policy::Right;
+use shuzhuan_app::{AppError, Body, Db, Page, Principal, enterprises, programs, subsidy};
+use shuzhuan_tests::{Backend, TestDb, uscc};
+use shuzhuan_types::{Grant, Role};
+
+/// A bootstrapped database (migrations and the seed programmes).
+fn database(backend: Backend) -> Option<(TestDb, Db)> {
+    let test_db = TestDb::create(backend)?;
+    let db = Db::connect(&test_db.url, 2).expect("connect");
+    shuzhuan_app::bootstrap::run(&db, None).expect("bootstrap");
+    Some((test_db, db))
+}
+
+fn principal(id: &str, role: Role, program: Option<&str>, enterprise: Option<&str>) -> Principal {
+    let regions = if role == Role::CountyAdmin {
+        vec!["640122".to_owned()]
+    } else {
+        Vec::new()
+    };
+    let grant = Grant::new(
+        role,
+        program.map(str::to_owned),
+        regions,
+        enterprise.map(str::to_owned),
+        None,
+    )
+    .expect("a valid grant");
+    Principal::for_tests(id, vec![grant])
+}
+
+fn body<T>(v: Value) -> Body<T> {
+    Body::Json(serde_json::to_vec(&v).unwrap())
+}
+
+fn program_id(db: &Db, code: &str) -> String {
+    let admin = principal("admin", Role::PlatformAdmin, None, None);
+    let mut s = db.session().unwrap();
+    programs::list(&mut s, &admin, &Page::default())
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|p| p.code == code)
+        .unwrap()
+        .id
+}
+
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name(super::Backend::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name(super::Backend::Postgres) } )*
+        }
+    };
+}
+
+on_both!(
+    enterprise_rights_follow_the_table,
+    the_cap_holds_in_the_one_approval_path,
+    the_list_condition_is_the_single_read_predicate,
+);
+
+/// `enterprises::reach_condition` (the SQL of every list) selects exactly
+/// the rows `Reach::contains` (every single read) admits, for reaches of
+/// every kind of clause over enterprises of two programmes, several
+/// regions and none.
+fn the_list_condition_is_the_single_read_predicate(backend: Backend) {
+    use shuzhuan_persistence::repo::enterprises as repo;
+    use shuzhuan_types::Reach;
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let admin = principal("admin", Role::PlatformAdmin, None, None);
+    let yinchuan = program_id(&db, "yinchuan");
+    let xuchang = program_id(&db, "xuchang");
+    let mut s = db.session().unwrap();
+    let mut n = 0;
+    let mut register =
+        |s: &mut shuzhuan_app::Session, program: Option<&str>, region: &str, industry: &str| {
+            n += 1;
+            let mut fields = json!({"uscc": uscc("640122", n), "name": format!("企业{n}"),
+                                "size_class": "small"});
+            if let Some(p) = program {
+                fields["program_id"] = json!(p);
+                fields["region_code"] = json!(region);
+                fields["industry_code"] = json!(industry);
+            }
+            enterprises::create(s, &admin, body(fields)).unwrap().id
+        };
+    let xc_region = programs::regions(&mut s, &admin, &xuchang).unwrap().items[0]
+        .code
+        .clone();
+    let xc_industry = programs::industries(&mut s, &admin, &xuchang)
+        .unwrap()
+        .items[0]
+        .code
+        .clone();
+    let ids = [
+        register(&mut s, Some(&yinchuan), "640122", "new_materials"),
+        register(&mut s, Some(&yinchuan), "640104", "new_materials"),
+        register(&mut s, Some(&xuchang), &xc_region, &xc_industry),
+        register(&mut s, None, "", ""),
+    ];
+    let reaches = [
+        Reach {
+            all: true,
+            ..Reach::none("u")
+        },
+        Reach::none("u"),
+        Reach {
+            programmes: vec![yinchuan.clone()],
+            ..Reach::none("u")
+        },
+        Reach {
+            regions: vec![(yinchuan.clone(), vec!["640122".into()])],
+            ..Reach::none("u")
+        },
+        Reach {
+            regions: vec![(xuchang.clone(), vec!["640122".into()])],
+            ..Reach::none("u")
+        },
+        Reach {
+            enterprises: vec![ids[1].clone(), ids[3].clone()],
+            ..Reach::none("u")
+        },
+        Reach {
+            unclaimed: true,
+            ..Reach::none("u")
+        },
+        Reach {
+            programmes: vec![xuchang.clone()],
+            enterprises: vec![ids[0].clone()],
+            unclaimed: true,
+            ..Reach::none("u")
+        },
+    ];
+    for reach in reaches {
+        let conn = s.conn();
+        let listed: Vec<String> = repo::list(conn, &reach, &Default::default(), None, 500)
+            .unwrap()
+            .items
+            .into_iter()
+            .map(|e| e.id)
+            .collect();
+        let mut admitted = Vec::new();
+        for id in &ids {
+            let row = repo::find(conn, id).unwrap();
+            let ties = repo::project_ties(conn, id).unwrap();
+            if reach.contains(&repo::target(&row, &ties)) {
+                admitted.push(id.clone());
+            }
+        }
+        let listed: Vec<String> = listed.into_iter().filter(|id| ids.contains(id)).collect();
+        assert_eq!(listed, admitted, "{reach:?}");
+    }
+}
+
+fn enterprise_rights_follow_the_table(backend: Backend) {
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let yinchuan = program_id(&db, "yinchuan");
+    let city = principal("city", Role::CityAdmin, Some(&yinchuan), None);
+    let mut s = db.session().unwrap();
+    let created = enterprises::create(
+        &mut s,
+        &city,
+        body(
+            json!({"uscc": uscc("640122", 1), "name": "宁夏某材料有限公司",
+                    "program_id": yinchuan, "region_code": "640122",
+                    "industry_code": "new_materials", "size_class": "small"}),
+        ),
+    )
+    .unwrap();
+    assert_eq!(created.version, 1);
+
+    // The observer reads it, in the list and alone, and changes nothing.
+    let observer = principal("observer", Role::Observer, Some(&yinchuan), None);
+    let read = enterprises::get(&mut s, &observer, &created.id).unwrap();
+    assert_eq!(read.id, created.id);
+    let q = |program: &str| enterprises::EnterpriseQuery {
+        q: None,
+        program_id: Some(program.to_owned()),
+        region_code: None,
+        industry_code: None,
+        above_designated_size: None,
+        specialised: None,
+        little_giant: None,
+        tier: None,
+        limit: None,
+        cursor: None,
+    };
+    let listed = enterprises::list(&mut s, &observer, q(&yinchuan)).unwrap();
+    assert_eq!(listed.items.len(), 1);
+    let refused = enterprises::update(
+        &mut s,
+        &observer,
+        &created.id,
+        1,
+        body(json!({"name": "x"})),
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(AppError::Forbidden(Right::EditEnterpriseProfile))
+        ),
+        "{refused:?}"
+    );
+    // The right comes first: a body that is not even JSON changes nothing
+    // of the answer.
+    let refused = enterprises::update(
+        &mut s,
+        &observer,
+        &created.id,
+        1,
+        Body::Json(b"{not json".to_vec()),
+    );
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(_))),
+        "{refused:?}"
+    );
+
+    // Another programme's observer: not found, and not listed.
+    let jinan = program_id(&db, "jinan");
+    let stranger = principal("stranger", Role::Observer, Some(&jinan), None);
+    assert!(matches!(
+        enterprises::get(&mut s, &stranger, &created.id),
+        Err(AppError::NotFound)
+    ));
+    assert!(
+        enterprises::list(&mut s, &stranger, q(&yinchuan))
+            .unwrap()
+            .items
+            .is_empty()
+    );
+
+    // Staff: contact yes, figures no.
+    let staff = principal("staff", Role::Enterprise, None, Some(&created.id));
+    let changed = enterprises::update(
+        &mut s,
+        &staff,
+        &created.id,
+        1,
+        body(json!({"contact_name": "李经理"})),
+    )
+    .unwrap();
+    assert_eq!(changed.version, 2);
+    assert!(matches!(
+        enterprises::update(
+            &mut s,
+            &staff,
+            &created.id,
+            2,
+            body(json!({"employees": 9}))
+        ),
+        Err(AppError::Forbidden(Right::EditEnterpriseEnrolment))
+    ));
+    // The programme never changes by an edit.
+    let moved = enterprises::update(
+        &mut s,
+        &city,
+        &created.id,
+        2,
+        body(json!({"program_id": jinan})),
+    );
+    match moved {
+        Err(AppError::Validation(errors)) => assert_eq!(errors[0].code, "program_immutable"),
+        other => panic!("{other:?}"),
+    }
+}
+
+fn the_cap_holds_in_the_one_approval_path(backend: Backend) {
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let xuchang = program_id(&db, "xuchang");
+    let admin = principal("admin", Role::PlatformAdmin, None, None);
+    let city = principal("city", Role::CityAdmin, Some(&xuchang), None);
+    let finance = principal("finance", Role::Finance, Some(&xuchang), None);
+    let mut s = db.session().unwrap();
+    let regions = programs::regions(&mut s, &admin, &xuchang).unwrap();
+    let industries = programs::industries(&mut s, &admin, &xuchang).unwrap();
+    let enterprise = enterprises::create(
+        &mut s,
+        &admin,
+        body(
+            json!({"uscc": uscc("410000", 1), "name": "许昌某电气有限公司",
+                    "program_id": xuchang, "region_code": regions.items[0].code,
+                    "industry_code": industries.items[0].code, "size_class": "small"}),
+        ),
+    )
+    .unwrap();
+    let pool = subsidy::create_pool(
+        &mut s,
+        &finance,
+        &xuchang,
+        body(json!({"name": "专项", "source": "central", "amount_fen": 1_000_000_000})),
+    )
+    .unwrap();
+    let propose = |s: &mut shuzhuan_app::Session| {
+        subsidy::create_decision(
+            s,
+            &city,
+            &xuchang,
+            body(json!({"pool_id": pool.id, "payee": "许昌某电气有限公司",
+                        "quote": {"enterprise_id": enterprise.id, "level": 3, "as_of": "2026-11-01",
+                                  "line_items": [{"category": "software", "amount_fen": 120_000_000}]}})),
+        )
+        .unwrap()
+    };
+    let first = propose(&mut s);
+    let second = propose(&mut s);
+    assert_eq!(
+        (first.amount_fen, second.amount_fen),
+        (50_000_000, 50_000_000)
+    );
+    // Proposing is not approving: the city holds no approval right.
+    assert!(matches!(
+        subsidy::approve_decision(&mut s, &city, (&xuchang, &first.id), 1),
+        Err(AppError::Forbidden(Right::ApproveSubsidy))
+    ));
+    subsidy::approve_decision(&mut s, &finance, (&xuchang, &first.id), 1).unwrap();
+    match subsidy::approve_decision(&mut s, &finance, (&xuchang, &second.id), 1) {
+        Err(AppError::Conflict { code, .. }) => assert_eq!(code, "enterprise_cap_exceeded"),
+        other => panic!("{other:?}"),
+    }
+    let ledger = subsidy::ledger(
+        &mut s,
+        &finance,
+        (&xuchang, &enterprise.id),
+        &subsidy::LedgerQuery { as_of: None },
+    )
+    .unwrap();
+    assert_eq!((ledger.approved_fen, ledger.overrun_fen), (50_000_000, 0));
+    let pool = subsidy::get_pool(&mut s, &finance, &xuchang, &pool.id).unwrap();
+    assert_eq!(pool.committed_fen, 50_000_000);
+}
