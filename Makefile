@@ -68,6 +68,7 @@ bench:
 	$(CARGO) bench -p shuzhuan-scoring -p shuzhuan-subsidy
 	$(CARGO) bench -p shuzhuan-tests --bench api_load
 	$(CARGO) bench -p shuzhuan-tests --bench monitoring
+	$(CARGO) bench -p shuzhuan-tests --bench read_path
 
 ci: fmt-check lint check-deps test
 

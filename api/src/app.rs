@@ -5,7 +5,6 @@ use std::net::TcpListener;
 use actix_web::middleware::{Logger, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, web};
 use utoipa_actix_web::AppExt;
-use utoipa_actix_web::service_config::ServiceConfig;
 use utoipa_swagger_ui::SwaggerUi;
 
 use shuzhuan_app::auth::JwtKeys;
@@ -17,17 +16,8 @@ use crate::config::{Settings, StartupError};
 use crate::error::ApiError;
 use crate::middleware::{Metrics, localize, record_metrics};
 use crate::outbox;
-use crate::routes::{self, health};
+use crate::routes::configure;
 use crate::state::AppState;
-
-/// Every route of the application; the OpenAPI document is collected from
-/// exactly these registrations.
-fn configure(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(health::metrics)
-        .service(utoipa_actix_web::scope("/api/v1").configure(routes::api_v1));
-}
 
 /// The OpenAPI document as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {

@@ -24,8 +24,17 @@ pub mod webhooks;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
+/// Every route of the application; the OpenAPI document is collected from
+/// exactly these registrations.
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(health::metrics)
+        .service(utoipa_actix_web::scope("/api/v1").configure(api_v1));
+}
+
 /// Everything under `/api/v1`.
-pub fn api_v1(cfg: &mut ServiceConfig) {
+fn api_v1(cfg: &mut ServiceConfig) {
     cfg.service(auth::create_token)
         .service(auth::refresh_token)
         .service(auth::me)
