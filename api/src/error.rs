@@ -218,10 +218,35 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.clone()));
             }
+            // The database is away: tell clients when to try again.
+            ApiError::App(AppError::Unavailable(_)) => {
+                res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
             _ => {}
         }
         let mut res = res.body(en);
         res.extensions_mut().insert(ZhProblem(zh));
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shuzhuan_persistence::RepoError;
+
+    #[test]
+    fn a_lost_database_is_a_503_with_retry_after_in_both_languages() {
+        let e = ApiError::App(AppError::Unavailable(RepoError::Lost(
+            diesel::result::Error::BrokenTransactionManager,
+        )));
+        let res = e.error_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers().get(header::RETRY_AFTER).map(|v| v.as_bytes()),
+            Some(&b"5"[..])
+        );
+        assert_eq!(e.problem(Lang::En).code, "unavailable");
+        assert!(e.problem(Lang::Zh).detail.chars().any(|c| c > '\u{2e80}'));
     }
 }

@@ -48,13 +48,17 @@ impl FromRequest for Caller {
     }
 }
 
-/// Reads a whole request body, refusing it (413) as soon as it passes
-/// `limit` bytes.
-pub async fn read_limited<S, E>(payload: &mut S, limit: usize) -> Result<Vec<u8>, ApiError>
+/// Hands each chunk of a request body to `sink`, refusing the body (413)
+/// as soon as it passes `limit` bytes.
+pub async fn read_chunks<S, E>(
+    payload: &mut S,
+    limit: usize,
+    mut sink: impl FnMut(&[u8]) -> Result<(), ApiError>,
+) -> Result<(), ApiError>
 where
     S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
 {
-    let mut body = Vec::new();
+    let mut size = 0usize;
     while let Some(chunk) = payload.next().await {
         let chunk = chunk.map_err(|_| {
             ApiError::malformed(
@@ -62,11 +66,26 @@ where
                 Text::new("The request body could not be read.", "无法读取请求体。"),
             )
         })?;
-        if body.len() + chunk.len() > limit {
+        size += chunk.len();
+        if size > limit {
             return Err(ApiError::PayloadTooLarge { limit });
         }
-        body.extend_from_slice(&chunk);
+        sink(&chunk)?;
     }
+    Ok(())
+}
+
+/// Reads a whole request body into memory (413 past `limit` bytes).
+pub async fn read_limited<S, E>(payload: &mut S, limit: usize) -> Result<Vec<u8>, ApiError>
+where
+    S: futures_util::Stream<Item = Result<actix_web::web::Bytes, E>> + Unpin,
+{
+    let mut body = Vec::new();
+    read_chunks(payload, limit, |chunk| {
+        body.extend_from_slice(chunk);
+        Ok(())
+    })
+    .await?;
     Ok(body)
 }
 

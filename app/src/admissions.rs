@@ -535,11 +535,7 @@ pub fn change_entry(
         .transpose()?;
     s.write(&who.actor(), |tx| {
         let before = admissions::find(tx.conn(), program_id, kind, member_id)?;
-        if before.version != expected {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
+        AppError::expect_version(expected, before.version)?;
         let from = before.status.0;
         let mut row = before.clone();
         if let Some(to) = to {

@@ -645,11 +645,7 @@ pub fn update(
     let errors = apply(&mut row, fields);
     may_change(s.conn(), who, &before, &row)?;
     AppError::check(errors)?;
-    if before.version != expected {
-        return Err(AppError::StaleVersion {
-            current: before.version,
-        });
-    }
+    AppError::expect_version(expected, before.version)?;
     s.write(&who.actor(), |tx| {
         check_codes(tx.conn(), &row)?;
         Ok(store_update(tx, before, row)?.0)

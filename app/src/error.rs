@@ -114,6 +114,15 @@ impl AppError {
     }
 
     /// Validation errors, or `Ok` when there are none.
+    /// 412 unless the version the caller read (`If-Match`) is `current`.
+    pub fn expect_version(expected: i64, current: i64) -> Result<()> {
+        if expected == current {
+            Ok(())
+        } else {
+            Err(AppError::StaleVersion { current })
+        }
+    }
+
     pub fn check(errors: Vec<FieldError>) -> Result<()> {
         if errors.is_empty() {
             Ok(())

@@ -330,9 +330,7 @@ pub fn put_settings(
         programs::find(tx.conn(), program_id)?;
         let before = supervision::settings_of(tx.conn(), program_id)?;
         let (old, current) = thresholds_of(before.as_ref());
-        if current != expected {
-            return Err(AppError::StaleVersion { current });
-        }
+        AppError::expect_version(expected, current)?;
         let row = MonitoringSettingsRow {
             program_id: program_id.to_owned(),
             thresholds: Json::new(thresholds.clone())?,

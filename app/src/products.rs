@@ -319,11 +319,7 @@ pub fn update(
             Text::new("a product keeps its provider", "产品所属服务商不可修改"),
         ));
     }
-    if before.version != expected {
-        return Err(AppError::StaleVersion {
-            current: before.version,
-        });
-    }
+    AppError::expect_version(expected, before.version)?;
     let mut row = before.clone();
     AppError::check(apply(&mut row, fields))?;
     s.write(&who.actor(), |tx| Ok(store_update(tx, before, row)?.0))

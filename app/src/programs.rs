@@ -285,11 +285,7 @@ pub fn update(
     let body = body.read()?;
     s.write(&who.actor(), |tx| {
         let mut row = programs::find(tx.conn(), id)?;
-        if row.version != expected {
-            return Err(AppError::StaleVersion {
-                current: row.version,
-            });
-        }
+        AppError::expect_version(expected, row.version)?;
         let before = ProgramView::from(row.clone());
         if let Some(v) = body.name {
             row.name = v;
@@ -415,11 +411,7 @@ pub fn transition_batch(
     };
     s.write(&who.actor(), |tx| {
         let mut row = programs::find_batch(tx.conn(), program_id, batch_id)?;
-        if row.version != expected {
-            return Err(AppError::StaleVersion {
-                current: row.version,
-            });
-        }
+        AppError::expect_version(expected, row.version)?;
         let from = row.state.0;
         let to = from
             .apply(body.action, role)

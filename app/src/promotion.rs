@@ -298,11 +298,7 @@ pub fn decide(
         if !reach.contains(&target) {
             return Err(AppError::Forbidden(right));
         }
-        if before.version != expected {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
+        AppError::expect_version(expected, before.version)?;
         before
             .status
             .check(to, body.reason.is_some())

@@ -496,11 +496,7 @@ pub fn update(
             Text::new("the credit code cannot change", "统一社会信用代码不可修改"),
         ));
     }
-    if before.version != expected {
-        return Err(AppError::StaleVersion {
-            current: before.version,
-        });
-    }
+    AppError::expect_version(expected, before.version)?;
     let mut row = before.clone();
     AppError::check(apply(&mut row, fields))?;
     s.write(&who.actor(), |tx| Ok(store_update(tx, before, row)?.0))

@@ -1015,9 +1015,7 @@ pub(crate) fn approve(
 ) -> Result<DecisionView> {
     let d = subsidy::find_decision(tx.conn(), program_id, decision_id)?;
     let expected = expected.unwrap_or(d.version);
-    if d.version != expected {
-        return Err(AppError::StaleVersion { current: d.version });
-    }
+    AppError::expect_version(expected, d.version)?;
     let at = now();
     if !subsidy::approve_decision(tx.conn(), decision_id, expected, by, at)? {
         return Err(AppError::conflict(

@@ -275,11 +275,7 @@ pub fn update(
     let new_hash = body.password.as_deref().map(hash_password).transpose()?;
     s.write(&who.actor(), |tx| {
         let before = load_user(tx.conn(), id)?;
-        if before.version != expected {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
+        AppError::expect_version(expected, before.version)?;
         let mut row = users::find(tx.conn(), id)?;
         if let Some(name) = body.display_name {
             row.display_name = name;

@@ -9,16 +9,15 @@ use actix_web::dev::Payload;
 use actix_web::http::header;
 use actix_web::web;
 use actix_web::{FromRequest, HttpRequest};
-use futures_util::StreamExt;
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
 use shuzhuan_app::imports::{
     Format, IMPORT_LIMIT, ImportQuery, ImportReport, Report, Request, Upload,
 };
-use shuzhuan_app::{AppError, Principal, Session, Text};
+use shuzhuan_app::{AppError, Principal, Session};
 
 use crate::error::ApiError;
-use crate::extract::{AcceptLang, Caller, parse_query};
+use crate::extract::{AcceptLang, Caller, parse_query, read_chunks};
 use crate::state::AppState;
 
 pub mod client;
@@ -47,24 +46,13 @@ fn format_of(req: &HttpRequest) -> Option<Format> {
 /// Streams the body into a temporary file, hashing it on the way.
 async fn spool(payload: &mut Payload, format: Format) -> Result<Upload, ApiError> {
     let mut file = tempfile::tempfile().map_err(AppError::internal)?;
-    let mut size = 0usize;
     let mut hasher = Sha256::new();
-    while let Some(chunk) = payload.next().await {
-        let chunk = chunk.map_err(|_| {
-            ApiError::malformed(
-                "body_unreadable",
-                Text::new("The request body could not be read.", "无法读取请求体。"),
-            )
-        })?;
-        size += chunk.len();
-        if size > IMPORT_LIMIT {
-            return Err(ApiError::PayloadTooLarge {
-                limit: IMPORT_LIMIT,
-            });
-        }
-        hasher.update(&chunk);
-        file.write_all(&chunk).map_err(AppError::internal)?;
-    }
+    read_chunks(payload, IMPORT_LIMIT, |chunk| {
+        hasher.update(chunk);
+        file.write_all(chunk)
+            .map_err(|e| AppError::internal(e).into())
+    })
+    .await?;
     file.seek(SeekFrom::Start(0)).map_err(AppError::internal)?;
     Ok(Upload {
         file,

@@ -232,11 +232,7 @@ pub fn put_plan(
     let plan: Plan = body.read()?.into();
     let roles = roles_on(who, &p);
     let before = p.row;
-    if before.version != expected {
-        return Err(AppError::StaleVersion {
-            current: before.version,
-        });
-    }
+    AppError::expect_version(expected, before.version)?;
     if *before.state != ProjectState::Diagnosed {
         return Err(AppError::conflict(
             "plan_locked",

@@ -289,11 +289,7 @@ fn step(
     let p = visible(tx.conn(), who, id)?;
     let roles = roles_on(who, &p);
     let before = p.row;
-    if before.version != expected {
-        return Err(AppError::StaleVersion {
-            current: before.version,
-        });
-    }
+    AppError::expect_version(expected, before.version)?;
     let from = before.state.0;
     let mut facts = facts_of(&before, batch_state(tx.conn(), &before)?);
     let mut row = before.clone();

@@ -270,11 +270,7 @@ pub fn update(
     }
     s.write(&who.actor(), |tx| {
         let before = visible(tx.conn(), who, id)?;
-        if before.version != expected {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
+        AppError::expect_version(expected, before.version)?;
         let mut row = before.clone();
         if let Some(url) = &body.url {
             row.url = url.clone();
