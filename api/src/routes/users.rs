@@ -108,7 +108,7 @@ pub async fn update_user(
     tag = "users",
     params(
         ("id" = String, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, description = "ETag of the user you read; without it the grants are replaced as they stand", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the user you read; without it the grants are replaced as they stand", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
     ),
     request_body(content = GrantList, description = "The complete new set of grants",
         example = json!([{"role": "city_admin", "program_id": "0193…"}, {"role": "county_admin", "program_id": "0193…", "region_codes": ["640122"]}])),
