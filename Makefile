@@ -17,7 +17,7 @@ DEMO_ENTERPRISES ?= 200
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle shuzhuan-monitoring
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi shuzhuan-app
 
-.PHONY: run build test lint fmt fmt-check openapi check-deps fuzz bench ci clean-data
+.PHONY: run build test lint fmt fmt-check openapi openapi-check check-deps fuzz bench ci clean-data
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
@@ -42,6 +42,12 @@ fmt-check:
 # Rewrites the committed contract from the routes (a test fails when stale).
 openapi: build
 	$(BIN) openapi > openapi/openapi.json
+
+# Validates the committed contract against the OpenAPI 3.1 schema
+# (installs openapi-spec-validator from PyPI when missing).
+openapi-check:
+	@command -v openapi-spec-validator >/dev/null || python3 -m pip install -q openapi-spec-validator
+	openapi-spec-validator openapi/openapi.json
 
 # Domain crates know no database, HTTP or OpenAPI; the application layer,
 # persistence and openapi know no actix.
@@ -70,7 +76,7 @@ bench:
 	$(CARGO) bench -p shuzhuan-tests --bench monitoring
 	$(CARGO) bench -p shuzhuan-tests --bench read_path
 
-ci: fmt-check lint check-deps test
+ci: fmt-check lint check-deps openapi-check test
 
 # Forget the dev database (the next `make run` starts from the seeds again).
 clean-data:

@@ -140,9 +140,40 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 );
                 add_problem(op, "428", "If-Match is required");
             }
+            describe_responses(op);
         }
     }
     doc
+}
+
+/// OpenAPI requires a description on every response; one a route left
+/// without says what its status means here.
+fn describe_responses(op: &mut Operation) {
+    for (status, response) in op.responses.responses.iter_mut() {
+        if let RefOr::T(r) = response
+            && r.description.is_empty()
+        {
+            r.description = meaning(status).to_owned();
+        }
+    }
+}
+
+/// What a status means in this API, for responses not described otherwise.
+fn meaning(status: &str) -> &'static str {
+    match status {
+        "200" => "OK",
+        "201" => "Created; `Location` names it",
+        "204" => "Done; no content",
+        "400" => "Malformed request",
+        "401" => "Missing, invalid or expired token",
+        "403" => "Your roles lack the right",
+        "404" => "No such object, or it is outside your scope",
+        "409" => "The object's state or the data's rules refuse it; `code` says which",
+        "412" => "Stale If-Match: the object has changed since you read it",
+        "422" => "Invalid input; `errors` names each field",
+        "503" => "The database does not answer; retry after `Retry-After`",
+        _ => "See `code` in the problem body",
+    }
 }
 
 fn add_problem(op: &mut Operation, status: &str, description: &str) {

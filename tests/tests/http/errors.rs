@@ -180,4 +180,15 @@ fn served_openapi_equals_the_committed_document(app: TestApp) {
         "openapi/openapi.json is stale: run `make openapi` and commit it"
     );
     assert_eq!(served.body["openapi"], "3.1.0");
+    // OpenAPI requires a description on every response.
+    for (path, item) in served.body["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for (status, response) in op["responses"].as_object().unwrap() {
+                assert!(
+                    response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    "{method} {path} {status} has no description"
+                );
+            }
+        }
+    }
 }
