@@ -23,14 +23,6 @@ use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
 use crate::view::{List, code_list_schema, code_schema, utc};
 
-fn status_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<AdmissionStatus>()
-}
-
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<AdmissionKind>()
-}
-
 fn status_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<AdmissionStatus>()
 }
@@ -76,7 +68,7 @@ pub struct LibraryApplication {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "suspended", "reason": "抽查发现虚报进度"}))]
 pub struct AdmissionChange {
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = code_schema::<AdmissionStatus>)]
     pub status: Option<String>,
     /// A grade the programme gives (e.g. A/B/C, 星级).
     #[validate(length(min = 1, max = 20, message = "1 to 20 characters", code = "length"))]
@@ -94,7 +86,7 @@ pub struct AdmissionChange {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct AdmissionView {
     pub program_id: String,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<AdmissionKind>)]
     pub kind: AdmissionKind,
     /// The provider (for a product: the one offering it).
     pub provider_id: String,
@@ -102,7 +94,7 @@ pub struct AdmissionView {
     pub product_id: Option<String>,
     /// The provider's or product's name.
     pub name: String,
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = code_schema::<AdmissionStatus>)]
     pub status: AdmissionStatus,
     pub grade: Option<String>,
     /// The reason given with the last status change.

@@ -272,10 +272,6 @@ pub fn get_indicator_set(who: &Principal, code: &str) -> Result<IndicatorSetView
 
 // ---- assessments -----------------------------------------------------------
 
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<AssessmentKind>()
-}
-
 fn gate_schema() -> utoipa::openapi::schema::Object {
     string_enum(["score", "scenarios", "both", "none"])
 }
@@ -297,7 +293,7 @@ pub struct AssessmentRequest {
     ))]
     #[schema(min_length = 1, max_length = 100)]
     pub indicator_set: String,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<AssessmentKind>)]
     pub kind: AssessmentKind,
     /// The project a diagnosis or acceptance belongs to.
     pub project_id: Option<String>,
@@ -441,7 +437,7 @@ impl From<&Scorecard> for ScorecardView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AssessmentView {
     pub id: Option<String>,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<AssessmentKind>)]
     pub kind: AssessmentKind,
     pub indicator_set: String,
     pub enterprise_id: Option<String>,

@@ -47,20 +47,12 @@ const MEDIA_TYPES: [&str; 8] = [
 const MEDIA_TYPES_TEXT: &str =
     "application/pdf, image/jpeg, image/png, .docx, .xlsx, application/zip, text/plain, text/csv";
 
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<DocumentKind>()
-}
-
 fn kind_list_schema() -> utoipa::openapi::schema::Array {
     utoipa::openapi::schema::ArrayBuilder::new()
-        .items(kind_schema())
+        .items(code_schema::<DocumentKind>())
         .min_items(Some(1))
         .max_items(Some(DocumentKind::ALL.len()))
         .build()
-}
-
-fn action_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProjectAction>()
 }
 
 /// Where document files live, by content hash.
@@ -104,7 +96,7 @@ fn content_path(dir: &Path, sha256: &str) -> PathBuf {
 pub struct DocumentView {
     pub id: String,
     pub project_id: String,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<DocumentKind>)]
     pub kind: DocumentKind,
     /// Hex SHA-256 of the content: anyone holding the file can verify it.
     pub sha256: String,
@@ -136,7 +128,7 @@ impl From<DocumentRow> for DocumentView {
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// What the document is.
-    #[param(schema_with = kind_schema)]
+    #[param(schema_with = code_schema::<DocumentKind>)]
     pub kind: String,
     /// The original file name, for downloads.
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters", code = "length"))]
@@ -283,7 +275,7 @@ pub fn content(s: &mut Session, who: &Principal, id: &str) -> Result<DocumentVie
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequirementSpec {
-    #[schema(schema_with = action_schema)]
+    #[schema(schema_with = code_schema::<ProjectAction>)]
     pub action: String,
     #[validate(length(min = 1, max = 14, message = "1 to 14 kinds", code = "length"))]
     #[schema(schema_with = kind_list_schema)]

@@ -26,14 +26,6 @@ use crate::principal::Principal;
 use crate::registry::{self, ByCode, Upserted};
 use crate::view::{List, code_schema, utc};
 
-fn size_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<SizeClass>()
-}
-
-fn tier_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Tier>()
-}
-
 /// Everything about an enterprise that a caller sets (PATCH sets any
 /// subset). `uscc` is given on POST; PUT by code takes it from the path.
 #[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
@@ -63,7 +55,7 @@ pub struct EnterpriseFields {
     pub industry_code: Option<String>,
     /// 规上 (above designated size).
     pub above_designated_size: Option<bool>,
-    #[schema(schema_with = size_schema)]
+    #[schema(schema_with = code_schema::<SizeClass>)]
     pub size_class: Option<String>,
     /// 专精特新
     pub specialised: Option<bool>,
@@ -93,7 +85,7 @@ pub struct EnterpriseFields {
     /// 上云用云
     pub cloud_adopted: Option<bool>,
     /// 储备库 / 试点库 / 示范库
-    #[schema(schema_with = tier_schema)]
+    #[schema(schema_with = code_schema::<Tier>)]
     pub tier: Option<String>,
 }
 
@@ -106,7 +98,7 @@ pub struct EnterpriseView {
     pub region_code: Option<String>,
     pub industry_code: Option<String>,
     pub above_designated_size: bool,
-    #[schema(schema_with = size_schema)]
+    #[schema(schema_with = code_schema::<SizeClass>)]
     pub size_class: SizeClass,
     pub specialised: bool,
     pub little_giant: bool,
@@ -117,7 +109,7 @@ pub struct EnterpriseView {
     pub contact_name: String,
     pub contact_phone: String,
     pub cloud_adopted: bool,
-    #[schema(schema_with = tier_schema)]
+    #[schema(schema_with = code_schema::<Tier>)]
     pub tier: Tier,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -555,7 +547,7 @@ pub struct EnterpriseQuery {
     pub above_designated_size: Option<bool>,
     pub specialised: Option<bool>,
     pub little_giant: Option<bool>,
-    #[param(schema_with = tier_schema)]
+    #[param(schema_with = code_schema::<Tier>)]
     #[validate(custom(function = "validate_tier"))]
     pub tier: Option<String>,
     #[param(minimum = 1, maximum = 500)]

@@ -18,14 +18,6 @@ use crate::policy::{self, Right};
 use crate::principal::Principal;
 use crate::view::{List, code_schema, utc};
 
-fn object_type_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ObjectType>()
-}
-
-fn op_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Op>()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntryView {
     pub seq: i64,
@@ -34,7 +26,7 @@ pub struct AuditEntryView {
     /// Username, or `system` for bootstrap and seeding.
     pub actor: String,
     pub action: String,
-    #[schema(schema_with = object_type_schema)]
+    #[schema(schema_with = code_schema::<ObjectType>)]
     pub object_type: ObjectType,
     pub object_id: String,
     pub program_id: Option<String>,
@@ -74,7 +66,7 @@ impl From<AuditRow> for AuditEntryView {
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only entries about this object type (`program`, `batch`, `user` …).
-    #[param(schema_with = object_type_schema)]
+    #[param(schema_with = code_schema::<ObjectType>)]
     pub object_type: Option<String>,
     /// Only entries about this object id.
     pub object_id: Option<String>,
@@ -155,13 +147,13 @@ pub fn verify(s: &mut Session, who: &Principal) -> Result<ChainVerification> {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ChangeEventView {
     pub seq: i64,
-    #[schema(schema_with = object_type_schema)]
+    #[schema(schema_with = code_schema::<ObjectType>)]
     pub object_type: ObjectType,
     pub object_id: String,
     pub program_id: Option<String>,
     pub version: i64,
     /// create, update or tombstone.
-    #[schema(schema_with = op_schema)]
+    #[schema(schema_with = code_schema::<Op>)]
     pub op: Op,
     pub committed_at: DateTime<Utc>,
     /// The object as committed.
@@ -197,7 +189,7 @@ pub struct ChangesQuery {
     pub limit: Option<i64>,
     pub program_id: Option<String>,
     /// Only changes of this object type.
-    #[param(schema_with = object_type_schema)]
+    #[param(schema_with = code_schema::<ObjectType>)]
     pub object_type: Option<String>,
 }
 

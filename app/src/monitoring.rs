@@ -192,10 +192,6 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
         .collect()
 }
 
-fn colour_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Colour>()
-}
-
 /// A colour, or null where none applies.
 fn optional_colour_schema() -> utoipa::openapi::schema::Object {
     use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
@@ -212,10 +208,6 @@ fn optional_colour_schema() -> utoipa::openapi::schema::Object {
 
 fn indicator_schema() -> utoipa::openapi::schema::Object {
     string_enum(Indicator::ALL.map(Indicator::as_str))
-}
-
-fn state_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProjectState>()
 }
 
 /// The thresholds as a schema built from the domain's own fields, so the
@@ -370,9 +362,9 @@ pub struct ProjectMonitor {
     pub region_code: String,
     pub batch_id: String,
     pub provider_id: Option<String>,
-    #[schema(schema_with = state_schema)]
+    #[schema(schema_with = code_schema::<ProjectState>)]
     pub state: ProjectState,
-    #[schema(schema_with = colour_schema)]
+    #[schema(schema_with = code_schema::<Colour>)]
     pub overall: Colour,
     /// Why it is not green: the reasons of its yellow and red indicators.
     pub reasons: Vec<String>,
@@ -387,7 +379,7 @@ pub struct GroupColour {
     pub green: usize,
     pub yellow: usize,
     pub red: usize,
-    #[schema(schema_with = colour_schema)]
+    #[schema(schema_with = code_schema::<Colour>)]
     pub colour: Colour,
     pub reason: String,
 }
@@ -410,7 +402,7 @@ pub struct MonitoringReport {
 #[into_params(parameter_in = Query)]
 pub struct MonitoringQuery {
     /// Only projects of this overall colour.
-    #[param(schema_with = colour_schema)]
+    #[param(schema_with = code_schema::<Colour>)]
     pub colour: Option<String>,
     pub region_code: Option<String>,
     pub batch_id: Option<String>,
@@ -640,14 +632,10 @@ fn unit_schema() -> utoipa::openapi::schema::Object {
     string_enum(["count", "share_bp", "amount_fen"])
 }
 
-fn metric_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Metric>()
-}
-
 /// One metric on the dashboard.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DashboardRow {
-    #[schema(schema_with = metric_schema)]
+    #[schema(schema_with = code_schema::<Metric>)]
     pub metric: Metric,
     pub metric_name: String,
     /// count, share_bp or amount_fen.

@@ -20,10 +20,6 @@ use crate::principal::Principal;
 use crate::providers::{may_maintain, only, resolve_scenarios};
 use crate::view::{List, code_schema, utc};
 
-fn deployment_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Deployment>()
-}
-
 /// What a caller sets on a product (PATCH sets any subset but the provider).
 #[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +47,7 @@ pub struct ProductFields {
     #[validate(length(max = 30, message = "at most 30 industries", code = "length"))]
     #[schema(max_items = 30)]
     pub industries: Option<Vec<String>>,
-    #[schema(schema_with = deployment_schema)]
+    #[schema(schema_with = code_schema::<Deployment>)]
     pub deployment: Option<String>,
     /// Price in fen (分).
     #[validate(range(min = 0, message = "must not be negative", code = "range"))]
@@ -69,7 +65,7 @@ pub struct ProductView {
     pub name: String,
     pub scenarios: Vec<String>,
     pub industries: Vec<String>,
-    #[schema(schema_with = deployment_schema)]
+    #[schema(schema_with = code_schema::<Deployment>)]
     pub deployment: Deployment,
     pub price_fen: Option<i64>,
     pub description: String,
@@ -234,7 +230,7 @@ pub struct ProductQuery {
     #[param(max_length = 40)]
     #[validate(length(max = 40, message = "at most 40 characters", code = "length"))]
     pub scenario: Option<String>,
-    #[param(schema_with = deployment_schema)]
+    #[param(schema_with = code_schema::<Deployment>)]
     pub deployment: Option<String>,
     #[param(minimum = 1, maximum = 500)]
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]

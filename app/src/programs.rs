@@ -55,15 +55,11 @@ impl From<ProgramRow> for ProgramView {
     }
 }
 
-fn region_kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<RegionKind>()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RegionView {
     pub code: String,
     pub name: String,
-    #[schema(schema_with = region_kind_schema)]
+    #[schema(schema_with = code_schema::<RegionKind>)]
     pub kind: RegionKind,
     pub parent_code: Option<String>,
 }
@@ -96,14 +92,6 @@ impl From<IndustryRow> for IndustryView {
     }
 }
 
-fn batch_state_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<BatchState>()
-}
-
-fn batch_action_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<BatchAction>()
-}
-
 fn batch_action_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<BatchAction>()
 }
@@ -119,7 +107,7 @@ pub struct BatchView {
     pub implementation_ends_on: Option<NaiveDate>,
     pub acceptance_ends_on: Option<NaiveDate>,
     pub capacity: Option<i32>,
-    #[schema(schema_with = batch_state_schema)]
+    #[schema(schema_with = code_schema::<BatchState>)]
     pub state: BatchState,
     /// The transitions the batch's state allows next.
     #[schema(schema_with = batch_action_list_schema)]
@@ -391,7 +379,7 @@ pub fn get_batch(
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"action": "open"}))]
 pub struct BatchTransitionRequest {
-    #[schema(schema_with = batch_action_schema)]
+    #[schema(schema_with = code_schema::<BatchAction>)]
     pub action: BatchAction,
 }
 

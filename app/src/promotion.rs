@@ -20,14 +20,6 @@ use crate::policy::{self, Right, require_in_programme};
 use crate::principal::Principal;
 use crate::view::{List, code_list_schema, code_schema, utc};
 
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<BenchmarkKind>()
-}
-
-fn status_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<BenchmarkStatus>()
-}
-
 fn status_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<BenchmarkStatus>()
 }
@@ -52,14 +44,14 @@ fn validate_status(s: &str) -> std::result::Result<(), ValidationError> {
 pub struct BenchmarkView {
     pub id: String,
     pub program_id: String,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<BenchmarkKind>)]
     pub kind: BenchmarkKind,
     /// The enterprise, provider or product recognised (a chain or cluster
     /// case by its lead enterprise).
     pub subject_id: String,
     pub year: i32,
     pub title: String,
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = code_schema::<BenchmarkStatus>)]
     pub status: BenchmarkStatus,
     /// Why it was rejected.
     pub reason: Option<String>,
@@ -97,7 +89,7 @@ impl From<BenchmarkRow> for BenchmarkView {
 #[schema(example = json!({"kind": "little_lighthouse", "subject_id": "0193…", "year": 2026, "title": "某化工企业数字化转型“小灯塔”"}))]
 pub struct NominateBenchmark {
     #[validate(custom(function = "validate_kind"))]
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<BenchmarkKind>)]
     pub kind: String,
     pub subject_id: String,
     #[validate(range(
@@ -118,7 +110,7 @@ pub struct NominateBenchmark {
 #[schema(example = json!({"status": "awarded"}))]
 pub struct DecideBenchmark {
     #[validate(custom(function = "validate_status"))]
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = code_schema::<BenchmarkStatus>)]
     pub status: String,
     /// Required to reject.
     #[validate(length(min = 1, max = 2000, message = "1 to 2000 characters", code = "length"))]
@@ -235,10 +227,10 @@ pub fn nominate(
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct BenchmarksQuery {
-    #[param(schema_with = kind_schema)]
+    #[param(schema_with = code_schema::<BenchmarkKind>)]
     #[validate(custom(function = "validate_kind"))]
     pub kind: Option<String>,
-    #[param(schema_with = status_schema)]
+    #[param(schema_with = code_schema::<BenchmarkStatus>)]
     #[validate(custom(function = "validate_status"))]
     pub status: Option<String>,
     /// Page size, 1 to 500 (default 50).
@@ -331,10 +323,6 @@ pub fn decide(
     })
 }
 
-fn event_kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<EventKind>()
-}
-
 fn validate_event_kind(k: &str) -> std::result::Result<(), ValidationError> {
     valid_code::<EventKind>(k)
 }
@@ -344,7 +332,7 @@ fn validate_event_kind(k: &str) -> std::result::Result<(), ValidationError> {
 #[schema(example = json!({"kind": "matchmaking", "title": "新型材料行业供需对接会", "held_on": "2026-04-18", "region_code": "640122", "participants": 86, "certified": 0}))]
 pub struct EventSpec {
     #[validate(custom(function = "validate_event_kind"))]
-    #[schema(schema_with = event_kind_schema)]
+    #[schema(schema_with = code_schema::<EventKind>)]
     pub kind: String,
     #[validate(length(min = 1, max = 200, message = "1 to 200 characters", code = "length"))]
     #[schema(min_length = 1, max_length = 200)]
@@ -395,10 +383,6 @@ impl From<EventRow> for EventView {
     }
 }
 
-fn finance_kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<FinanceKind>()
-}
-
 fn validate_finance_kind(k: &str) -> std::result::Result<(), ValidationError> {
     valid_code::<FinanceKind>(k)
 }
@@ -414,7 +398,7 @@ pub struct FinanceProductSpec {
     #[schema(min_length = 1, max_length = 200)]
     pub institution: String,
     #[validate(custom(function = "validate_finance_kind"))]
-    #[schema(schema_with = finance_kind_schema)]
+    #[schema(schema_with = code_schema::<FinanceKind>)]
     pub kind: String,
     pub launched_on: NaiveDate,
     #[serde(default)]

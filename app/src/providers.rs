@@ -21,14 +21,6 @@ use crate::principal::Principal;
 use crate::registry::{self, ByCode, Upserted};
 use crate::view::{List, code_schema, utc};
 
-fn kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProviderKind>()
-}
-
-fn specialty_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Specialty>()
-}
-
 /// What a caller sets on a provider (PATCH sets any subset).
 #[derive(Debug, Clone, Default, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -50,10 +42,10 @@ pub struct ProviderFields {
     #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// 综合型 (comprehensive) or 场景型 (scenario).
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<ProviderKind>)]
     pub kind: Option<String>,
     /// 行业集成 (integrator) or 专业 (specialist).
-    #[schema(schema_with = specialty_schema)]
+    #[schema(schema_with = code_schema::<Specialty>)]
     pub specialty: Option<String>,
     /// 本地服务商: registered in the programme's city.
     pub local: Option<bool>,
@@ -78,9 +70,9 @@ pub struct ProviderView {
     pub id: String,
     pub uscc: String,
     pub name: String,
-    #[schema(schema_with = kind_schema)]
+    #[schema(schema_with = code_schema::<ProviderKind>)]
     pub kind: ProviderKind,
-    #[schema(schema_with = specialty_schema)]
+    #[schema(schema_with = code_schema::<Specialty>)]
     pub specialty: Specialty,
     pub local: bool,
     pub scenarios: Vec<String>,
@@ -389,9 +381,9 @@ pub struct ProviderQuery {
     #[param(max_length = 100)]
     #[validate(length(max = 100, message = "at most 100 characters", code = "length"))]
     pub q: Option<String>,
-    #[param(schema_with = kind_schema)]
+    #[param(schema_with = code_schema::<ProviderKind>)]
     pub kind: Option<String>,
-    #[param(schema_with = specialty_schema)]
+    #[param(schema_with = code_schema::<Specialty>)]
     pub specialty: Option<String>,
     pub local: Option<bool>,
     /// A scenario code served.

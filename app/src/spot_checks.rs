@@ -90,16 +90,12 @@ pub struct DrawnView {
     pub inspector_id: Option<String>,
 }
 
-fn outcome_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<FindingOutcome>()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FindingView {
     pub id: String,
     pub spot_check_id: String,
     pub project_id: String,
-    #[schema(schema_with = outcome_schema)]
+    #[schema(schema_with = code_schema::<FindingOutcome>)]
     pub outcome: FindingOutcome,
     pub note: String,
     pub recorded_by: String,
@@ -319,7 +315,7 @@ fn validate_outcome(o: &str) -> std::result::Result<(), ValidationError> {
 pub struct CreateFinding {
     pub project_id: String,
     #[validate(custom(function = "validate_outcome"))]
-    #[schema(schema_with = outcome_schema)]
+    #[schema(schema_with = code_schema::<FindingOutcome>)]
     pub outcome: String,
     #[serde(default)]
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]

@@ -34,10 +34,6 @@ use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
 use crate::view::{List, code_list_schema, code_schema, string_enum, utc};
 
-pub(crate) fn category_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ExpenseCategory>()
-}
-
 fn category_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<ExpenseCategory>()
 }
@@ -298,7 +294,7 @@ pub fn create_policy(
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LineItemSpec {
-    #[schema(schema_with = category_schema)]
+    #[schema(schema_with = code_schema::<ExpenseCategory>)]
     pub category: ExpenseCategory,
     #[schema(minimum = 0)]
     pub amount_fen: i64,
@@ -576,10 +572,6 @@ fn ledger_reader(who: &Principal, program_id: &str, enterprise_id: &str) -> Resu
 
 // ---- budget pools -----------------------------------------------------------
 
-fn source_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<FundSource>()
-}
-
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"name": "2026 central special funds", "source": "central", "amount_fen": 1000000000}))]
@@ -593,7 +585,7 @@ pub struct PoolSpec {
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// central (中央专项) or local (地方配套).
-    #[schema(schema_with = source_schema)]
+    #[schema(schema_with = code_schema::<FundSource>)]
     pub source: FundSource,
     /// A region of the programme, for funds split by district.
     pub region_code: Option<String>,
@@ -608,7 +600,7 @@ pub struct PoolView {
     pub id: String,
     pub program_id: String,
     pub name: String,
-    #[schema(schema_with = source_schema)]
+    #[schema(schema_with = code_schema::<FundSource>)]
     pub source: FundSource,
     pub region_code: Option<String>,
     pub amount_fen: i64,
@@ -706,27 +698,19 @@ pub fn create_pool(
 
 // ---- decisions and awards ---------------------------------------------------
 
-fn decision_kind_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<DecisionKind>()
-}
-
-fn decision_state_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<DecisionState>()
-}
-
 #[derive(Debug, Serialize, ToSchema)]
 pub struct DecisionView {
     pub id: String,
     pub program_id: String,
     pub pool_id: String,
-    #[schema(schema_with = decision_kind_schema)]
+    #[schema(schema_with = code_schema::<DecisionKind>)]
     pub kind: DecisionKind,
     pub enterprise_id: Option<String>,
     pub payee: String,
     pub amount_fen: i64,
     pub disbursed_fen: i64,
     /// proposed, then approved by finance (which commits the amount).
-    #[schema(schema_with = decision_state_schema)]
+    #[schema(schema_with = code_schema::<DecisionState>)]
     pub state: DecisionState,
     pub policy_version: Option<i32>,
     /// The acceptance level a transformation subsidy was quoted for.

@@ -24,16 +24,12 @@ use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
 use crate::view::{code_schema, utc};
 
-fn metric_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Metric>()
-}
-
 /// One target as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TargetView {
     pub id: String,
     pub program_id: String,
-    #[schema(schema_with = metric_schema)]
+    #[schema(schema_with = code_schema::<Metric>)]
     pub metric: Metric,
     /// The metric's Chinese name.
     pub metric_name: String,
@@ -91,7 +87,7 @@ impl From<TargetRow> for TargetView {
 /// A total whose parts add up to something else.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetWarning {
-    #[schema(schema_with = metric_schema)]
+    #[schema(schema_with = code_schema::<Metric>)]
     pub metric: Metric,
     pub year: Option<i32>,
     pub industry_code: Option<String>,
@@ -187,7 +183,7 @@ pub struct TargetTable {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"metric": "enterprises_transformed", "year": 2026, "region_code": "640122", "value": 37, "source": "004 附件2"}))]
 pub struct TargetSpec {
-    #[schema(schema_with = metric_schema)]
+    #[schema(schema_with = code_schema::<Metric>)]
     pub metric: String,
     #[validate(range(
         min = 2000,

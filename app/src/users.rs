@@ -17,10 +17,6 @@ use crate::policy::Right;
 use crate::principal::{Principal, grant_of};
 use crate::view::{List, code_schema, utc};
 
-fn role_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Role>()
-}
-
 /// A role with its scope. Which scope fields a role takes: programme roles
 /// (city_admin, finance, county_admin, evaluator, auditor, expert,
 /// observer) a `program_id`; county_admin also `region_codes`; enterprise an
@@ -30,7 +26,7 @@ fn role_schema() -> utoipa::openapi::schema::Object {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"role": "county_admin", "program_id": "0193…", "region_codes": ["640122"]}))]
 pub struct GrantView {
-    #[schema(schema_with = role_schema)]
+    #[schema(schema_with = code_schema::<Role>)]
     pub role: Role,
     #[serde(default)]
     pub program_id: Option<String>,

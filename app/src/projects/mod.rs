@@ -32,10 +32,6 @@ use crate::principal::Principal;
 use crate::subsidy::{LineItemSpec, QuoteView};
 use crate::view::{List, code_list_schema, code_schema, utc};
 
-fn state_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProjectState>()
-}
-
 fn action_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<ProjectAction>()
 }
@@ -101,7 +97,7 @@ pub struct ProjectView {
     pub enterprise_id: String,
     pub region_code: String,
     pub title: String,
-    #[schema(schema_with = state_schema)]
+    #[schema(schema_with = code_schema::<ProjectState>)]
     pub state: ProjectState,
     pub provider_id: Option<String>,
     /// The diagnosis assessment and its level (before transformation).
@@ -437,7 +433,7 @@ pub fn create(
 #[into_params(parameter_in = Query)]
 pub struct ProjectQuery {
     /// Only projects in this state.
-    #[param(schema_with = state_schema)]
+    #[param(schema_with = code_schema::<ProjectState>)]
     pub state: Option<String>,
     pub batch_id: Option<String>,
     pub enterprise_id: Option<String>,

@@ -18,14 +18,14 @@ use crate::error::{AppError, FieldError, Result, Text};
 use crate::input::Body;
 use crate::policy::Right;
 use crate::principal::Principal;
-use crate::subsidy::category_schema;
+use crate::view::code_schema;
 
 /// A line item of the plan: what the money goes to, by expense category
 /// (DOMAIN.md §5) — what the subsidy is later computed from.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanLineItemSpec {
-    #[schema(schema_with = category_schema)]
+    #[schema(schema_with = code_schema::<ExpenseCategory>)]
     pub category: ExpenseCategory,
     #[validate(length(min = 1, max = 500, message = "1 to 500 characters", code = "length"))]
     #[schema(min_length = 1, max_length = 500)]

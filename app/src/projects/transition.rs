@@ -30,18 +30,6 @@ use crate::subsidy::{
 };
 use crate::view::{List, code_schema, utc};
 
-fn action_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProjectAction>()
-}
-
-fn state_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<ProjectState>()
-}
-
-fn role_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<Role>()
-}
-
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SatisfactionSpec {
@@ -60,7 +48,7 @@ pub struct SatisfactionSpec {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"action": "approve_enrolment", "comment": "材料齐全，同意入库"}))]
 pub struct TransitionRequest {
-    #[schema(schema_with = action_schema)]
+    #[schema(schema_with = code_schema::<ProjectAction>)]
     pub action: ProjectAction,
     #[serde(default)]
     #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
@@ -517,16 +505,16 @@ fn approve_subsidy(
 pub struct TransitionView {
     /// The project version this step made.
     pub seq: i64,
-    #[schema(schema_with = action_schema)]
+    #[schema(schema_with = code_schema::<ProjectAction>)]
     pub action: ProjectAction,
-    #[schema(schema_with = state_schema)]
+    #[schema(schema_with = code_schema::<ProjectState>)]
     pub from: ProjectState,
-    #[schema(schema_with = state_schema)]
+    #[schema(schema_with = code_schema::<ProjectState>)]
     pub to: ProjectState,
     pub actor_id: String,
     pub actor_name: String,
     /// The role the actor acted in.
-    #[schema(schema_with = role_schema)]
+    #[schema(schema_with = code_schema::<Role>)]
     pub role: Role,
     pub comment: String,
     /// What the step took (assessment and levels, provider, audited items,

@@ -22,10 +22,6 @@ use crate::policy::Right;
 use crate::principal::Principal;
 use crate::view::{List, code_schema, utc};
 
-fn status_schema() -> utoipa::openapi::schema::Object {
-    code_schema::<DeliveryStatus>()
-}
-
 /// A webhook as its owner and the admins see it; the secret is shown only
 /// in the response that created it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -331,7 +327,7 @@ pub struct DeliveryView {
     pub event_seq: i64,
     #[schema(example = "project.update")]
     pub event_type: String,
-    #[schema(schema_with = status_schema)]
+    #[schema(schema_with = code_schema::<DeliveryStatus>)]
     pub status: DeliveryStatus,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,
@@ -370,7 +366,7 @@ impl From<WebhookDeliveryRow> for DeliveryView {
 #[into_params(parameter_in = Query)]
 pub struct DeliveriesQuery {
     /// Only deliveries in this state.
-    #[param(schema_with = status_schema)]
+    #[param(schema_with = code_schema::<DeliveryStatus>)]
     pub status: Option<String>,
     /// Page size, 1 to 500 (default 50).
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
