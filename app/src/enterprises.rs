@@ -347,9 +347,15 @@ pub(crate) fn reaches(
     right: Right,
     row: &EnterpriseRow,
 ) -> Result<bool> {
-    let reach = who.reach(right);
+    holds(conn, &who.reach(right), row)
+}
+
+/// Whether `reach` holds the enterprise: the single read's check, in
+/// memory, by the predicate the list's SQL (`enterprises::reach_condition`)
+/// is tested to agree with.
+fn holds(conn: &mut AnyConnection, reach: &Reach, row: &EnterpriseRow) -> Result<bool> {
     let mut ties = Default::default();
-    let target = target_of(conn, row, &reach, &mut ties)?;
+    let target = target_of(conn, row, reach, &mut ties)?;
     Ok(reach.contains(&target))
 }
 
@@ -360,15 +366,17 @@ pub(crate) fn visible(
     id: &str,
 ) -> Result<EnterpriseRow> {
     let reach = who.require(Right::ReadEnterprise)?;
-    // By id, then the reach in memory: the same predicate as the list's
-    // SQL (`enterprises::reach_condition`, tested to agree), on a query
-    // whose prepared statement the connection keeps.
     let row = match enterprises::find(conn, id) {
         Err(RepoError::NotFound) => return Err(AppError::NotFound),
         other => other?,
     };
-    let mut ties = Default::default();
-    if reach.contains(&target_of(conn, &row, &reach, &mut ties)?) {
+    reached(conn, &reach, row)
+}
+
+/// The row if `reach` holds it, 404 otherwise. Reading by id or code
+/// first keeps the query a prepared statement the connection reuses.
+fn reached(conn: &mut AnyConnection, reach: &Reach, row: EnterpriseRow) -> Result<EnterpriseRow> {
+    if holds(conn, reach, &row)? {
         Ok(row)
     } else {
         Err(AppError::NotFound)
@@ -587,9 +595,8 @@ pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<EnterpriseView>
 pub fn get_by_code(s: &mut Session, who: &Principal, uscc: &str) -> Result<EnterpriseView> {
     let reach = who.require(Right::ReadEnterprise)?;
     let code = input::path_uscc(uscc)?;
-    Ok(enterprises::find_by_uscc_in(s.conn(), &code, &reach)?
-        .ok_or(AppError::NotFound)?
-        .into())
+    let row = enterprises::find_by_uscc(s.conn(), &code)?.ok_or(AppError::NotFound)?;
+    Ok(reached(s.conn(), &reach, row)?.into())
 }
 
 /// Registers an enterprise (the programme's office, the platform, sync

@@ -178,39 +178,6 @@ pub fn project_ties(
     })
 }
 
-/// The enterprise `id` if the reach holds it (the single read of what
-/// [`list`] pages through, by the same condition).
-pub fn find_in(
-    conn: &mut AnyConnection,
-    id: &str,
-    reach: &Reach,
-) -> Result<Option<EnterpriseRow>, RepoError> {
-    let mut q = enterprises::table
-        .filter(enterprises::id.eq(id.to_owned()))
-        .select(EnterpriseRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if !reach.all {
-        q = q.filter(reach_condition(reach));
-    }
-    Ok(q.first(conn).optional()?)
-}
-
-/// The enterprise with this credit code if the reach holds it.
-pub fn find_by_uscc_in(
-    conn: &mut AnyConnection,
-    uscc: &str,
-    reach: &Reach,
-) -> Result<Option<EnterpriseRow>, RepoError> {
-    let mut q = enterprises::table
-        .filter(enterprises::uscc.eq(uscc.to_owned()))
-        .select(EnterpriseRow::as_select())
-        .into_boxed::<MultiBackend>();
-    if !reach.all {
-        q = q.filter(reach_condition(reach));
-    }
-    Ok(q.first(conn).optional()?)
-}
-
 /// A flag filter as the bare column or its negation, not `= $1`: a bound
 /// parameter does not prove a partial index's `WHERE specialised` to the
 /// planner, the column itself does (on both databases).
