@@ -22,6 +22,8 @@ use shuzhuan_tests::{Backend, TestApp};
 const WORKERS: usize = 2;
 const CONNECTIONS: usize = 16;
 
+// The ceiling declares the table itself, on purpose: it must not go
+// through Shuzhuan's persistence crate, whose cost is what is measured.
 diesel::table! {
     enterprises (id) {
         id -> Text,

@@ -54,12 +54,7 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
     let mut errors = Vec::new();
     let known = fields_of(COLUMNS, rec, &mut errors);
     let mut fail = |column: &str, code: &str, message: Text| {
-        errors.push(RowError {
-            row: rec.row,
-            column: Some(column.to_owned()),
-            code: code.to_owned(),
-            message,
-        });
+        errors.push(RowError::at(rec, column, code, message));
     };
     for (field, column, value) in known {
         let t = text(value);

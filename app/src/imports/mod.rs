@@ -92,6 +92,18 @@ pub struct RowError {
     pub message: Text,
 }
 
+impl RowError {
+    /// A fault of one cell: row `rec`, column `column`.
+    pub fn at(rec: &Record, column: &str, code: &str, message: Text) -> Self {
+        RowError {
+            row: rec.row,
+            column: Some(column.to_owned()),
+            code: code.to_owned(),
+            message,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub received: u64,

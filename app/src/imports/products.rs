@@ -71,12 +71,12 @@ impl Reader for ProductReader {
         for (field, column, value) in fields_of(PRODUCT_COLUMNS, rec, &mut errors) {
             let t = text(value);
             let mut bad = |what, zh| {
-                errors.push(RowError {
-                    row: rec.row,
-                    column: Some(column.to_owned()),
-                    code: "invalid_value".into(),
-                    message: invalid(what, zh),
-                });
+                errors.push(RowError::at(
+                    rec,
+                    column,
+                    "invalid_value",
+                    invalid(what, zh),
+                ));
             };
             match field {
                 "provider_uscc" => raw = Some(t),

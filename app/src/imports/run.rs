@@ -98,12 +98,12 @@ pub fn fields_of<'r>(
         }
         match field_of(columns, column) {
             Some(field) => out.push((field, column.as_str(), value)),
-            None => errors.push(RowError {
-                row: rec.row,
-                column: Some(column.clone()),
-                code: "unknown_column".into(),
-                message: Text::new("no such column", "无法识别的列"),
-            }),
+            None => errors.push(RowError::at(
+                rec,
+                column,
+                "unknown_column",
+                Text::new("no such column", "无法识别的列"),
+            )),
         }
     }
     out
@@ -141,14 +141,8 @@ pub fn row_error(
         .values
         .keys()
         .find(|c| field_of(columns, c) == Some(field))
-        .cloned()
-        .or_else(|| Some(field.to_owned()));
-    RowError {
-        row: rec.row,
-        column,
-        code: code.into(),
-        message,
-    }
+        .map_or(field, String::as_str);
+    RowError::at(rec, column, code, message)
 }
 
 /// Field errors of a row's content, as row errors.

@@ -185,7 +185,9 @@ fn served_openapi_equals_the_committed_document(app: TestApp) {
         for (method, op) in item.as_object().unwrap() {
             for (status, response) in op["responses"].as_object().unwrap() {
                 assert!(
-                    response["description"].as_str().is_some_and(|d| !d.is_empty()),
+                    response["description"]
+                        .as_str()
+                        .is_some_and(|d| !d.is_empty()),
                     "{method} {path} {status} has no description"
                 );
             }
