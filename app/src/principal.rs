@@ -3,7 +3,7 @@
 //! or a deactivated user takes effect at once.
 
 use shuzhuan_persistence::repo::users;
-use shuzhuan_persistence::rows::GrantRow;
+use shuzhuan_persistence::rows::{GrantRow, UserRow};
 use shuzhuan_persistence::{Actor, AnyConnection, now};
 use shuzhuan_types::{Grant, Reach, Role, Target};
 
@@ -163,12 +163,17 @@ pub fn load(
         users::with_grants(conn, &claims.sub)?
     };
     match found {
-        Some((user, grants)) if user.active => Ok(Principal {
-            user_id: user.id,
-            username: user.username,
-            grants: grants.iter().filter_map(grant_of).collect(),
-        }),
+        Some((user, grants)) if user.active => Ok(of_rows(user, &grants)),
         _ => Err(AppError::Unauthenticated("invalid_token")),
+    }
+}
+
+/// The principal of a user row and its grant rows.
+fn of_rows(user: UserRow, grants: &[GrantRow]) -> Principal {
+    Principal {
+        user_id: user.id,
+        username: user.username,
+        grants: grants.iter().filter_map(grant_of).collect(),
     }
 }
 
@@ -177,9 +182,5 @@ pub fn load(
 pub fn of_user(conn: &mut AnyConnection, id: &str) -> Result<Option<Principal>> {
     Ok(users::with_grants(conn, id)?
         .filter(|(u, _)| u.active)
-        .map(|(user, grants)| Principal {
-            user_id: user.id,
-            username: user.username,
-            grants: grants.iter().filter_map(grant_of).collect(),
-        }))
+        .map(|(user, grants)| of_rows(user, &grants)))
 }
