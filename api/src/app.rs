@@ -1,9 +1,13 @@
 //! Assembling the application: state, routes, middleware, documentation.
 
+use std::future::Future;
 use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
 
-use actix_web::middleware::{Logger, from_fn};
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, dev::Server, web};
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::{Compat, DefaultHeaders, from_fn};
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -14,10 +18,13 @@ use shuzhuan_persistence::Db;
 
 use crate::config::{Settings, StartupError};
 use crate::error::ApiError;
-use crate::middleware::{Metrics, localize, record_metrics};
+use crate::middleware::{
+    Metrics, cors, limit_in_flight, localize, record_metrics, refuse_control_characters,
+};
+use crate::observe;
 use crate::outbox;
 use crate::routes::configure;
-use crate::state::AppState;
+use crate::state::{AppState, Shutdown};
 
 /// The OpenAPI document as served at `/openapi.json`.
 pub fn openapi() -> utoipa::openapi::OpenApi {
@@ -71,22 +78,37 @@ impl KnownPaths {
 /// Connects, migrates, loads the seed programmes on first start, creates
 /// the bootstrap admin: everything `serve` needs before it listens.
 pub fn prepare(settings: &Settings) -> Result<web::Data<AppState>, StartupError> {
-    let db = Db::connect(&settings.database_url(), settings.db_pool_size)?;
+    let metrics = Arc::new(Metrics::new()?);
+    let db = Db::open(&settings.database_url(), &settings.db.limits())?.observed(metrics.clone());
     let secret = settings.jwt_secret(db.backend())?;
     bootstrap::run(&db, settings.admin_password.as_deref())?;
-    let committed = std::sync::Arc::new(tokio::sync::Notify::new());
+    let committed = Arc::new(tokio::sync::Notify::new());
     let wake = committed.clone();
+    let guard = &settings.guard;
     let app = shuzhuan_app::App::new(
         db,
         JwtKeys::new(&secret, settings.access_token_ttl),
         Store::new(settings.data_dir.join("documents")),
     )
+    .with_outbound(shuzhuan_app::webhooks::Outbound::new(
+        &settings.webhooks.allow_hosts,
+    ))
+    .with_logins(shuzhuan_app::auth::Logins::new(
+        guard.login_free_attempts,
+        Duration::from_secs(guard.login_max_backoff_s),
+        guard.password_hashes_in_flight.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get)
+        }),
+    ))
     .on_commit(move || wake.notify_one());
     Ok(web::Data::new(AppState {
         app,
-        metrics: Metrics::new()?,
+        metrics,
         webhooks: settings.webhooks.clone(),
+        guard: settings.guard.clone(),
         committed,
+        shutdown: Shutdown::default(),
+        in_flight: Default::default(),
     }))
 }
 
@@ -102,18 +124,50 @@ async fn unmatched(
     }
 }
 
-/// The HTTP server on `listener`; run it with `.await`.
-pub fn server(
+/// Stops a running server as SIGTERM does: `/readyz` turns 503 at once,
+/// requests keep being served for the shutdown delay (so a load balancer
+/// can stop sending them), then the listener closes and requests in flight
+/// get the drain period to finish.
+#[derive(Clone)]
+pub struct Stopper {
+    state: web::Data<AppState>,
+    handle: ServerHandle,
+}
+
+impl Stopper {
+    pub async fn stop(&self) {
+        if self.state.shutdown.is_draining() {
+            // A second signal: stop waiting for stragglers.
+            self.handle.stop(false).await;
+            return;
+        }
+        let guard = &self.state.guard;
+        log::info!(
+            "shutting down: /readyz answers 503; serving {} ms more, then draining for up to {} ms",
+            guard.shutdown_delay_ms,
+            guard.shutdown_drain_ms
+        );
+        self.state.shutdown.begin();
+        actix_web::rt::time::sleep(Duration::from_millis(guard.shutdown_delay_ms)).await;
+        self.handle.stop(true).await;
+    }
+}
+
+/// Starts the HTTP server on `listener` and this instance's webhook worker.
+/// Await the future to serve until stopped (by SIGTERM, SIGINT or the
+/// [`Stopper`]); it resolves when requests have drained and the worker
+/// has finished its sends and released what it still held.
+pub fn start(
     state: web::Data<AppState>,
     listener: TcpListener,
     workers: Option<usize>,
-) -> std::io::Result<Server> {
+) -> std::io::Result<(Stopper, impl Future<Output = std::io::Result<()>>)> {
     let doc = openapi();
     let known = web::Data::new(KnownPaths::from_doc(&doc));
-    // The webhook worker runs beside the HTTP workers, on this instance's
-    // runtime, and stops with it.
-    actix_web::rt::spawn(outbox::worker(state.clone()));
+    let drain = Duration::from_millis(state.guard.shutdown_drain_ms);
+    let app_state = state.clone();
     let mut server = HttpServer::new(move || {
+        let state = app_state.clone();
         App::new()
             .into_utoipa_app()
             .openapi(shuzhuan_openapi::frame())
@@ -123,15 +177,138 @@ pub fn server(
             .map(|app| {
                 app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
                     .default_service(web::to(unmatched))
+                    .wrap(from_fn(refuse_control_characters))
                     .wrap(from_fn(localize))
+                    .wrap(from_fn(limit_in_flight))
                     .wrap(from_fn(record_metrics))
-                    .wrap(Logger::new("%a \"%r\" %s %b %Dms"))
+                    .wrap(Compat::new(cors(&state.guard.cors_origins)))
+                    .wrap(
+                        DefaultHeaders::new()
+                            .add(("X-Content-Type-Options", "nosniff"))
+                            .add(("Referrer-Policy", "no-referrer")),
+                    )
+                    .wrap(from_fn(observe::trace))
             })
             .into_app()
     })
+    .disable_signals()
+    .shutdown_timeout(drain.as_secs().max(1))
     .listen(listener)?;
     if let Some(n) = workers {
         server = server.workers(n);
     }
-    Ok(server.run())
+    let server: Server = server.run();
+    let stopper = Stopper {
+        state: state.clone(),
+        handle: server.handle(),
+    };
+    // The webhook worker runs beside the HTTP workers, on this instance's
+    // runtime; it stops claiming when shutdown begins.
+    let owner = shuzhuan_persistence::new_id();
+    let worker = actix_web::rt::spawn(outbox::worker(state.clone(), owner.clone()));
+    let signals = actix_web::rt::spawn(on_signal(stopper.clone()));
+    let done = async move {
+        let served = server.await;
+        state.shutdown.begin();
+        let mut worker = worker;
+        if actix_web::rt::time::timeout(drain, &mut worker)
+            .await
+            .is_err()
+        {
+            log::warn!("the webhook worker did not finish its sends within the drain period");
+            worker.abort();
+        }
+        let db = state.app.db.clone();
+        match web::block(move || shuzhuan_app::webhooks::outbox::release(&db, &owner)).await {
+            Ok(Ok(0)) => {}
+            Ok(Ok(n)) => log::info!("released {n} webhook deliveries for immediate retry"),
+            Ok(Err(e)) => log::warn!(
+                "could not release webhook deliveries (their leases expire instead): {}",
+                shuzhuan_app::error::cause_chain(&e)
+            ),
+            Err(e) => log::warn!("could not release webhook deliveries: {e}"),
+        }
+        signals.abort();
+        log::info!("stopped");
+        served
+    };
+    Ok((stopper, done))
+}
+
+/// Stops the server on SIGTERM or SIGINT (Ctrl-C); a second one stops it
+/// without waiting.
+async fn on_signal(stopper: Stopper) {
+    use actix_web::rt::signal;
+    #[cfg(unix)]
+    let mut term = match signal::unix::signal(signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(e) => {
+            log::error!("cannot listen for SIGTERM: {e}");
+            return;
+        }
+    };
+    loop {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = signal::ctrl_c() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = signal::ctrl_c().await;
+        let stopper = stopper.clone();
+        actix_web::rt::spawn(async move { stopper.stop().await });
+    }
+}
+
+/// What answers on the listener while `serve` connects, migrates and
+/// seeds: `/healthz` is 200 (the process is alive: an orchestrator must
+/// not kill it mid-migration), everything else 503 with `Retry-After`.
+pub struct Starting {
+    handle: ServerHandle,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Starting {
+    pub fn serve(listener: &TcpListener) -> std::io::Result<Starting> {
+        let listener = listener.try_clone()?;
+        let (tx, rx) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let system = actix_web::rt::System::new();
+            let server = HttpServer::new(|| {
+                App::new()
+                    .route(
+                        "/healthz",
+                        web::get().to(|| async {
+                            HttpResponse::Ok().json(serde_json::json!({"status": "starting"}))
+                        }),
+                    )
+                    .default_service(web::to(|| async {
+                        actix_web::ResponseError::error_response(&ApiError::Starting)
+                    }))
+            })
+            .workers(1)
+            .disable_signals()
+            .listen(listener)
+            .map(HttpServer::run);
+            match server {
+                Ok(server) => {
+                    let _ = tx.send(Ok(server.handle()));
+                    let _ = system.block_on(server);
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                }
+            }
+        });
+        let handle = rx
+            .recv()
+            .map_err(|e| std::io::Error::other(e.to_string()))??;
+        Ok(Starting { handle, thread })
+    }
+
+    /// Stops answering (the real server takes over the listener).
+    pub fn finish(self) {
+        actix_web::rt::System::new().block_on(self.handle.stop(false));
+        let _ = self.thread.join();
+    }
 }

@@ -29,14 +29,125 @@ pub struct Settings {
     /// Lifetime of access tokens in seconds.
     #[arg(long, env = "SHUZHUAN_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: i64,
-    /// Database connections per server instance.
-    #[arg(long, env = "SHUZHUAN_DB_POOL_SIZE", default_value_t = 10)]
-    pub db_pool_size: u32,
+    #[command(flatten)]
+    pub db: DbSettings,
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "SHUZHUAN_WORKERS")]
     pub workers: Option<usize>,
     #[command(flatten)]
+    pub guard: GuardSettings,
+    #[command(flatten)]
     pub webhooks: WebhookSettings,
+}
+
+/// The database pool and the bounds of every wait on it (see
+/// `shuzhuan_persistence::Limits`).
+#[derive(Debug, Clone, clap::Args)]
+pub struct DbSettings {
+    /// Database connections per server instance.
+    #[arg(
+        long = "db-pool-size",
+        env = "SHUZHUAN_DB_POOL_SIZE",
+        default_value_t = 10
+    )]
+    pub pool_size: u32,
+    /// How long a request waits for a pooled connection before it is
+    /// answered 503, in milliseconds.
+    #[arg(
+        long = "db-acquire-timeout-ms",
+        env = "SHUZHUAN_DB_ACQUIRE_TIMEOUT_MS",
+        default_value_t = 3_000
+    )]
+    pub acquire_timeout_ms: u64,
+    /// How long opening a PostgreSQL connection may take (whole seconds
+    /// for libpq, at least 2).
+    #[arg(
+        long = "db-connect-timeout-ms",
+        env = "SHUZHUAN_DB_CONNECT_TIMEOUT_MS",
+        default_value_t = 2_000
+    )]
+    pub connect_timeout_ms: u64,
+    /// PostgreSQL `statement_timeout` of every connection.
+    #[arg(
+        long = "db-statement-timeout-ms",
+        env = "SHUZHUAN_DB_STATEMENT_TIMEOUT_MS",
+        default_value_t = 30_000
+    )]
+    pub statement_timeout_ms: u64,
+    /// PostgreSQL `lock_timeout` (SQLite: the busy timeout): a write that
+    /// waits longer for a lock is answered 503 with `Retry-After`.
+    #[arg(
+        long = "db-lock-timeout-ms",
+        env = "SHUZHUAN_DB_LOCK_TIMEOUT_MS",
+        default_value_t = 5_000
+    )]
+    pub lock_timeout_ms: u64,
+    /// PostgreSQL `idle_in_transaction_session_timeout`.
+    #[arg(
+        long = "db-idle-in-transaction-timeout-ms",
+        env = "SHUZHUAN_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
+        default_value_t = 60_000
+    )]
+    pub idle_in_transaction_timeout_ms: u64,
+}
+
+impl DbSettings {
+    pub fn limits(&self) -> shuzhuan_persistence::Limits {
+        use std::time::Duration;
+        shuzhuan_persistence::Limits {
+            pool_size: self.pool_size,
+            acquire_timeout: Duration::from_millis(self.acquire_timeout_ms),
+            connect_timeout: Duration::from_millis(self.connect_timeout_ms),
+            statement_timeout: Duration::from_millis(self.statement_timeout_ms),
+            lock_timeout: Duration::from_millis(self.lock_timeout_ms),
+            idle_in_transaction_timeout: Duration::from_millis(self.idle_in_transaction_timeout_ms),
+        }
+    }
+}
+
+/// What protects the server from too much at once, and how it stops.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GuardSettings {
+    /// Requests served at once by this instance; beyond it a request is
+    /// answered 503 with `Retry-After` at once instead of queueing (0: no
+    /// limit).
+    #[arg(long, env = "SHUZHUAN_MAX_IN_FLIGHT", default_value_t = 512)]
+    pub max_in_flight: usize,
+    /// After SIGTERM or SIGINT, how long the server keeps accepting
+    /// requests while `/readyz` answers 503, so a load balancer stops
+    /// sending new ones first.
+    #[arg(long, env = "SHUZHUAN_SHUTDOWN_DELAY_MS", default_value_t = 1_000)]
+    pub shutdown_delay_ms: u64,
+    /// Then, how long requests in flight (a long import) and the webhook
+    /// worker's sends may take to finish before the process exits.
+    #[arg(long, env = "SHUZHUAN_SHUTDOWN_DRAIN_MS", default_value_t = 30_000)]
+    pub shutdown_drain_ms: u64,
+    /// Wrong passwords allowed per username and per client address before
+    /// logins from it wait (1 s, doubling with each further failure).
+    #[arg(long, env = "SHUZHUAN_LOGIN_FREE_ATTEMPTS", default_value_t = 5)]
+    pub login_free_attempts: u32,
+    /// The longest wait a run of wrong passwords imposes, in seconds.
+    #[arg(long, env = "SHUZHUAN_LOGIN_MAX_BACKOFF_S", default_value_t = 900)]
+    pub login_max_backoff_s: u64,
+    /// Password hashes computed at once (each takes ~19 MiB and a core
+    /// for a moment); further logins wait briefly, then get 503 (default:
+    /// the number of cores).
+    #[arg(long, env = "SHUZHUAN_PASSWORD_HASHES_IN_FLIGHT")]
+    pub password_hashes_in_flight: Option<usize>,
+    /// Browser origins allowed to call the API (comma-separated, e.g.
+    /// `https://portal.example.gov.cn`); none by default.
+    #[arg(long, env = "SHUZHUAN_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+    /// `text` (default) or `json`: one JSON object per log line.
+    #[arg(long, env = "SHUZHUAN_LOG_FORMAT", default_value = "text")]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 /// How the webhook worker delivers (see `outbox`).
@@ -71,14 +182,26 @@ pub struct WebhookSettings {
         default_value_t = 15
     )]
     pub max_attempts: u32,
-    /// A webhook whose attempts fail this many times in a row is disabled
-    /// until an admin enables it again.
+    /// A receiver that keeps failing is paused and probed with backoff
+    /// (it resumes by itself when it answers); only after failing without
+    /// a break for this long, in seconds, is the webhook disabled until an
+    /// admin enables it again.
     #[arg(
-        long = "webhook-disable-after",
-        env = "SHUZHUAN_WEBHOOK_DISABLE_AFTER",
-        default_value_t = 10
+        long = "webhook-disable-after-s",
+        env = "SHUZHUAN_WEBHOOK_DISABLE_AFTER_S",
+        default_value_t = 86_400
     )]
-    pub disable_after: u32,
+    pub disable_after_s: u64,
+    /// Hosts, addresses or CIDR ranges a webhook may name although they
+    /// are loopback, link-local or private, and may be called over plain
+    /// http (comma-separated). Everything else must be https to a public
+    /// address.
+    #[arg(
+        long = "webhook-allow-hosts",
+        env = "SHUZHUAN_WEBHOOK_ALLOW_HOSTS",
+        value_delimiter = ','
+    )]
+    pub allow_hosts: Vec<String>,
     /// Time allowed for a receiver to answer, in milliseconds.
     #[arg(
         long = "webhook-timeout-ms",
@@ -176,24 +299,17 @@ mod tests {
     use super::*;
 
     fn settings(secret: Option<&str>, data_dir: PathBuf) -> Settings {
-        Settings {
-            database_url: None,
-            data_dir,
-            bind: "127.0.0.1:0".into(),
-            jwt_secret: secret.map(str::to_owned),
-            admin_password: None,
-            access_token_ttl: 900,
-            db_pool_size: 1,
-            workers: None,
-            webhooks: WebhookSettings {
-                poll_ms: 1000,
-                retry_base_ms: 1000,
-                retry_max_ms: 10_000,
-                max_attempts: 3,
-                disable_after: 3,
-                timeout_ms: 1000,
-            },
+        use clap::Parser;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            settings: Settings,
         }
+        let mut s = Cli::parse_from(["shuzhuan"]).settings;
+        s.database_url = None;
+        s.data_dir = data_dir;
+        s.jwt_secret = secret.map(str::to_owned);
+        s
     }
 
     #[test]

@@ -28,6 +28,14 @@ pub enum ApiError {
     /// The blocking pool failed to run the work (it panicked or shut down).
     #[error("blocking task failed")]
     Blocking(#[from] actix_web::error::BlockingError),
+    /// More requests in flight than this instance takes at once.
+    #[error("overloaded")]
+    Overloaded,
+    /// The server is still migrating and seeding, or is shutting down.
+    #[error("starting")]
+    Starting,
+    #[error("shutting down")]
+    ShuttingDown,
 }
 
 impl ApiError {
@@ -46,6 +54,9 @@ impl ApiError {
             ApiError::IfMatchRequired => "if_match_required",
             ApiError::PayloadTooLarge { .. } => "payload_too_large",
             ApiError::Blocking(_) => "internal_error",
+            ApiError::Overloaded => "overloaded",
+            ApiError::Starting => "starting",
+            ApiError::ShuttingDown => "shutting_down",
         }
     }
 
@@ -72,6 +83,7 @@ impl ApiError {
                 Text::new("Unsupported media type", "不支持的媒体类型")
             }
             StatusCode::SERVICE_UNAVAILABLE => Text::new("Service unavailable", "服务暂不可用"),
+            StatusCode::TOO_MANY_REQUESTS => Text::new("Too many requests", "请求过于频繁"),
             _ => Text::new("Internal error", "服务器内部错误"),
         }
     }
@@ -92,6 +104,18 @@ impl ApiError {
                 format!("请求体超过 {limit} 字节的上限。"),
             ),
             ApiError::Blocking(_) => AppError::Internal("".into()).detail(),
+            ApiError::Overloaded => Text::new(
+                "This server is handling as many requests as it takes at once; retry shortly.",
+                "服务器当前并发请求已满，请稍后重试。",
+            ),
+            ApiError::Starting => Text::new(
+                "The server is starting (migrating the database); retry shortly.",
+                "服务正在启动（数据库迁移中），请稍后重试。",
+            ),
+            ApiError::ShuttingDown => Text::new(
+                "This instance is shutting down; retry and another will answer.",
+                "该实例正在停止，请重试，将由其他实例处理。",
+            ),
         }
     }
 
@@ -128,6 +152,8 @@ impl ApiError {
             detail: self.detail().get(lang),
             code: code.to_owned(),
             errors,
+            instance: None,
+            request_id: None,
         }
     }
 }
@@ -152,6 +178,13 @@ pub struct Problem {
     pub code: String,
     /// Field errors of a validation problem; empty otherwise.
     pub errors: Vec<ProblemField>,
+    /// This occurrence: `urn:shuzhuan:request:<request id>`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// The request's id (`X-Request-Id`), to quote when reporting it: the
+    /// server's log lines of the request carry it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// One invalid field of a validation problem.
@@ -163,10 +196,22 @@ pub struct ProblemField {
     pub message: String,
 }
 
-/// The Chinese rendering of a problem, carried in the response extensions
-/// for the localisation middleware to swap in.
+/// A problem in both languages, carried in the response extensions for the
+/// localisation middleware to render in the caller's, with the request id.
 #[derive(Clone)]
-pub struct ZhProblem(pub Vec<u8>);
+pub struct Problems {
+    pub en: Problem,
+    pub zh: Problem,
+}
+
+impl Problems {
+    pub fn get(&self, lang: Lang) -> &Problem {
+        match lang {
+            Lang::En => &self.en,
+            Lang::Zh => &self.zh,
+        }
+    }
+}
 
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -177,6 +222,9 @@ impl ResponseError for ApiError {
                 ApiError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
                 ApiError::IfMatchRequired => StatusCode::PRECONDITION_REQUIRED,
                 ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                ApiError::Overloaded | ApiError::Starting | ApiError::ShuttingDown => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 _ => StatusCode::INTERNAL_SERVER_ERROR,
             };
         };
@@ -191,7 +239,8 @@ impl ResponseError for ApiError {
             }
             AppError::Malformed { .. } => StatusCode::BAD_REQUEST,
             AppError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::Busy => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Throttled { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -204,11 +253,12 @@ impl ResponseError for ApiError {
             ApiError::App(AppError::Unavailable(e)) => {
                 log::warn!("unavailable: {}", cause_chain(e))
             }
+            ApiError::App(AppError::Throttled { .. }) => log::warn!("login throttled"),
             ApiError::Blocking(e) => log::error!("internal error: {}", cause_chain(e)),
             _ => {}
         }
-        let en = serde_json::to_vec(&self.problem(Lang::En)).unwrap_or_default();
-        let zh = serde_json::to_vec(&self.problem(Lang::Zh)).unwrap_or_default();
+        let en = self.problem(Lang::En);
+        let zh = self.problem(Lang::Zh);
         let mut res = HttpResponse::build(self.status_code());
         res.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
@@ -218,14 +268,24 @@ impl ResponseError for ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 res.insert_header((header::ALLOW, allow.clone()));
             }
-            // The database is away: tell clients when to try again.
-            ApiError::App(AppError::Unavailable(_)) => {
+            // The database is away or busy, or this instance cannot take
+            // the request now: tell clients when to try again.
+            ApiError::App(AppError::Unavailable(_)) | ApiError::Starting => {
                 res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("5")));
+            }
+            ApiError::Overloaded | ApiError::ShuttingDown | ApiError::App(AppError::Busy) => {
+                res.insert_header((header::RETRY_AFTER, HeaderValue::from_static("1")));
+            }
+            ApiError::App(AppError::Throttled { retry_after }) => {
+                res.insert_header((
+                    header::RETRY_AFTER,
+                    retry_after.as_secs().max(1).to_string(),
+                ));
             }
             _ => {}
         }
-        let mut res = res.body(en);
-        res.extensions_mut().insert(ZhProblem(zh));
+        let mut res = res.body(serde_json::to_vec(&en).unwrap_or_default());
+        res.extensions_mut().insert(Problems { en, zh });
         res
     }
 }

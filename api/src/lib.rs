@@ -11,10 +11,11 @@ pub mod error;
 pub mod extract;
 pub mod import;
 pub mod middleware;
+pub mod observe;
 pub mod outbox;
 pub mod respond;
 pub mod routes;
 pub mod state;
 
-pub use app::{openapi, prepare, server};
+pub use app::{Starting, Stopper, openapi, prepare, start};
 pub use config::Settings;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use shuzhuan_api::Settings;
+use shuzhuan_api::config::LogFormat;
 
 #[derive(Parser)]
 #[command(
@@ -48,8 +49,12 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    env_logger::Builder::from_env(env_logger::Env::default().default_filter_or("info")).init();
     let cli = Cli::parse();
+    let format = match &cli.command {
+        Command::Serve(settings) => settings.guard.log_format,
+        _ => LogFormat::Text,
+    };
+    shuzhuan_api::observe::init_logging(format);
     let result = match cli.command {
         Command::Serve(settings) => serve(settings),
         Command::Migrate(settings) => migrate(&settings),
@@ -82,7 +87,11 @@ fn main() -> ExitCode {
 }
 
 fn migrate(settings: &Settings) -> Result<(), String> {
-    let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 1)
+    let limits = shuzhuan_persistence::Limits {
+        pool_size: 1,
+        ..settings.db.limits()
+    };
+    let db = shuzhuan_persistence::Db::open(&settings.database_url(), &limits)
         .map_err(|e| e.to_string())?;
     let ran = db.migrate().map_err(|e| e.to_string())?;
     println!("{ran} migration(s) applied ({})", db.backend().name());
@@ -90,7 +99,11 @@ fn migrate(settings: &Settings) -> Result<(), String> {
 }
 
 fn demo_data(settings: &Settings, spec: &shuzhuan_app::demo::Spec) -> Result<(), String> {
-    let db = shuzhuan_persistence::Db::connect(&settings.database_url(), 2)
+    let limits = shuzhuan_persistence::Limits {
+        pool_size: 2,
+        ..settings.db.limits()
+    };
+    let db = shuzhuan_persistence::Db::open(&settings.database_url(), &limits)
         .map_err(|e| e.to_string())?;
     shuzhuan_app::bootstrap::run(&db, settings.admin_password.as_deref())
         .map_err(|e| e.to_string())?;
@@ -136,11 +149,18 @@ fn import(options: &shuzhuan_api::import::client::Options) -> Result<(), String>
     }
 }
 
+/// Listens first, so `/healthz` answers while the database is migrated and
+/// the seed programmes load; then serves until SIGTERM or SIGINT, drains,
+/// and exits.
 fn serve(settings: Settings) -> Result<(), String> {
-    let state = shuzhuan_api::prepare(&settings).map_err(|e| e.to_string())?;
     let listener = TcpListener::bind(&settings.bind)
         .map_err(|e| format!("cannot listen on {}: {e}", settings.bind))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let starting = shuzhuan_api::Starting::serve(&listener).map_err(|e| e.to_string())?;
+    log::info!("listening on http://{addr}; migrating and loading the seed programmes");
+    let prepared = shuzhuan_api::prepare(&settings);
+    starting.finish();
+    let state = prepared.map_err(|e| e.to_string())?;
     println!(
         "Shuzhuan is serving on http://{addr} ({} database)",
         state.app.db.backend().name()
@@ -155,6 +175,9 @@ fn serve(settings: Settings) -> Result<(), String> {
     );
     let workers = settings.workers;
     actix_web::rt::System::new()
-        .block_on(async move { shuzhuan_api::server(state, listener, workers)?.await })
+        .block_on(async move {
+            let (_stopper, done) = shuzhuan_api::start(state, listener, workers)?;
+            done.await
+        })
         .map_err(|e| e.to_string())
 }

@@ -1,19 +1,24 @@
-//! Cross-cutting middleware: localisation of problem documents and
-//! Prometheus metrics.
+//! Cross-cutting middleware: localisation of problem documents, the limit
+//! on requests in flight, CORS, and Prometheus metrics.
 
-use std::time::Instant;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::{HttpMessage, ResponseError};
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 
 use shuzhuan_app::Lang;
 
-use crate::error::ZhProblem;
+use crate::error::{ApiError, Problems};
+use crate::observe::RequestContext;
+use crate::state::AppState;
 
 /// Whether `Accept-Language` prefers Chinese over English (q-values
 /// honoured; `zh`, `zh-CN`, `zh-Hans` … all count).
@@ -57,28 +62,127 @@ pub async fn localize(
             .get(header::ACCEPT_LANGUAGE)
             .and_then(|v| v.to_str().ok()),
     );
+    let context = req.extensions().get::<RequestContext>().cloned();
     let res = next.call(req).await?.map_into_boxed_body();
-    let zh = res.response().extensions().get::<ZhProblem>().cloned();
-    let Some(ZhProblem(zh)) = zh else {
+    let problems = res.response().extensions().get::<Problems>().cloned();
+    let Some(problems) = problems else {
         return Ok(res);
     };
-    let mut res = if lang == Lang::Zh {
-        res.map_body(|_, _| BoxBody::new(zh))
-    } else {
-        res
-    };
+    let mut problem = problems.get(lang).clone();
+    if let Some(context) = context {
+        problem.instance = Some(format!("urn:shuzhuan:request:{}", context.id));
+        problem.request_id = Some(context.id.to_string());
+    }
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut res = res.map_body(|_, _| BoxBody::new(body));
     let tag = if lang == Lang::Zh { "zh-CN" } else { "en" };
     res.headers_mut()
         .insert(header::CONTENT_LANGUAGE, HeaderValue::from_static(tag));
     Ok(res)
 }
 
-/// Request counters and latency histograms, served at `/metrics`.
+/// Answers 503 with `Retry-After` at once when this instance already
+/// serves `max_in_flight` requests, rather than queueing them until every
+/// one is late; health and metrics are always answered.
+pub async fn limit_in_flight(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<actix_web::web::Data<AppState>>().cloned() else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    let limit = state.guard.max_in_flight;
+    let exempt = matches!(req.path(), "/healthz" | "/readyz" | "/metrics");
+    let now = state.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+    if limit > 0 && now > limit && !exempt {
+        state.in_flight.fetch_sub(1, Ordering::SeqCst);
+        state.metrics.overloaded.inc();
+        let res = ApiError::Overloaded.error_response();
+        return Ok(req.into_response(res));
+    }
+    let res = next.call(req).await;
+    state.in_flight.fetch_sub(1, Ordering::SeqCst);
+    Ok(res?.map_into_boxed_body())
+}
+
+/// Refuses (422) a path or query with control characters (`%00` and the
+/// like): ids, codes and search text never hold them, and PostgreSQL
+/// cannot even compare them.
+pub async fn refuse_control_characters(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use shuzhuan_app::input::{control_error, has_any_control as has_control};
+    let path = percent_encoding::percent_decode_str(req.path()).decode_utf8_lossy();
+    let mut errors = Vec::new();
+    if has_control(&path) {
+        errors.push(control_error("path"));
+    }
+    for (name, value) in form_urlencoded::parse(req.query_string().as_bytes()) {
+        if has_control(&name) || has_control(&value) {
+            errors.push(control_error(name.into_owned()));
+        }
+    }
+    if errors.is_empty() {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let res = ApiError::App(shuzhuan_app::AppError::Validation(errors)).error_response();
+    Ok(req.into_response(res))
+}
+
+/// CORS for the browser origins the operator lists
+/// (`SHUZHUAN_CORS_ORIGINS`); with none, no cross-origin call is allowed.
+pub fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::ACCEPT_LANGUAGE,
+            header::IF_MATCH,
+            header::IF_NONE_MATCH,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .expose_headers([
+            header::ETAG,
+            header::LOCATION,
+            header::RETRY_AFTER,
+            header::CONTENT_LANGUAGE,
+            header::HeaderName::from_static("x-request-id"),
+        ])
+        .max_age(3600);
+    for origin in origins.iter().map(|o| o.trim()).filter(|o| !o.is_empty()) {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
+}
+
+/// Request counters and latency histograms, the pool, the ledger lock, the
+/// webhook outbox and imports, served at `/metrics` (each described in the
+/// README).
 pub struct Metrics {
     registry: Registry,
     requests: IntCounterVec,
     latency: HistogramVec,
+    in_flight: IntGauge,
+    pub overloaded: IntCounter,
+    pool: IntGaugeVec,
+    checkout_wait: Histogram,
+    checkout_failures: IntCounter,
+    ledger_lock_wait: Histogram,
+    webhook_backlog: IntGauge,
+    webhook_oldest: IntGauge,
+    pub deliveries: IntCounterVec,
+    pub import_rows: IntCounterVec,
+    pub login_refusals: IntCounterVec,
 }
+
+/// Buckets for waits: a millisecond to the lock timeout and beyond.
+const WAIT_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
 
 impl Metrics {
     pub fn new() -> Result<Self, prometheus::Error> {
@@ -97,13 +201,125 @@ impl Metrics {
             ),
             &["method", "route"],
         )?;
+        let in_flight = IntGauge::new(
+            "shuzhuan_http_requests_in_flight",
+            "Requests being served by this instance",
+        )?;
+        let overloaded = IntCounter::new(
+            "shuzhuan_http_overloaded_total",
+            "Requests answered 503 because too many were in flight",
+        )?;
+        let pool = IntGaugeVec::new(
+            Opts::new(
+                "shuzhuan_db_pool_connections",
+                "Database connections of this instance by state (in_use, idle, max)",
+            ),
+            &["state"],
+        )?;
+        let checkout_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "shuzhuan_db_checkout_wait_seconds",
+                "Time requests waited for a pooled connection",
+            )
+            .buckets(WAIT_BUCKETS.to_vec()),
+        )?;
+        let checkout_failures = IntCounter::new(
+            "shuzhuan_db_checkout_failures_total",
+            "Checkouts that got no connection within the acquire timeout (answered 503)",
+        )?;
+        let ledger_lock_wait = Histogram::with_opts(
+            HistogramOpts::new(
+                "shuzhuan_ledger_lock_wait_seconds",
+                "Time units of work waited for the ledger head's lock",
+            )
+            .buckets(WAIT_BUCKETS.to_vec()),
+        )?;
+        let webhook_backlog = IntGauge::new(
+            "shuzhuan_webhook_backlog",
+            "Webhook deliveries pending (all instances)",
+        )?;
+        let webhook_oldest = IntGauge::new(
+            "shuzhuan_webhook_oldest_pending_age_seconds",
+            "Age of the oldest pending webhook delivery",
+        )?;
+        let deliveries = IntCounterVec::new(
+            Opts::new(
+                "shuzhuan_webhook_deliveries_total",
+                "Webhook delivery attempts of this instance by outcome (delivered, refused, unanswered)",
+            ),
+            &["outcome"],
+        )?;
+        let import_rows = IntCounterVec::new(
+            Opts::new(
+                "shuzhuan_import_rows_total",
+                "Imported rows by outcome (created, updated, unchanged, rejected)",
+            ),
+            &["outcome"],
+        )?;
+        let login_refusals = IntCounterVec::new(
+            Opts::new(
+                "shuzhuan_login_refusals_total",
+                "Logins refused by reason (invalid_credentials, throttled, busy)",
+            ),
+            &["reason"],
+        )?;
         registry.register(Box::new(requests.clone()))?;
         registry.register(Box::new(latency.clone()))?;
+        registry.register(Box::new(in_flight.clone()))?;
+        registry.register(Box::new(overloaded.clone()))?;
+        registry.register(Box::new(pool.clone()))?;
+        registry.register(Box::new(checkout_wait.clone()))?;
+        registry.register(Box::new(checkout_failures.clone()))?;
+        registry.register(Box::new(ledger_lock_wait.clone()))?;
+        registry.register(Box::new(webhook_backlog.clone()))?;
+        registry.register(Box::new(webhook_oldest.clone()))?;
+        registry.register(Box::new(deliveries.clone()))?;
+        registry.register(Box::new(import_rows.clone()))?;
+        registry.register(Box::new(login_refusals.clone()))?;
         Ok(Metrics {
             registry,
             requests,
             latency,
+            in_flight,
+            overloaded,
+            pool,
+            checkout_wait,
+            checkout_failures,
+            ledger_lock_wait,
+            webhook_backlog,
+            webhook_oldest,
+            deliveries,
+            import_rows,
+            login_refusals,
         })
+    }
+
+    /// Reads the gauges that are states rather than events, just before a
+    /// scrape: the pool, requests in flight, the outbox backlog (when the
+    /// database answers).
+    pub fn sample(
+        &self,
+        pool: shuzhuan_persistence::PoolState,
+        in_flight: usize,
+        backlog: Option<(i64, Option<Duration>)>,
+    ) {
+        let in_use = pool.connections.saturating_sub(pool.idle);
+        self.pool
+            .with_label_values(&["in_use"])
+            .set(i64::from(in_use));
+        self.pool
+            .with_label_values(&["idle"])
+            .set(i64::from(pool.idle));
+        self.pool
+            .with_label_values(&["max"])
+            .set(i64::from(pool.size));
+        self.in_flight
+            .set(i64::try_from(in_flight).unwrap_or(i64::MAX));
+        if let Some((pending, oldest)) = backlog {
+            self.webhook_backlog.set(pending);
+            self.webhook_oldest
+                .set(oldest.map_or(0, |age| i64::try_from(age.as_secs()).unwrap_or(i64::MAX)));
+        }
     }
 
     pub fn render(&self) -> String {
@@ -121,6 +337,19 @@ impl Metrics {
         self.latency
             .with_label_values(&[method, route])
             .observe(seconds);
+    }
+}
+
+impl shuzhuan_persistence::Observer for Metrics {
+    fn checkout(&self, waited: Duration, ok: bool) {
+        self.checkout_wait.observe(waited.as_secs_f64());
+        if !ok {
+            self.checkout_failures.inc();
+        }
+    }
+
+    fn ledger_lock(&self, waited: Duration) {
+        self.ledger_lock_wait.observe(waited.as_secs_f64());
     }
 }
 

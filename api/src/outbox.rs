@@ -21,19 +21,33 @@
 //! raw body, compares in constant time, and rejects timestamps more than a
 //! few minutes old (replays). Any 2xx is success; anything else, or no
 //! answer within the timeout, is retried after an exponentially growing,
-//! jittered delay (`retry_delay`) until the attempts run out. A run of
-//! failed attempts disables the webhook until an admin enables it again;
-//! while disabled its cursor stays put, so nothing is lost. Deliveries may
-//! arrive out of order and, if a receiver answers too late, twice: receivers
-//! keep the highest `event.seq` (or `version`) per object, and the feed
-//! remains the ordered source of truth.
+//! jittered delay (`retry_delay`). A receiver that fails a whole round is
+//! paused and probed with backoff (a circuit breaker) and resumes by
+//! itself when it answers; only one failing for a long time (a day by
+//! default) is disabled until an admin enables it again, and while
+//! disabled its cursor stays put, so nothing is lost. Deliveries may
+//! arrive out of order and, if a receiver answers too late, twice:
+//! receivers keep the highest `event.seq` (or `version`) per object, and
+//! the feed remains the ordered source of truth.
+//!
+//! Requests go only where [`Outbound`] allows: the address a host name
+//! resolves to is checked at every delivery (no redirects are followed),
+//! so a name repointed at the server's own network is refused.
+//!
+//! When shutdown begins the worker stops claiming, finishes the sends in
+//! flight and records them (an acknowledged delivery is marked delivered);
+//! the server then releases anything still leased for immediate retry.
 
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix_web::web;
 use chrono::Utc;
+use shuzhuan_app::error::cause_chain;
+use shuzhuan_app::webhooks::Outbound;
 use shuzhuan_app::webhooks::outbox::{self, DeliveryBody, Job, Retry, Sent, signature};
-use shuzhuan_persistence::{Db, new_id};
+use shuzhuan_persistence::Db;
 
 use crate::config::WebhookSettings;
 use crate::error::ApiError;
@@ -118,13 +132,41 @@ pub fn describe(doc: &mut utoipa::openapi::OpenApi) {
     components.schemas.extend(schemas);
 }
 
+/// Resolves receivers' host names and keeps only the addresses the
+/// operator's [`Outbound`] allows, so a delivery never connects inside.
+struct CheckedResolver(Arc<Outbound>);
+
+impl reqwest::dns::Resolve for CheckedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let outbound = self.0.clone();
+        Box::pin(async move {
+            let host = name.as_str().to_owned();
+            let found: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| outbound.allows_addr(&host, a.ip()))
+                .collect();
+            if found.is_empty() {
+                return Err(format!(
+                    "{host} resolves to no address webhooks may call (loopback, link-local or private)"
+                )
+                .into());
+            }
+            let addrs: reqwest::dns::Addrs = Box::new(found.into_iter());
+            Ok(addrs)
+        })
+    }
+}
+
 /// Runs for the life of the server: fans the feed out to deliveries and
-/// sends what is due, woken by this instance's commits or by the poll.
-pub async fn worker(state: web::Data<AppState>) {
-    let owner = new_id();
+/// sends what is due, woken by this instance's commits or by the poll,
+/// until shutdown begins. `owner` names this worker's leases.
+pub async fn worker(state: web::Data<AppState>, owner: String) {
     let settings = state.webhooks.clone();
+    let outbound = state.app.outbound.clone();
     let client = match reqwest::Client::builder()
         .timeout(Duration::from_millis(settings.timeout_ms))
+        .redirect(reqwest::redirect::Policy::none())
+        .dns_resolver(Arc::new(CheckedResolver(outbound.clone())))
         .user_agent(concat!("shuzhuan-webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
     {
@@ -134,35 +176,39 @@ pub async fn worker(state: web::Data<AppState>) {
             return;
         }
     };
-    loop {
-        if let Err(e) = cycle(&state.app.db, &client, &owner, &settings).await {
-            log::warn!("webhook worker: {e}");
+    while !state.shutdown.is_draining() {
+        if let Err(e) = cycle(&state, &client, &outbound, &owner, &settings).await {
+            log::warn!("webhook worker: {}", cause_chain(&e));
         }
         let poll = actix_web::rt::time::sleep(Duration::from_millis(settings.poll_ms));
         tokio::select! {
             () = state.committed.notified() => {}
             () = poll => {}
+            () = state.shutdown.begun() => {}
         }
     }
 }
 
-/// One pass: queue new events, then send due deliveries until none is due.
+/// One pass: queue new events, then send due deliveries until none is due
+/// or shutdown begins.
 async fn cycle(
-    db: &Db,
+    state: &AppState,
     client: &reqwest::Client,
+    outbound: &Outbound,
     owner: &str,
     settings: &WebhookSettings,
 ) -> Result<(), ApiError> {
+    let db: &Db = &state.app.db;
     let fan_db = db.clone();
     web::block(move || outbox::fan_out(&fan_db)).await??;
     let retry = Retry {
         base_ms: settings.retry_base_ms,
         max_ms: settings.retry_max_ms,
         max_attempts: settings.max_attempts,
-        disable_after: settings.disable_after,
+        disable_after: Duration::from_secs(settings.disable_after_s),
     };
     let lease = Duration::from_millis(settings.timeout_ms) + Duration::from_secs(30);
-    loop {
+    while !state.shutdown.is_draining() {
         let claim_db = db.clone();
         let lease_owner = owner.to_owned();
         let jobs =
@@ -171,17 +217,52 @@ async fn cycle(
             return Ok(());
         }
         let sent =
-            futures_util::future::join_all(jobs.into_iter().map(|job| send(client, job))).await;
+            futures_util::future::join_all(jobs.into_iter().map(|job| send(client, outbound, job)))
+                .await;
+        for s in &sent {
+            let outcome = match (&s.error, s.status_code) {
+                (None, _) => "delivered",
+                (Some(_), Some(_)) => "refused",
+                (Some(_), None) => "unanswered",
+            };
+            state.metrics.deliveries.with_label_values(&[outcome]).inc();
+        }
         let record_db = db.clone();
         let lease_owner = owner.to_owned();
         let retry = retry.clone();
         web::block(move || outbox::record(&record_db, &lease_owner, &retry, sent)).await??;
     }
+    Ok(())
 }
 
-async fn send(client: &reqwest::Client, job: Job) -> Sent {
+/// Whether a URL that names an address literally may be called (names are
+/// checked by [`CheckedResolver`] when they resolve).
+fn literal_allowed(outbound: &Outbound, url: &str) -> bool {
+    let Ok(parsed) = url::Url::parse(url) else {
+        return false;
+    };
+    let host = parsed.host_str().unwrap_or_default();
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => outbound.allows_addr(host, ip),
+        Err(_) => true,
+    }
+}
+
+async fn send(client: &reqwest::Client, outbound: &Outbound, job: Job) -> Sent {
     let timestamp = Utc::now().timestamp();
     let started = Instant::now();
+    if !literal_allowed(outbound, &job.url) {
+        return Sent {
+            delivery: job.delivery,
+            status_code: None,
+            error: Some("refused: the URL names an address webhooks may not call".to_owned()),
+            duration: started.elapsed(),
+        };
+    }
     let result = client
         .post(&job.url)
         .header("Content-Type", "application/json")
@@ -203,7 +284,7 @@ async fn send(client: &reqwest::Client, job: Job) -> Sent {
             Some(format!("receiver answered {}", res.status())),
         ),
         Err(e) if e.is_timeout() => (None, Some("no answer within the timeout".to_owned())),
-        Err(e) => (None, Some(format!("not delivered: {e}"))),
+        Err(e) => (None, Some(format!("not delivered: {}", cause_chain(&e)))),
     };
     Sent {
         delivery: job.delivery,

@@ -136,6 +136,20 @@ pub struct UploadQuery {
     pub filename: Option<String>,
 }
 
+/// A file name safe to store and to send back in `Content-Disposition`: its
+/// last path component, without control characters, quotes or
+/// backslashes, at most 200 characters; `None` when nothing is left.
+pub fn safe_filename(given: &str) -> Option<String> {
+    let last = given.rsplit(['/', '\\']).next().unwrap_or(given);
+    let clean: String = last
+        .chars()
+        .map(|c| if c.is_control() || c == '"' { '_' } else { c })
+        .take(200)
+        .collect();
+    let clean = clean.trim().trim_matches('.').trim();
+    (!clean.is_empty()).then(|| clean.to_owned())
+}
+
 /// The declared media type, checked against the list and against what the
 /// content's magic bytes say it is.
 fn check_media_type(declared: Option<&str>, head: &[u8]) -> Result<String> {
@@ -219,6 +233,8 @@ pub fn upload(
     let sha256 = store.put(bytes)?;
     let filename = q
         .filename
+        .as_deref()
+        .and_then(safe_filename)
         .unwrap_or_else(|| format!("{}.bin", &sha256[..12]));
     s.write(&who.actor(), |tx| {
         let p = projects::visible(tx.conn(), who, project_id)?;

@@ -102,6 +102,13 @@ pub enum AppError {
     /// The database cannot be reached now; a retry may succeed.
     #[error("service unavailable")]
     Unavailable(#[source] RepoError),
+    /// Too many wrong passwords from this username or address: wait.
+    #[error("throttled")]
+    Throttled { retry_after: std::time::Duration },
+    /// Every slot for the work is taken (password hashing); a retry soon
+    /// may succeed.
+    #[error("busy")]
+    Busy,
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
 }
@@ -168,6 +175,8 @@ impl AppError {
             AppError::Malformed { code, .. } => code,
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Throttled { .. } => "too_many_attempts",
+            AppError::Busy => "busy",
             AppError::Internal(_) => "internal_error",
         }
     }
@@ -226,6 +235,24 @@ impl AppError {
                 format!("Send the body as {expected}."),
                 format!("请以 {expected} 格式发送请求体。"),
             ),
+            AppError::Throttled { retry_after } => Text::new(
+                format!(
+                    "Too many wrong passwords for this user or from this address; try again in {} s.",
+                    retry_after.as_secs().max(1)
+                ),
+                format!(
+                    "该用户或该地址密码错误次数过多，请在 {} 秒后重试。",
+                    retry_after.as_secs().max(1)
+                ),
+            ),
+            AppError::Busy => Text::new(
+                "The server is busy with other logins; retry in a moment.",
+                "服务器正忙于处理其他登录，请稍后重试。",
+            ),
+            AppError::Unavailable(RepoError::Busy(_)) => Text::new(
+                "The database is busy (a lock or statement waited past its limit); retry shortly.",
+                "数据库繁忙（锁或语句等待超时），请稍后重试。",
+            ),
             AppError::Unavailable(_) => Text::new(
                 "The database is not reachable right now; retry later.",
                 "数据库暂时无法访问，请稍后重试。",
@@ -253,7 +280,15 @@ impl From<RepoError> for AppError {
                 "The request refers to a record that does not exist.",
                 "请求引用了不存在的记录。",
             ),
-            RepoError::Pool(_) | RepoError::Lost(_) => AppError::Unavailable(e),
+            RepoError::Unstorable(_) => AppError::field(
+                "body",
+                "unstorable_value",
+                Text::new(
+                    "A value cannot be stored: text with a NUL character, or a number beyond its range.",
+                    "存在无法保存的取值：文本含 NUL 字符，或数值超出范围。",
+                ),
+            ),
+            e if e.is_transient() => AppError::Unavailable(e),
             other => AppError::internal(other),
         }
     }

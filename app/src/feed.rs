@@ -125,10 +125,37 @@ pub struct ChainVerification {
     /// Whether every entry's hash and link hold and the chain ends at the
     /// recorded head.
     pub intact: bool,
+    /// Entries read.
     pub entries: i64,
+    /// The stored hash of the last entry.
     pub head_hash: String,
+    /// The last entry before the first break and its hash: everything up
+    /// to it is proven (seq 0 and the genesis hash when the first entry is
+    /// broken). Equal to the head when the chain is intact.
+    pub last_good_seq: i64,
+    pub last_good_hash: String,
     /// The first entry that does not hold, if any.
     pub first_broken_seq: Option<i64>,
+    /// Every break in sequence order (at most 1,000).
+    pub breaks: Vec<ChainBreakView>,
+    /// Whether there are more breaks than listed.
+    pub more_breaks: bool,
+}
+
+/// One place where the chain does not hold.
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"seq": 273, "through_seq": 273, "kind": "edited"}))]
+pub struct ChainBreakView {
+    pub seq: i64,
+    /// The last sequence number of a run of deleted entries; `seq` otherwise.
+    pub through_seq: i64,
+    /// `edited` (the content does not match its hash), `deleted` (sequence
+    /// numbers missing), `relinked` (the link names another hash: the entry
+    /// before was rewritten, or entries were reordered or inserted),
+    /// `tail_deleted` (the recorded head names entries that are gone),
+    /// `head_mismatch` (the recorded head's hash is not the last entry's).
+    #[schema(example = "edited")]
+    pub kind: &'static str,
 }
 
 /// Recomputes the whole chain (platform admin).
@@ -136,10 +163,22 @@ pub fn verify(s: &mut Session, who: &Principal) -> Result<ChainVerification> {
     who.require(Right::VerifyAuditLog)?;
     let report = audit::verify_chain(s.conn())?;
     Ok(ChainVerification {
-        intact: report.first_broken_seq.is_none(),
+        intact: report.breaks.is_empty(),
         entries: report.entries,
         head_hash: report.head_hash,
-        first_broken_seq: report.first_broken_seq,
+        last_good_seq: report.last_good_seq,
+        last_good_hash: report.last_good_hash,
+        first_broken_seq: report.breaks.first().map(|b| b.seq),
+        breaks: report
+            .breaks
+            .iter()
+            .map(|b| ChainBreakView {
+                seq: b.seq,
+                through_seq: b.through_seq,
+                kind: b.kind.as_str(),
+            })
+            .collect(),
+        more_breaks: report.more_breaks,
     })
 }
 

@@ -41,7 +41,16 @@ impl<T: DeserializeOwned + Validate> Body<T> {
 }
 
 /// JSON into `T`, naming the field at fault (422) or the syntax error (400).
+/// Text with control characters (NUL and the like, which PostgreSQL cannot
+/// store and no form field needs) is refused field by field.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
+    if may_escape_control(body)
+        && let Ok(value) = serde_json::from_slice::<serde_json::Value>(body)
+    {
+        let mut errors = Vec::new();
+        control_fields(&value, &mut String::new(), &mut errors);
+        AppError::check(errors)?;
+    }
     let mut de = serde_json::Deserializer::from_slice(body);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = field_path(&e.path().to_string());
@@ -57,6 +66,76 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
     })?;
     de.end().map_err(|e| malformed_json(&e))?;
     Ok(value)
+}
+
+/// Whether text has a control character other than tab, line feed and
+/// carriage return.
+pub fn has_control(text: &str) -> bool {
+    text.chars()
+        .any(|c| (c.is_control() && !matches!(c, '\t' | '\n' | '\r')) || c == '\u{7f}')
+}
+
+/// Whether text has any control character at all (for names, ids and
+/// query values, where even a line break is an attack on a header or a
+/// log line).
+pub fn has_any_control(text: &str) -> bool {
+    text.chars().any(char::is_control)
+}
+
+/// The field error for text with control characters.
+pub fn control_error(field: impl Into<String>) -> FieldError {
+    FieldError::new(
+        field,
+        "control_character",
+        Text::new(
+            "must not contain control characters (such as NUL)",
+            "不得包含控制字符（如 NUL）",
+        ),
+    )
+}
+
+/// Whether raw JSON may hold an escaped control character (`\u0000`–
+/// `\u001f`, `\u007f`, `\u0080`–`\u009f`); raw ones are not JSON at all.
+fn may_escape_control(body: &[u8]) -> bool {
+    body.windows(5).any(|w| {
+        w[0] == b'\\'
+            && w[1] == b'u'
+            && w[2] == b'0'
+            && matches!(w[3], b'0' | b'1' | b'7' | b'8' | b'9')
+    })
+}
+
+/// Collects the paths of strings (keys too) with control characters.
+fn control_fields(value: &serde_json::Value, path: &mut String, errors: &mut Vec<FieldError>) {
+    use serde_json::Value;
+    use std::fmt::Write;
+    match value {
+        Value::String(text) if has_control(text) => errors.push(control_error(field_path(path))),
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                let len = path.len();
+                let _ = write!(path, "[{i}]");
+                control_fields(item, path, errors);
+                path.truncate(len);
+            }
+        }
+        Value::Object(map) => {
+            for (key, item) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                path.push_str(key);
+                if has_control(key) {
+                    errors.push(control_error(field_path(path)));
+                } else {
+                    control_fields(item, path, errors);
+                }
+                path.truncate(len);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn malformed_json(e: &serde_json::Error) -> AppError {

@@ -60,6 +60,10 @@ pub struct App {
     pub db: Db,
     pub keys: Arc<JwtKeys>,
     pub documents: documents::Store,
+    /// Where webhooks may send.
+    pub outbound: Arc<webhooks::Outbound>,
+    /// Bounds password hashing and throttles wrong passwords.
+    pub logins: Arc<auth::Logins>,
     committed: Arc<dyn Fn() + Send + Sync>,
 }
 
@@ -69,8 +73,22 @@ impl App {
             db,
             keys: Arc::new(keys),
             documents,
+            outbound: Arc::new(webhooks::Outbound::default()),
+            logins: Arc::new(auth::Logins::default()),
             committed: Arc::new(|| {}),
         }
+    }
+
+    /// Webhooks may name the hosts `outbound` allows.
+    pub fn with_outbound(mut self, outbound: webhooks::Outbound) -> Self {
+        self.outbound = Arc::new(outbound);
+        self
+    }
+
+    /// Logins are throttled and bounded by `logins`.
+    pub fn with_logins(mut self, logins: auth::Logins) -> Self {
+        self.logins = Arc::new(logins);
+        self
     }
 
     /// Calls `f` after every request that committed a unit of work.

@@ -132,10 +132,11 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
                 | ProjectState::Rectification => b.acceptance_ends_on,
                 _ => None,
             });
-            let audited_fen = p
-                .audited_line_items
-                .as_ref()
-                .map(|items| items.iter().map(|i| i.amount_fen).sum());
+            let audited_fen = p.audited_line_items.as_ref().map(|items| {
+                items
+                    .iter()
+                    .fold(0i64, |sum, i| sum.saturating_add(i.amount_fen))
+            });
             let findings: Vec<_> = l
                 .facts
                 .findings

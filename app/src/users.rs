@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use shuzhuan_persistence::repo::{programs, users};
+use shuzhuan_persistence::repo::{programs, tokens, users};
 use shuzhuan_persistence::rows::{GrantRow, UserRow};
 use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, new_id, now};
 use shuzhuan_types::{Grant, GrantError, ObjectType, Op, Role};
@@ -275,6 +275,12 @@ pub fn update(
         let mut row = users::find(tx.conn(), id)?;
         if let Some(name) = body.display_name {
             row.display_name = name;
+        }
+        // A new password or a deactivation ends every session: refresh
+        // tokens die with it (access tokens expire within their minutes,
+        // and a deactivated user's are refused at once).
+        if new_hash.is_some() || body.active == Some(false) {
+            tokens::revoke_user_refresh_tokens(tx.conn(), id, now())?;
         }
         if let Some(hash) = new_hash {
             row.password_hash = hash;

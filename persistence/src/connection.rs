@@ -78,8 +78,43 @@ const TRUSTED_FOR: Duration = Duration::from_secs(1);
 /// so the scheme decides here.
 #[derive(Debug)]
 pub(crate) struct Manager {
-    pub url: String,
-    pub backend: Backend,
+    url: String,
+    backend: Backend,
+    /// Run on every new connection: the bounds of its waits.
+    setup: String,
+}
+
+impl Manager {
+    pub(crate) fn new(url: &str, backend: Backend, limits: &crate::db::Limits) -> Self {
+        match backend {
+            Backend::Postgres => Manager {
+                url: with_connect_timeout(url, limits.connect_timeout),
+                backend,
+                setup: crate::db::session_limits(limits),
+            },
+            Backend::Sqlite => Manager {
+                url: url.to_owned(),
+                backend,
+                // Per connection; WAL is set once on the file (see Db::open).
+                setup: format!(
+                    "PRAGMA busy_timeout = {}; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                    limits.lock_timeout.as_millis()
+                ),
+            },
+        }
+    }
+}
+
+/// `url` with libpq's `connect_timeout` (whole seconds), unless it names one.
+fn with_connect_timeout(url: &str, timeout: Duration) -> String {
+    if url.contains("connect_timeout=") {
+        return url.to_owned();
+    }
+    let separator = if url.contains('?') { '&' } else { '?' };
+    format!(
+        "{url}{separator}connect_timeout={}",
+        timeout.as_secs().max(1)
+    )
 }
 
 impl r2d2::ManageConnection for Manager {
@@ -87,21 +122,16 @@ impl r2d2::ManageConnection for Manager {
     type Error = r2d2::Error;
 
     fn connect(&self) -> Result<Pooled, r2d2::Error> {
-        let conn = match self.backend {
+        let mut conn = match self.backend {
             Backend::Postgres => PgConnection::establish(&self.url)
                 .map(AnyConnection::Postgresql)
                 .map_err(r2d2::Error::ConnectionError)?,
-            Backend::Sqlite => {
-                let mut conn = SqliteConnection::establish(sqlite_path(&self.url))
-                    .map_err(r2d2::Error::ConnectionError)?;
-                // Per connection; WAL is set once on the file (see Db::connect).
-                conn.batch_execute(
-                    "PRAGMA busy_timeout = 15000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
-                )
-                .map_err(r2d2::Error::QueryError)?;
-                AnyConnection::Sqlite(conn)
-            }
+            Backend::Sqlite => SqliteConnection::establish(sqlite_path(&self.url))
+                .map(AnyConnection::Sqlite)
+                .map_err(r2d2::Error::ConnectionError)?,
         };
+        conn.batch_execute(&self.setup)
+            .map_err(r2d2::Error::QueryError)?;
         Ok(Pooled {
             conn,
             checked: Instant::now(),

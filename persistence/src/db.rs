@@ -1,4 +1,5 @@
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{Pool, PooledConnection};
@@ -13,6 +14,61 @@ use crate::{AnyConnection, Backend, RepoError, migrations};
 pub struct Db {
     pool: Pool<Manager>,
     backend: Backend,
+    limits: Limits,
+    observer: Option<Arc<dyn Observer>>,
+}
+
+/// How long the database may keep a request waiting. Every wait has a
+/// bound, so an outage or a held lock answers 503 in seconds instead of
+/// tying up a thread until a client gives up.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Connections per server instance.
+    pub pool_size: u32,
+    /// Waiting for a free (or new) pooled connection.
+    pub acquire_timeout: Duration,
+    /// Opening a PostgreSQL connection (libpq rounds up to whole seconds,
+    /// at least 2).
+    pub connect_timeout: Duration,
+    /// One statement (PostgreSQL `statement_timeout`).
+    pub statement_timeout: Duration,
+    /// Waiting for a row or table lock (PostgreSQL `lock_timeout`, SQLite's
+    /// busy timeout): the ledger head, a contended record.
+    pub lock_timeout: Duration,
+    /// A transaction left open without a statement (PostgreSQL
+    /// `idle_in_transaction_session_timeout`): its locks are released.
+    pub idle_in_transaction_timeout: Duration,
+}
+
+impl Limits {
+    /// The defaults, with `pool_size` connections.
+    pub fn with_pool_size(pool_size: u32) -> Self {
+        Limits {
+            pool_size,
+            acquire_timeout: Duration::from_secs(3),
+            connect_timeout: Duration::from_secs(2),
+            statement_timeout: Duration::from_secs(30),
+            lock_timeout: Duration::from_secs(5),
+            idle_in_transaction_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// What the database layer tells the server's metrics: how long requests
+/// waited for a connection and for the ledger head's lock.
+pub trait Observer: Send + Sync {
+    /// A checkout that took `waited`; `ok` is false when none came.
+    fn checkout(&self, waited: Duration, ok: bool);
+    /// A unit of work waited `waited` for the ledger head.
+    fn ledger_lock(&self, waited: Duration);
+}
+
+/// The pool's state right now.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolState {
+    pub size: u32,
+    pub connections: u32,
+    pub idle: u32,
 }
 
 /// Any number of server instances may migrate at once on PostgreSQL; this
@@ -20,42 +76,92 @@ pub struct Db {
 const MIGRATION_LOCK: i64 = 0x5348_555a_4855_414e; // "SHUZHUAN"
 
 impl Db {
-    /// Opens a pool for `url` (see [`Backend::of_url`]).
+    /// Opens a pool of `max_size` for `url` (see [`Backend::of_url`]) with
+    /// the default [`Limits`].
     pub fn connect(url: &str, max_size: u32) -> Result<Self, RepoError> {
+        Db::open(url, &Limits::with_pool_size(max_size))
+    }
+
+    /// Opens a pool for `url` bounded by `limits`. Connections are made on
+    /// demand, so a server starts (and answers `/healthz`) while the
+    /// database is still away.
+    pub fn open(url: &str, limits: &Limits) -> Result<Self, RepoError> {
         let backend = Backend::of_url(url);
         if backend == Backend::Sqlite {
             prepare_sqlite_file(url)?;
         }
         let pool = Pool::builder()
-            .max_size(max_size)
-            .connection_timeout(Duration::from_secs(15))
-            .build(Manager {
-                url: url.to_owned(),
-                backend,
-            })?;
-        Ok(Db { pool, backend })
+            .max_size(limits.pool_size)
+            .min_idle(Some(0))
+            .connection_timeout(limits.acquire_timeout)
+            .build_unchecked(Manager::new(url, backend, limits));
+        Ok(Db {
+            pool,
+            backend,
+            limits: limits.clone(),
+            observer: None,
+        })
+    }
+
+    /// Reports waits to `observer` from now on.
+    pub fn observed(mut self, observer: Arc<dyn Observer>) -> Self {
+        self.observer = Some(observer);
+        self
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    pub fn pool_state(&self) -> PoolState {
+        let state = self.pool.state();
+        PoolState {
+            size: self.pool.max_size(),
+            connections: state.connections,
+            idle: state.idle_connections,
+        }
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    /// Runs pending migrations; returns how many ran.
+    /// Runs pending migrations; returns how many ran. A migration may take
+    /// long (an index on a big table), so it runs without a statement
+    /// timeout; waiting for another instance's migration is logged.
     pub fn migrate(&self) -> Result<usize, RepoError> {
         let mut conn = self.pool.get()?;
-        if self.backend == Backend::Postgres {
-            conn.batch_execute(&format!("SELECT pg_advisory_lock({MIGRATION_LOCK})"))?;
-            let ran = migrations::run_pending(&mut conn);
-            conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
-            ran
-        } else {
-            migrations::run_pending(&mut conn)
+        if self.backend != Backend::Postgres {
+            return migrations::run_pending(&mut conn);
         }
+        conn.batch_execute("SET statement_timeout = 0; SET lock_timeout = 0")?;
+        let waiting = Instant::now();
+        let mut logged = None::<Instant>;
+        while !try_advisory_lock(&mut conn)? {
+            if logged.is_none_or(|at| at.elapsed() >= Duration::from_secs(10)) {
+                log::info!(
+                    "waiting for the migration lock held by another instance ({} s so far)",
+                    waiting.elapsed().as_secs()
+                );
+                logged = Some(Instant::now());
+            }
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        let ran = migrations::run_pending(&mut conn);
+        conn.batch_execute(&format!("SELECT pg_advisory_unlock({MIGRATION_LOCK})"))?;
+        let limits = &self.limits;
+        conn.batch_execute(&session_limits(limits))?;
+        ran
     }
 
     /// A pooled connection for reads.
     pub(crate) fn conn(&self) -> Result<PooledConnection<Manager>, RepoError> {
-        Ok(self.pool.get()?)
+        let started = Instant::now();
+        let got = self.pool.get();
+        if let Some(observer) = &self.observer {
+            observer.checkout(started.elapsed(), got.is_ok());
+        }
+        Ok(got?)
     }
 
     /// One pooled connection for a whole request: read who is asking, then
@@ -64,6 +170,7 @@ impl Db {
         Ok(Session {
             conn: self.conn()?,
             backend: self.backend,
+            observer: self.observer.clone(),
             wrote: false,
         })
     }
@@ -117,9 +224,15 @@ impl Db {
         Ok(())
     }
 
-    /// Whether the database answers (readiness).
-    pub fn ping(&self) -> Result<(), RepoError> {
-        let mut conn = self.conn()?;
+    /// Whether the database answers within `within` (readiness): its own
+    /// short wait for a connection, not the requests' acquire timeout.
+    pub fn ping(&self, within: Duration) -> Result<(), RepoError> {
+        let mut conn = self.pool.get_timeout(within).map_err(|_| {
+            RepoError::Lost(diesel::result::Error::DatabaseError(
+                diesel::result::DatabaseErrorKind::ClosedConnection,
+                Box::new(format!("no connection within {} ms", within.as_millis())),
+            ))
+        })?;
         conn.batch_execute("SELECT 1")?;
         Ok(())
     }
@@ -130,6 +243,7 @@ impl Db {
 pub struct Session {
     conn: PooledConnection<Manager>,
     backend: Backend,
+    observer: Option<Arc<dyn Observer>>,
     wrote: bool,
 }
 
@@ -157,7 +271,13 @@ impl Session {
     where
         E: From<RepoError>,
     {
-        let out = uow::run(&mut self.conn, self.backend, actor, f)?;
+        let out = uow::run(
+            &mut self.conn,
+            self.backend,
+            self.observer.as_deref(),
+            actor,
+            f,
+        )?;
         self.wrote = true;
         Ok(out)
     }
@@ -181,6 +301,30 @@ impl Session {
         let conn: &mut AnyConnection = &mut self.conn;
         conn.transaction(f)
     }
+}
+
+fn try_advisory_lock(conn: &mut AnyConnection) -> Result<bool, RepoError> {
+    use diesel::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Locked {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+    }
+    let row: Locked = diesel::sql_query(format!(
+        "SELECT pg_try_advisory_lock({MIGRATION_LOCK}) AS locked"
+    ))
+    .get_result(conn)?;
+    Ok(row.locked)
+}
+
+/// The `SET`s that bound every wait of a PostgreSQL session.
+pub(crate) fn session_limits(limits: &Limits) -> String {
+    format!(
+        "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+        limits.statement_timeout.as_millis(),
+        limits.lock_timeout.as_millis(),
+        limits.idle_in_transaction_timeout.as_millis()
+    )
 }
 
 /// Creates the SQLite file's folder and switches the file to WAL once:

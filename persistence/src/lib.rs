@@ -19,7 +19,7 @@ mod uow;
 
 pub use codec::{Coded, Json};
 pub use connection::{AnyConnection, Backend, MultiBackend};
-pub use db::{Db, Registry as RegistryTable, Session};
+pub use db::{Db, Limits, Observer, PoolState, Registry as RegistryTable, Session};
 pub use error::RepoError;
 pub use overlap::{alongside, overlapped};
 pub use shuzhuan_types::{ObjectType, Op};

@@ -69,6 +69,9 @@ pub struct RefreshTokenRow {
     pub created_at: NaiveDateTime,
     pub expires_at: NaiveDateTime,
     pub used_at: Option<NaiveDateTime>,
+    /// The login this token descends from by rotation.
+    pub family_id: String,
+    pub revoked_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, Identifiable)]
@@ -478,6 +481,10 @@ pub struct WebhookRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The receiver has failed without a break since then.
+    pub failing_since: Option<NaiveDateTime>,
+    /// No delivery is sent before then (the circuit breaker is open).
+    pub paused_until: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -106,6 +106,17 @@ diesel::table! {
         created_at -> Timestamp,
         expires_at -> Timestamp,
         used_at -> Nullable<Timestamp>,
+        family_id -> Text,
+        revoked_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_throttles (key) {
+        key -> Text,
+        failures -> Integer,
+        blocked_until -> Nullable<Timestamp>,
+        updated_at -> Timestamp,
     }
 }
 
@@ -439,6 +450,8 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        failing_since -> Nullable<Timestamp>,
+        paused_until -> Nullable<Timestamp>,
     }
 }
 
@@ -583,6 +596,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     grants,
     api_tokens,
     refresh_tokens,
+    login_throttles,
     ledger_head,
     audit_log,
     change_events,

@@ -23,6 +23,7 @@ use crate::rows::{AuditRow, ChangeEventRow, LedgerHeadRow};
 use crate::schema::{audit_log, change_events, ledger_head};
 use shuzhuan_types::{ObjectType, Op};
 
+use crate::db::Observer;
 use crate::{AnyConnection, Backend, Coded, RepoError, now, overlapped};
 
 /// Who writes: a user, or the system itself (seeding, bootstrap).
@@ -124,6 +125,7 @@ impl<E> From<diesel::result::Error> for Failure<E> {
 pub(crate) fn run<T, E>(
     conn: &mut AnyConnection,
     backend: Backend,
+    observer: Option<&dyn Observer>,
     actor: &Actor,
     f: impl FnOnce(&mut Tx<'_>) -> Result<T, E>,
 ) -> Result<T, E>
@@ -131,8 +133,14 @@ where
     E: From<RepoError>,
 {
     let result = conn.transaction::<T, Failure<E>, _>(|conn| {
+        // SQLite takes its one write lock first (see the module's doc);
+        // PostgreSQL waits for the head only when it appends.
+        let (early, late) = match backend {
+            Backend::Sqlite => (observer, None),
+            Backend::Postgres => (None, observer),
+        };
         if backend == Backend::Sqlite {
-            lock_head(conn)?;
+            lock_head(conn, early)?;
         }
         let mut tx = Tx {
             conn,
@@ -141,7 +149,7 @@ where
         let out = f(&mut tx).map_err(Failure::App)?;
         let Tx { conn, changes } = tx;
         if !changes.is_empty() {
-            append(conn, actor, changes)?;
+            append(conn, actor, changes, late)?;
         }
         Ok(out)
     });
@@ -151,16 +159,27 @@ where
     })
 }
 
-/// Takes the row lock on the head (an UPDATE locks on both backends).
-fn lock_head(conn: &mut AnyConnection) -> QueryResult<()> {
+/// Takes the row lock on the head (an UPDATE locks on both backends),
+/// telling `observer` how long it waited. The wait is bounded by the
+/// connection's lock timeout: past it the write fails as busy (503).
+fn lock_head(conn: &mut AnyConnection, observer: Option<&dyn Observer>) -> QueryResult<()> {
+    let started = std::time::Instant::now();
     diesel::update(ledger_head::table.find(1))
         .set(ledger_head::audit_seq.eq(ledger_head::audit_seq))
-        .execute(conn)
-        .map(|_| ())
+        .execute(conn)?;
+    if let Some(observer) = observer {
+        observer.ledger_lock(started.elapsed());
+    }
+    Ok(())
 }
 
-fn append(conn: &mut AnyConnection, actor: &Actor, changes: Vec<Change>) -> QueryResult<()> {
-    lock_head(conn)?;
+fn append(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    changes: Vec<Change>,
+    observer: Option<&dyn Observer>,
+) -> QueryResult<()> {
+    lock_head(conn, observer)?;
     let head: LedgerHeadRow = ledger_head::table
         .find(1)
         .select(LedgerHeadRow::as_select())
@@ -287,17 +306,4 @@ pub(crate) fn entry_hash(e: &AuditRow) -> String {
         h.update([0x1f]);
     }
     hex::encode(h.finalize())
-}
-
-/// Verifies a run of entries against the hash of the entry before them.
-/// Returns the first sequence number whose hash or link does not hold.
-pub(crate) fn first_broken(prev_hash: &str, entries: &[AuditRow]) -> Option<i64> {
-    let mut prev = prev_hash;
-    for e in entries {
-        if e.prev_hash != prev || entry_hash(e) != e.hash {
-            return Some(e.seq);
-        }
-        prev = &e.hash;
-    }
-    None
 }

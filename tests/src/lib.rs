@@ -6,7 +6,9 @@
 // A harness for tests: a panic is how a test fails.
 #![allow(clippy::expect_used, clippy::unwrap_used)]
 
+mod proxy;
 mod receiver;
+pub use proxy::Proxy;
 pub use receiver::{Received, Receiver};
 
 use std::net::TcpListener;
@@ -22,6 +24,8 @@ pub use reqwest::StatusCode;
 
 /// Password of the bootstrap admin in every test app.
 pub const ADMIN_PASSWORD: &str = "test-admin-password";
+/// The password of every user [`TestApp::user_with_grants`] creates.
+pub const USER_PASSWORD: &str = "password-of-a-test-user";
 /// JWT key of every test app (tests forge tokens with it).
 pub const JWT_SECRET: &str = "test-secret-0123456789abcdef0123456789abcdef";
 
@@ -88,7 +92,11 @@ impl TestDb {
                     .expect("create test schema");
                 let sep = if admin_url.contains('?') { '&' } else { '?' };
                 Some(TestDb {
-                    url: format!("{admin_url}{sep}options=-csearch_path%3D{schema}"),
+                    // The application name lets a fault test end exactly
+                    // this database's sessions.
+                    url: format!(
+                        "{admin_url}{sep}options=-csearch_path%3D{schema}&application_name={schema}"
+                    ),
                     backend,
                     cleanup: Cleanup::Schema { admin_url, schema },
                 })
@@ -118,7 +126,7 @@ pub struct TestApp {
     pub backend: Backend,
     client: Client,
     instance: Instance,
-    data_dir: PathBuf,
+    pub data_dir: PathBuf,
     workers: usize,
     pub db: TestDb,
 }
@@ -126,57 +134,97 @@ pub struct TestApp {
 /// One running server (with its webhook worker) on its own thread.
 pub struct Instance {
     pub base: String,
-    handle: actix_web::dev::ServerHandle,
+    stopper: shuzhuan_api::Stopper,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// The settings `shuzhuan serve` would read, for a test server on `db_url`:
+/// fast webhook retries, the loopback allowed for test receivers, no
+/// shutdown delay.
+pub fn test_settings(
+    db_url: &str,
+    data_dir: &std::path::Path,
+    workers: usize,
+) -> shuzhuan_api::Settings {
+    use clap::Parser;
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        settings: shuzhuan_api::Settings,
+    }
+    let mut settings = Cli::parse_from([
+        "shuzhuan",
+        "--webhook-poll-ms=100",
+        "--webhook-retry-base-ms=100",
+        "--webhook-retry-max-ms=1000",
+        "--webhook-max-attempts=6",
+        "--webhook-disable-after-s=3",
+        "--webhook-timeout-ms=2000",
+        "--webhook-allow-hosts=127.0.0.0/8",
+        "--shutdown-delay-ms=0",
+        "--shutdown-drain-ms=10000",
+        "--db-pool-size=8",
+    ])
+    .settings;
+    settings.database_url = Some(db_url.to_owned());
+    settings.data_dir = data_dir.to_owned();
+    settings.bind = "127.0.0.1:0".into();
+    settings.jwt_secret = Some(JWT_SECRET.into());
+    settings.admin_password = Some(ADMIN_PASSWORD.into());
+    settings.workers = Some(workers);
+    settings
 }
 
 impl Instance {
     /// Boots the server exactly as `shuzhuan serve` does.
     fn boot(db_url: &str, data_dir: &std::path::Path, workers: usize) -> Instance {
-        let settings = shuzhuan_api::Settings {
-            database_url: Some(db_url.to_owned()),
-            data_dir: data_dir.to_owned(),
-            bind: "127.0.0.1:0".into(),
-            jwt_secret: Some(JWT_SECRET.into()),
-            admin_password: Some(ADMIN_PASSWORD.into()),
-            access_token_ttl: 900,
-            db_pool_size: 8,
-            workers: Some(workers),
-            webhooks: shuzhuan_api::config::WebhookSettings {
-                poll_ms: 100,
-                retry_base_ms: 100,
-                retry_max_ms: 1_000,
-                max_attempts: 6,
-                disable_after: 4,
-                timeout_ms: 2_000,
-            },
-        };
+        Instance::boot_with(test_settings(db_url, data_dir, workers))
+    }
+
+    /// Boots the server with `settings`.
+    pub fn boot_with(settings: shuzhuan_api::Settings) -> Instance {
         let state = shuzhuan_api::prepare(&settings).expect("app prepares");
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
+        let workers = settings.workers;
+        let thread = std::thread::spawn(move || {
             actix_web::rt::System::new().block_on(async move {
-                let server = shuzhuan_api::server(state, listener, Some(workers)).expect("server");
-                let _ = tx.send(server.handle());
-                let _ = server.await;
+                let (stopper, done) =
+                    shuzhuan_api::start(state, listener, workers).expect("server");
+                let _ = tx.send(stopper);
+                let _ = done.await;
             })
         });
         Instance {
             base: format!("http://{addr}"),
-            handle: rx.recv().expect("server started"),
+            stopper: rx.recv().expect("server started"),
+            thread: Some(thread),
         }
     }
 
-    /// Stops the server and waits until it has.
-    fn stop(&self) {
-        actix_web::rt::System::new().block_on(self.handle.stop(true));
+    /// Begins the shutdown a SIGTERM begins, without waiting for it.
+    pub fn begin_stop(&self) -> std::thread::JoinHandle<()> {
+        let stopper = self.stopper.clone();
+        std::thread::spawn(move || actix_web::rt::System::new().block_on(stopper.stop()))
+    }
+
+    /// Stops the server as SIGTERM does and waits until it has drained and
+    /// released what it held.
+    pub fn stop(&mut self) {
+        let _ = self.begin_stop().join();
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
     }
 }
 
 impl Drop for Instance {
     fn drop(&mut self) {
-        // The stop command is sent at once; nothing to wait for.
-        drop(self.handle.stop(false));
+        if self.thread.is_some() {
+            // Not waited for: a test that needs the stop calls `stop`.
+            drop(self.begin_stop());
+        }
     }
 }
 
@@ -278,7 +326,7 @@ impl TestApp {
     /// Creates a user with the given grants and returns a session as them.
     pub fn user_with_grants(&self, username: &str, grants: Value) -> As<'_> {
         let admin = self.admin();
-        let password = "password-of-a-test-user";
+        let password = USER_PASSWORD;
         let created = admin.post(
             "/users",
             serde_json::json!({
@@ -311,6 +359,12 @@ impl TestApp {
     /// Registers enterprise number `n` of a seed programme (a valid credit
     /// code, the programme's first region and industry) and returns its id.
     pub fn enterprise_in(&self, program_code: &str, n: u32) -> String {
+        self.enterprises_in(program_code, n..n + 1).remove(0)
+    }
+
+    /// As [`TestApp::enterprise_in`] for numbers `ns`, in quick succession
+    /// (one session, one look at the programme).
+    pub fn enterprises_in(&self, program_code: &str, ns: std::ops::Range<u32>) -> Vec<String> {
         let admin = self.admin();
         let program = self.program_id(program_code);
         let first = |list: &str| {
@@ -319,16 +373,20 @@ impl TestApp {
                 .expect("a code")
                 .to_owned()
         };
-        let res = admin.post(
-            "/enterprises",
-            serde_json::json!({
-                "uscc": uscc("410000", 700_000 + n), "name": format!("{program_code}测试企业{n}"),
-                "program_id": program, "region_code": first("regions"),
-                "industry_code": first("industries"), "size_class": "small"
-            }),
-        );
-        assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
-        res.body["id"].as_str().expect("id").to_owned()
+        let (region, industry) = (first("regions"), first("industries"));
+        ns.map(|n| {
+            let res = admin.post(
+                "/enterprises",
+                serde_json::json!({
+                    "uscc": uscc("410000", 700_000 + n), "name": format!("{program_code}测试企业{n}"),
+                    "program_id": program, "region_code": region,
+                    "industry_code": industry, "size_class": "small"
+                }),
+            );
+            assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
+            res.body["id"].as_str().expect("id").to_owned()
+        })
+        .collect()
     }
 }
 

@@ -15,6 +15,8 @@ pub struct Received {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub at: Instant,
+    /// What the receiver answered.
+    pub status: u16,
 }
 
 impl Received {
@@ -50,6 +52,7 @@ async fn receive(
     shared: web::Data<Mutex<Shared>>,
 ) -> HttpResponse {
     let mut s = shared.lock().expect("receiver state");
+    let status = s.script.pop_front().unwrap_or(s.otherwise);
     s.log.push(Received {
         headers: req
             .headers()
@@ -58,8 +61,8 @@ async fn receive(
             .collect(),
         body: body.to_vec(),
         at: Instant::now(),
+        status,
     });
-    let status = s.script.pop_front().unwrap_or(s.otherwise);
     HttpResponse::build(StatusCode::from_u16(status).expect("status")).finish()
 }
 

@@ -10,6 +10,7 @@ mod http {
     pub mod enterprises;
     pub mod errors;
     pub mod feed;
+    pub mod hardening;
     pub mod imports;
     pub mod integrity;
     pub mod programs;

@@ -1,7 +1,8 @@
 //! Signing in (JWT access and refresh tokens), who am I, and the API
 //! tokens sync clients and scripts use.
 
-use actix_web::{HttpResponse, delete, get, post, web};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
 use shuzhuan_app::List;
 use shuzhuan_app::auth::{
     self as use_case, ApiTokenView, CreateApiTokenRequest, CreatedApiToken, RefreshRequest,
@@ -18,38 +19,54 @@ use crate::state::AppState;
     tag = "auth",
     request_body = TokenRequest,
     responses(
-        (status = 200, body = TokenResponse),
+        (status = 200, body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`: tokens are never cached"))),
         (status = 401, description = "Unknown user, wrong password or deactivated", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong passwords for this username or from this address (`too_many_attempts`); `Retry-After` says how many seconds to wait", body = Problem, content_type = "application/problem+json"),
+        (status = 503, description = "Too many logins being checked at once (`busy`), or the database is away; retry after `Retry-After`", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/token")]
 pub async fn create_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<TokenRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
-    state
-        .run_public(move |s, app| use_case::login(s, &app.keys, body.body()))
-        .await
-        .map(web::Json)
+) -> Result<HttpResponse, ApiError> {
+    let client = req.peer_addr().map(|a| a.ip());
+    let metrics = state.metrics.clone();
+    let answer = state
+        .run_public(move |s, app| use_case::login(s, &app.keys, &app.logins, client, body.body()))
+        .await;
+    if let Err(ApiError::App(e)) = &answer {
+        metrics.login_refusals.with_label_values(&[e.code()]).inc();
+    }
+    answer.map(no_store)
+}
+
+/// Token responses must never be cached by a browser or a proxy.
+fn no_store(tokens: TokenResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(tokens)
 }
 
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
     responses(
-        (status = 200, description = "A new access token and a new refresh token; the old one is spent", body = TokenResponse),
-        (status = 401, description = "Unknown, spent or expired refresh token", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "A new access token and a new refresh token; the old one is spent", body = TokenResponse, headers(("Cache-Control" = String, description = "`no-store`"))),
+        (status = 401, description = "Unknown, spent, revoked or expired refresh token. Presenting a spent one again revokes every token of its login (family)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[post("/auth/refresh")]
 pub async fn refresh_token(
     state: web::Data<AppState>,
     body: Json<RefreshRequest>,
-) -> Result<web::Json<TokenResponse>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     state
         .run_public(move |s, app| use_case::refresh(s, &app.keys, body.body()))
         .await
-        .map(web::Json)
+        .map(no_store)
 }
 
 #[utoipa::path(

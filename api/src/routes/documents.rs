@@ -119,10 +119,7 @@ pub async fn document_content(
                 .parse()
                 .unwrap_or(mime::APPLICATION_OCTET_STREAM),
         )
-        .set_content_disposition(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![DispositionParam::Filename(doc.filename.clone())],
-        })
+        .set_content_disposition(attachment(&doc.filename))
         .use_etag(false)
         .use_last_modified(false);
     let mut res = file.into_response(&req);
@@ -180,4 +177,27 @@ pub async fn put_requirements(
         })
         .await
         .map(web::Json)
+}
+
+/// `Content-Disposition: attachment` per RFC 6266: an ASCII `filename` for
+/// old clients and the exact UTF-8 name as `filename*` (RFC 8187); names
+/// stored before uploads were sanitised are sanitised here.
+fn attachment(stored: &str) -> ContentDisposition {
+    use actix_web::http::header::{Charset, ExtendedValue};
+    let name = use_case::safe_filename(stored).unwrap_or_else(|| "document".to_owned());
+    let ascii: String = name
+        .chars()
+        .map(|c| if c.is_ascii() { c } else { '_' })
+        .collect();
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".to_owned()),
+                language_tag: None,
+                value: name.into_bytes(),
+            }),
+        ],
+    }
 }

@@ -25,18 +25,25 @@ pub async fn healthz() -> web::Json<Health> {
 #[utoipa::path(
     tag = "health",
     responses(
-        (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database does not answer", body = Problem, content_type = "application/problem+json"),
+        (status = 200, description = "The database answers and the instance takes requests", body = Health),
+        (status = 503, description = "The database does not answer within a second, or the instance is shutting down (`shutting_down`)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 #[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
+    if state.shutdown.is_draining() {
+        return Err(ApiError::ShuttingDown);
+    }
     let db = state.app.db.clone();
-    web::block(move || db.ping())
+    web::block(move || db.ping(READINESS_WAIT))
         .await?
         .map_err(AppError::Unavailable)?;
     Ok(web::Json(Health { status: "ok" }))
 }
+
+/// How long readiness waits for the database: its own short bound, so a
+/// probe answers within a second whatever the database does.
+const READINESS_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
 
 #[utoipa::path(
     tag = "health",
@@ -44,6 +51,16 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let db = state.app.db.clone();
+    let backlog = web::block(move || shuzhuan_app::webhooks::outbox::backlog(&db))
+        .await
+        .ok()
+        .and_then(Result::ok);
+    state.metrics.sample(
+        state.app.db.pool_state(),
+        state.in_flight.load(std::sync::atomic::Ordering::SeqCst),
+        backlog,
+    );
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(state.metrics.render())

@@ -40,7 +40,7 @@ pub async fn list_webhooks(
     responses(
         (status = 201, description = "Created; deliveries start with the next committed change. The body carries the secret, this once.", body = WebhookView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "Invalid URL, secret, pattern or unknown programme", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid URL (not https, or a loopback, link-local or private address the operator does not allow), secret, pattern or unknown programme", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -50,8 +50,11 @@ pub async fn create_webhook(
     caller: Caller,
     body: Json<CreateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let outbound = state.app.outbound.clone();
     state
-        .run(caller, move |s, who| use_case::create(s, who, body.body()))
+        .run(caller, move |s, who| {
+            use_case::create(s, who, &outbound, body.body())
+        })
         .await
         .map(created)
 }
@@ -102,9 +105,10 @@ pub async fn update_webhook(
     IfMatch(expected): IfMatch,
     body: Json<UpdateWebhookRequest>,
 ) -> Result<HttpResponse, ApiError> {
+    let outbound = state.app.outbound.clone();
     state
         .run(caller, move |s, who| {
-            use_case::update(s, who, &id, expected, body.body())
+            use_case::update(s, who, &outbound, &id, expected, body.body())
         })
         .await
         .map(current)

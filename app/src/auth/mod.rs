@@ -2,12 +2,16 @@
 //! the keys, hashes and secrets they rest on.
 
 mod jwt;
+mod logins;
 mod password;
 mod secret;
 
 pub use jwt::{AUDIENCE, Claims, ISSUER, JwtKeys};
+pub use logins::Logins;
 pub use password::{hash_password, verify_password};
 pub use secret::{OpaqueToken, hash_token};
+
+use std::net::IpAddr;
 
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
@@ -82,6 +86,7 @@ fn issue_tokens(
     tx: &mut Tx<'_>,
     user_id: &str,
     action: &str,
+    family: Option<&str>,
 ) -> Result<TokenResponse> {
     let who = principal::of_user(tx.conn(), user_id)?
         .ok_or(AppError::Unauthenticated("invalid_credentials"))?;
@@ -89,13 +94,16 @@ fn issue_tokens(
     let access_token = keys.issue(&who.user_id, &who.username, grants)?;
     let refresh = OpaqueToken::generate(OpaqueToken::REFRESH_PREFIX);
     let at = now();
+    let id = new_id();
     let row = RefreshTokenRow {
-        id: new_id(),
+        family_id: family.map_or_else(|| id.clone(), str::to_owned),
+        id,
         user_id: user_id.to_owned(),
         token_hash: refresh.hash,
         created_at: at,
         expires_at: at + Duration::days(REFRESH_TTL_DAYS),
         used_at: None,
+        revoked_at: None,
     };
     tokens::insert_refresh_token(tx.conn(), &row)?;
     tx.record(Change {
@@ -122,26 +130,40 @@ fn issue_tokens(
     })
 }
 
-/// Username and password for tokens (no principal yet).
-pub fn login(s: &mut Session, keys: &JwtKeys, body: Body<TokenRequest>) -> Result<TokenResponse> {
+/// Username and password for tokens (no principal yet). Wrong passwords
+/// are throttled per username and per client address (429 with the wait),
+/// and only a bounded number of password hashes run at once.
+pub fn login(
+    s: &mut Session,
+    keys: &JwtKeys,
+    logins: &Logins,
+    client: Option<IpAddr>,
+    body: Body<TokenRequest>,
+) -> Result<TokenResponse> {
     let body = body.read()?;
+    let throttle = logins.keys(&body.username, client);
+    logins.check(s, &throttle)?;
     let user = users::find_by_username(s.conn(), &body.username)?;
     let stored = user
         .as_ref()
         .filter(|u| u.active)
         .map(|u| u.password_hash.as_str());
-    if !verify_password(&body.password, stored) {
+    if !logins.verify(&body.password, stored)? {
+        logins.failed(s, &throttle)?;
         return Err(AppError::Unauthenticated("invalid_credentials"));
     }
     let Some(user) = user else {
         return Err(AppError::Unauthenticated("invalid_credentials"));
     };
+    logins.succeeded(s, &throttle)?;
     s.write(&Actor::user(&user.id, &user.username), |tx| {
-        issue_tokens(keys, tx, &user.id, "auth.login")
+        issue_tokens(keys, tx, &user.id, "auth.login", None)
     })
 }
 
-/// A spent refresh token for a new pair (single use: a second spend fails).
+/// A spent refresh token for a new pair of the same family (single use:
+/// a second spend fails, and revokes every token of the family, since one
+/// of the two presenting it is not its owner).
 pub fn refresh(
     s: &mut Session,
     keys: &JwtKeys,
@@ -149,11 +171,37 @@ pub fn refresh(
 ) -> Result<TokenResponse> {
     let body = body.read()?;
     let hash = hash_token(&body.refresh_token);
-    s.write(&Actor::system(), |tx| {
-        let user_id = tokens::spend_refresh_token(tx.conn(), &hash, now())?
-            .ok_or(AppError::Unauthenticated("invalid_refresh_token"))?;
-        issue_tokens(keys, tx, &user_id, "auth.refresh")
-    })
+    s.write(&Actor::system(), |tx| -> Result<Result<TokenResponse>> {
+        match tokens::spend_refresh_token(tx.conn(), &hash, now())? {
+            tokens::Spend::Spent { user_id, family_id } => Ok(Ok(issue_tokens(
+                keys,
+                tx,
+                &user_id,
+                "auth.refresh",
+                Some(&family_id),
+            )?)),
+            tokens::Spend::Reused { family_id } => {
+                let revoked = tokens::revoke_refresh_family(tx.conn(), &family_id, now())?;
+                if revoked > 0 {
+                    log::warn!(
+                        "a spent refresh token was presented again: revoked {revoked} live token(s) of its family {family_id}"
+                    );
+                    tx.record(Change {
+                        action: "auth.refresh_reused".to_owned(),
+                        object_type: ObjectType::Session,
+                        object_id: family_id.clone(),
+                        program_id: None,
+                        version: 1,
+                        op: Op::Update,
+                        before: None,
+                        after: Some(serde_json::json!({"family_id": family_id, "revoked": revoked}).into()),
+                    });
+                }
+                Ok(Err(AppError::Unauthenticated("invalid_refresh_token")))
+            }
+            tokens::Spend::Invalid => Ok(Err(AppError::Unauthenticated("invalid_refresh_token"))),
+        }
+    })?
 }
 
 /// The caller with their grants.

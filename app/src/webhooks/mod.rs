@@ -2,6 +2,7 @@
 //! platform_admin), each owned by its creator. The delivery work is
 //! [`outbox`]; the worker that runs it lives in the server.
 
+pub mod outbound;
 pub mod outbox;
 
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use shuzhuan_types::{DeliveryStatus, ObjectType, Op, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
+pub use outbound::Outbound;
 pub use outbox::EventPattern;
 
 use crate::auth::OpaqueToken;
@@ -28,7 +30,8 @@ use crate::view::{List, code_schema, utc};
 #[schema(example = json!({
     "id": "0193…", "owner_user_id": "0193…", "url": "https://sync.example.gov.cn/shuzhuan",
     "event_types": ["project.*", "enterprise.update"], "program_id": null, "active": true,
-    "disabled_reason": null, "consecutive_failures": 0, "version": 1,
+    "disabled_reason": null, "consecutive_failures": 0, "failing_since": null,
+    "paused_until": null, "version": 1,
     "created_at": "2026-11-22T08:00:00Z", "updated_at": "2026-11-22T08:00:00Z"
 }))]
 pub struct WebhookView {
@@ -46,8 +49,16 @@ pub struct WebhookView {
     pub active: bool,
     /// Why the webhook was disabled.
     pub disabled_reason: Option<String>,
-    /// Failed attempts since the last success.
+    /// Rounds of attempts the receiver failed since it last answered (the
+    /// deliveries sent together in one round count once).
     pub consecutive_failures: i32,
+    /// Since when the receiver has failed without a break; the webhook is
+    /// disabled when this lasts longer than the operator's limit (a day by
+    /// default).
+    pub failing_since: Option<DateTime<Utc>>,
+    /// The receiver is paused until then: one probe delivery goes out
+    /// then, and the rest follow at once when it is acknowledged.
+    pub paused_until: Option<DateTime<Utc>>,
     /// The HMAC-SHA256 key: in the creation response only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub secret: Option<String>,
@@ -67,6 +78,8 @@ impl From<WebhookRow> for WebhookView {
             active: r.active,
             disabled_reason: r.disabled_reason,
             consecutive_failures: r.consecutive_failures,
+            failing_since: r.failing_since.map(utc),
+            paused_until: r.paused_until.map(utc),
             secret: None,
             version: r.version,
             created_at: utc(r.created_at),
@@ -102,6 +115,13 @@ fn validate_url(url: &str) -> std::result::Result<(), ValidationError> {
         _ => Err(ValidationError::new("invalid_url")
             .with_message("must be an absolute http or https URL".into())),
     }
+}
+
+/// The URL's scheme and addresses against the operator's allow-list.
+fn check_url(outbound: &Outbound, url: &str) -> Result<()> {
+    outbound.check_url(url).map_err(|refusal| {
+        AppError::field("url", refusal.code(), Text::new(refusal.en(), refusal.zh()))
+    })
 }
 
 fn validate_patterns(patterns: &[String]) -> std::result::Result<(), ValidationError> {
@@ -204,10 +224,12 @@ pub fn list(s: &mut Session, who: &Principal, page: &Page) -> Result<List<Webhoo
 pub fn create(
     s: &mut Session,
     who: &Principal,
+    outbound: &Outbound,
     body: Body<CreateWebhookRequest>,
 ) -> Result<WebhookView> {
     who.require(Right::ManageWebhooks)?;
     let body = body.read()?;
+    check_url(outbound, &body.url)?;
     let secret = body
         .secret
         .clone()
@@ -237,6 +259,8 @@ pub fn create(
             version: 1,
             created_at: at,
             updated_at: at,
+            failing_since: None,
+            paused_until: None,
         };
         webhooks::insert(tx.conn(), &row)?;
         tx.record(webhook_change("webhook.create", None, &row, Op::Create));
@@ -255,12 +279,16 @@ pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<WebhookView> {
 pub fn update(
     s: &mut Session,
     who: &Principal,
+    outbound: &Outbound,
     id: &str,
     expected: i64,
     body: Body<UpdateWebhookRequest>,
 ) -> Result<WebhookView> {
     who.require(Right::ManageWebhooks)?;
     let body = body.read()?;
+    if let Some(url) = &body.url {
+        check_url(outbound, url)?;
+    }
     if body.active == Some(true) {
         who.require(Right::EnableWebhook)?;
     }
@@ -282,6 +310,8 @@ pub fn update(
                 row.active = true;
                 row.disabled_reason = None;
                 row.consecutive_failures = 0;
+                row.failing_since = None;
+                row.paused_until = None;
             }
             Some(false) if before.active => {
                 row.active = false;

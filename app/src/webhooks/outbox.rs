@@ -115,10 +115,19 @@ pub fn retry_delay(base_ms: u64, max_ms: u64, attempts: u32, jitter: f64) -> Dur
 pub struct Retry {
     pub base_ms: u64,
     pub max_ms: u64,
-    /// Attempts per delivery before it is marked failed.
+    /// Attempts per delivery, while its receiver otherwise answers, before
+    /// it is marked failed (a delivery the receiver keeps refusing).
     pub max_attempts: u32,
-    /// Failed attempts in a row that disable a webhook.
-    pub disable_after: u32,
+    /// How long a receiver may fail without a break before its webhook is
+    /// disabled.
+    pub disable_after: Duration,
+}
+
+impl Retry {
+    fn delay(&self, attempts: u32) -> chrono::Duration {
+        let wait = retry_delay(self.base_ms, self.max_ms, attempts, rand::random::<f64>());
+        chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX)
+    }
 }
 
 /// The JSON body of a delivery.
@@ -274,61 +283,105 @@ pub struct Sent {
     pub duration: Duration,
 }
 
-/// Writes each outcome back and disables webhooks whose run of failures
-/// reached the limit.
-pub fn record(db: &Db, owner: &str, retry: &Retry, sent: Vec<Sent>) -> Result<()> {
-    for s in sent {
+/// Writes each outcome back, per webhook in delivery order, and works its
+/// circuit breaker. A round in which the receiver answered anything
+/// closes the breaker (and makes what waited for it due at once); a round
+/// in which every attempt failed counts once, however many went out
+/// together, and pauses the webhook with backoff until one probe is due.
+/// A delivery is marked failed only when it keeps failing while its
+/// receiver answers others; while the receiver is down nothing is given
+/// up, and only a receiver failing for `disable_after` disables the
+/// webhook.
+pub fn record(db: &Db, owner: &str, retry: &Retry, mut sent: Vec<Sent>) -> Result<()> {
+    sent.sort_by(|a, b| {
+        (&a.delivery.webhook_id, a.delivery.event_seq)
+            .cmp(&(&b.delivery.webhook_id, b.delivery.event_seq))
+    });
+    for round in sent.chunk_by(|a, b| a.delivery.webhook_id == b.delivery.webhook_id) {
+        let hook_id = round[0].delivery.webhook_id.clone();
+        let answered = round.iter().any(|s| s.error.is_none());
         let at = now();
-        let made = s.delivery.attempts + 1;
-        let delivered = s.error.is_none();
-        let (status, next) = if delivered {
-            (DeliveryStatus::Delivered, at)
-        } else if made >= i32::try_from(retry.max_attempts).unwrap_or(i32::MAX) {
-            (DeliveryStatus::Failed, at)
-        } else {
-            let wait = retry_delay(
-                retry.base_ms,
-                retry.max_ms,
-                made.unsigned_abs(),
-                rand::random::<f64>(),
-            );
-            (
-                DeliveryStatus::Pending,
-                at + chrono::Duration::from_std(wait).map_err(AppError::internal)?,
-            )
-        };
-        let attempt = webhooks::Attempt {
-            at,
-            status_code: s.status_code.map(i32::from),
-            error: s.error.clone(),
-            duration_ms: i64::try_from(s.duration.as_millis()).unwrap_or(i64::MAX),
-            status,
-            next_attempt_at: next,
-        };
-        let hook_id = &s.delivery.webhook_id;
-        let run = db.transaction(|conn| -> std::result::Result<Option<i32>, RepoError> {
-            if !webhooks::record_attempt(conn, &s.delivery.id, owner, &attempt)? {
-                return Ok(None);
+        type Failing = Option<(i32, chrono::NaiveDateTime)>;
+        let failing = db.transaction(|conn| -> std::result::Result<Failing, RepoError> {
+            let mut kept = false;
+            for s in round {
+                let attempt = attempt_of(s, answered, retry, at);
+                kept |= webhooks::record_attempt(conn, &s.delivery.id, owner, &attempt)?;
             }
-            if delivered {
-                webhooks::count_success(conn, hook_id)?;
+            if !kept {
+                // Every lease was lost (taken over): another worker counts.
+                Ok(None)
+            } else if answered {
+                webhooks::receiver_answered(conn, &hook_id, at)?;
                 Ok(None)
             } else {
-                webhooks::count_failure(conn, hook_id).map(Some)
+                let pause = |rounds: i32| retry.delay(rounds.unsigned_abs());
+                Ok(Some(webhooks::receiver_failed(conn, &hook_id, at, pause)?))
             }
         })?;
-        if let Some(run) = run
-            && run >= i32::try_from(retry.disable_after).unwrap_or(i32::MAX)
+        if let Some((rounds, since)) = failing
+            && (at - since).to_std().unwrap_or_default() >= retry.disable_after
         {
-            disable(db, hook_id, run, s.error.as_deref().unwrap_or_default())?;
+            let last = round
+                .last()
+                .and_then(|s| s.error.as_deref())
+                .unwrap_or_default();
+            disable(db, &hook_id, rounds, since, last)?;
         }
     }
     Ok(())
 }
 
-/// Disables a webhook after a run of failures: a change of its settings,
-/// so it is audited and announced like any other.
-fn disable(db: &Db, id: &str, run: i32, last_error: &str) -> Result<()> {
+/// The outcome of one attempt as stored.
+fn attempt_of(
+    s: &Sent,
+    answered: bool,
+    retry: &Retry,
+    at: chrono::NaiveDateTime,
+) -> webhooks::Attempt {
+    let made = s.delivery.attempts.saturating_add(1);
+    let (status, next) = match &s.error {
+        None => (DeliveryStatus::Delivered, at),
+        Some(_) if answered && made.unsigned_abs() >= retry.max_attempts => {
+            (DeliveryStatus::Failed, at)
+        }
+        Some(_) => (
+            DeliveryStatus::Pending,
+            at + retry.delay(made.unsigned_abs()),
+        ),
+    };
+    webhooks::Attempt {
+        at,
+        status_code: s.status_code.map(i32::from),
+        error: s.error.clone(),
+        duration_ms: i64::try_from(s.duration.as_millis()).unwrap_or(i64::MAX),
+        status,
+        next_attempt_at: next,
+    }
+}
+
+/// How many deliveries wait, and how long the oldest has (for metrics).
+pub fn backlog(db: &Db) -> Result<(i64, Option<Duration>)> {
+    let (pending, oldest) = db.read(webhooks::backlog)?;
+    let age = oldest.map(|at| (now() - at).to_std().unwrap_or_default());
+    Ok((pending, age))
+}
+
+/// Gives back what `owner` still leases (a worker that is shutting down):
+/// due at once, for this or another instance to send.
+pub fn release(db: &Db, owner: &str) -> Result<usize> {
+    Ok(db.transaction(|conn| webhooks::release(conn, owner, now()))?)
+}
+
+/// Disables a webhook whose receiver failed for too long: a change of its
+/// settings, so it is audited and announced like any other.
+fn disable(
+    db: &Db,
+    id: &str,
+    rounds: i32,
+    since: chrono::NaiveDateTime,
+    last_error: &str,
+) -> Result<()> {
     db.write(&Actor::system(), |tx| {
         let before = webhooks::find(tx.conn(), id)?;
         if !before.active {
@@ -337,8 +390,10 @@ fn disable(db: &Db, id: &str, run: i32, last_error: &str) -> Result<()> {
         let mut row = before.clone();
         row.active = false;
         row.disabled_reason = Some(format!(
-            "disabled after {run} failed attempts in a row; last: {last_error}"
+            "disabled: the receiver has failed since {} ({rounds} rounds of attempts); last: {last_error}",
+            crate::view::utc(since).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         ));
+        row.paused_until = None;
         row.version += 1;
         row.updated_at = now();
         webhooks::update_settings(tx.conn(), &row, before.version)?;
@@ -348,7 +403,7 @@ fn disable(db: &Db, id: &str, run: i32, last_error: &str) -> Result<()> {
             &row,
             Op::Update,
         ));
-        log::warn!("webhook {id} disabled after {run} failed attempts");
+        log::warn!("webhook {id} disabled: its receiver has failed for {rounds} rounds since {since}");
         Ok::<_, AppError>(())
     })
 }

@@ -5,7 +5,7 @@ use diesel::prelude::*;
 
 use crate::rows::{AuditRow, ChangeEventRow};
 use crate::schema::{audit_log, change_events, ledger_head};
-use crate::uow::first_broken;
+use crate::uow::entry_hash;
 use shuzhuan_types::ObjectType;
 
 use crate::{AnyConnection, Coded, RepoError};
@@ -48,19 +48,88 @@ pub fn list(
 /// The outcome of re-computing the whole chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChainReport {
+    /// Entries read.
     pub entries: i64,
+    /// The stored hash of the last entry (the chain's end as it stands).
     pub head_hash: String,
-    /// The first entry whose hash or link does not hold, if any.
-    pub first_broken_seq: Option<i64>,
+    /// The last entry before the first break, and its hash: everything up
+    /// to it is proven (the genesis when the first entry is broken).
+    pub last_good_seq: i64,
+    pub last_good_hash: String,
+    /// Every break, in sequence order (at most [`MAX_BREAKS`]).
+    pub breaks: Vec<ChainBreak>,
+    /// Whether more breaks exist than are listed.
+    pub more_breaks: bool,
 }
 
-/// Re-computes every hash from the genesis in pages and compares the end
-/// with the recorded head, so a removed tail is caught too.
+/// Breaks listed at most; a chain broken everywhere says so once.
+pub const MAX_BREAKS: usize = 1000;
+
+/// Where and how the chain does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChainBreak {
+    /// The first sequence number concerned.
+    pub seq: i64,
+    /// The last one (a run of removed entries); equal to `seq` otherwise.
+    pub through_seq: i64,
+    pub kind: BreakKind,
+}
+
+/// How an entry does not hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BreakKind {
+    /// Its content does not hash to its stored hash: edited in place.
+    Edited,
+    /// Sequence numbers are missing: entries deleted.
+    Deleted,
+    /// Its link names another hash than the entry before it: the entry
+    /// before was rewritten with a new hash, or entries were reordered or
+    /// inserted.
+    Relinked,
+    /// The recorded head names later entries than there are: the tail was
+    /// removed.
+    TailDeleted,
+    /// The recorded head's hash is not the last entry's.
+    HeadMismatch,
+}
+
+impl BreakKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Edited => "edited",
+            BreakKind::Deleted => "deleted",
+            BreakKind::Relinked => "relinked",
+            BreakKind::TailDeleted => "tail_deleted",
+            BreakKind::HeadMismatch => "head_mismatch",
+        }
+    }
+}
+
+/// Re-computes every entry's own hash and its link to the entry before,
+/// from the genesis in pages, lists every break, and compares the end with
+/// the recorded head, so a removed tail is caught too.
 pub fn verify_chain(conn: &mut AnyConnection) -> Result<ChainReport, RepoError> {
     const PAGE: i64 = 1000;
-    let mut prev = GENESIS_HASH.to_owned();
+    let mut report = ChainReport {
+        entries: 0,
+        head_hash: GENESIS_HASH.to_owned(),
+        last_good_seq: 0,
+        last_good_hash: GENESIS_HASH.to_owned(),
+        breaks: Vec::new(),
+        more_breaks: false,
+    };
+    let note = |report: &mut ChainReport, seq: i64, through_seq: i64, kind: BreakKind| {
+        if report.breaks.len() < MAX_BREAKS {
+            report.breaks.push(ChainBreak {
+                seq,
+                through_seq,
+                kind,
+            });
+        } else {
+            report.more_breaks = true;
+        }
+    };
     let mut after = 0;
-    let mut entries = 0;
     loop {
         let page: Vec<AuditRow> = audit_log::table
             .select(AuditRow::as_select())
@@ -68,41 +137,38 @@ pub fn verify_chain(conn: &mut AnyConnection) -> Result<ChainReport, RepoError> 
             .order(audit_log::seq)
             .limit(PAGE)
             .load(conn)?;
-        let Some(last) = page.last() else { break };
-        if let Some(seq) = first_broken(&prev, &page) {
-            return Ok(ChainReport {
-                entries: entries + (seq - after),
-                head_hash: prev,
-                first_broken_seq: Some(seq),
-            });
+        if page.is_empty() {
+            break;
         }
-        // A gap in the sequence is a removed entry.
-        if last.seq - after != i64::try_from(page.len()).unwrap_or(i64::MAX) {
-            let missing = page
-                .iter()
-                .zip(after + 1..)
-                .find(|(e, expected)| e.seq != *expected)
-                .map_or(last.seq, |(_, expected)| expected);
-            return Ok(ChainReport {
-                entries,
-                head_hash: prev,
-                first_broken_seq: Some(missing),
-            });
+        for e in &page {
+            let gap = e.seq != after + 1;
+            if gap {
+                note(&mut report, after + 1, e.seq - 1, BreakKind::Deleted);
+            }
+            if entry_hash(e) != e.hash {
+                note(&mut report, e.seq, e.seq, BreakKind::Edited);
+            } else if !gap && e.prev_hash != report.head_hash {
+                note(&mut report, e.seq, e.seq, BreakKind::Relinked);
+            }
+            if report.breaks.is_empty() {
+                report.last_good_seq = e.seq;
+                report.last_good_hash.clone_from(&e.hash);
+            }
+            report.entries += 1;
+            report.head_hash.clone_from(&e.hash);
+            after = e.seq;
         }
-        entries += i64::try_from(page.len()).unwrap_or(i64::MAX);
-        after = last.seq;
-        prev = last.hash.clone();
     }
     let (head_seq, head_hash): (i64, String) = ledger_head::table
         .find(1)
         .select((ledger_head::audit_seq, ledger_head::audit_hash))
         .first(conn)?;
-    let broken = (head_seq != after || head_hash != prev).then_some(after + 1);
-    Ok(ChainReport {
-        entries,
-        head_hash: prev,
-        first_broken_seq: broken,
-    })
+    if head_seq > after {
+        note(&mut report, after + 1, head_seq, BreakKind::TailDeleted);
+    } else if head_hash != report.head_hash {
+        note(&mut report, after, after, BreakKind::HeadMismatch);
+    }
+    Ok(report)
 }
 
 /// Which change events a reader gets: of one programme or type, and

@@ -12,6 +12,7 @@ pub mod projects;
 pub mod providers;
 pub mod subsidy;
 pub mod supervision;
+pub mod throttles;
 pub mod tokens;
 pub mod users;
 pub mod webhooks;

@@ -78,7 +78,7 @@ pub fn commit_to_pool(
     let n = diesel::update(
         budget_pools::table
             .filter(budget_pools::id.eq(pool_id))
-            .filter((budget_pools::committed_fen + amount).le(budget_pools::amount_fen)),
+            .filter(budget_pools::committed_fen.le(budget_pools::amount_fen - amount)),
     )
     .set((
         budget_pools::committed_fen.eq(budget_pools::committed_fen + amount),
@@ -100,7 +100,7 @@ pub fn pay_from_pool(
     let n = diesel::update(
         budget_pools::table
             .filter(budget_pools::id.eq(pool_id))
-            .filter((budget_pools::disbursed_fen + amount).le(budget_pools::committed_fen)),
+            .filter(budget_pools::disbursed_fen.le(budget_pools::committed_fen - amount)),
     )
     .set((
         budget_pools::disbursed_fen.eq(budget_pools::disbursed_fen + amount),
@@ -181,7 +181,7 @@ pub fn pay_decision(
         subsidy_decisions::table
             .filter(subsidy_decisions::id.eq(id))
             .filter(subsidy_decisions::state.eq(Coded(DecisionState::Approved)))
-            .filter((subsidy_decisions::disbursed_fen + amount).le(subsidy_decisions::amount_fen)),
+            .filter(subsidy_decisions::disbursed_fen.le(subsidy_decisions::amount_fen - amount)),
     )
     .set((
         subsidy_decisions::disbursed_fen.eq(subsidy_decisions::disbursed_fen + amount),
@@ -238,7 +238,7 @@ pub fn commit_to_ledger(
     };
     let mut q = diesel::update(l::table.find((program_id, enterprise_id))).into_boxed();
     if let Some(cap) = cap {
-        q = q.filter((l::approved_fen + amount).le(cap));
+        q = q.filter(l::approved_fen.le(cap.saturating_sub(amount)));
     }
     let n = q
         .set((
@@ -263,7 +263,7 @@ pub fn pay_from_ledger(
     let n = diesel::update(
         l::table
             .find((program_id, enterprise_id))
-            .filter((l::disbursed_fen + amount).le(l::approved_fen)),
+            .filter(l::disbursed_fen.le(l::approved_fen - amount)),
     )
     .set((
         l::disbursed_fen.eq(l::disbursed_fen + amount),

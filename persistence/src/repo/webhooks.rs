@@ -67,6 +67,8 @@ pub fn update_settings(
         w::active.eq(row.active),
         w::disabled_reason.eq(&row.disabled_reason),
         w::consecutive_failures.eq(row.consecutive_failures),
+        w::failing_since.eq(row.failing_since),
+        w::paused_until.eq(row.paused_until),
         w::version.eq(row.version),
         w::updated_at.eq(row.updated_at),
     ))
@@ -138,10 +140,10 @@ pub fn queue(
     Ok(true)
 }
 
-/// Leases up to `limit` due deliveries of active webhooks to `owner` until
-/// `lease_until`. On PostgreSQL the candidates are locked with `FOR UPDATE
-/// SKIP LOCKED`, so concurrent instances take disjoint sets without
-/// waiting; SQLite has one writer at a time, which gives the same.
+/// Leases due deliveries to `owner` until `lease_until`: up to `limit` of
+/// webhooks whose receivers answer, and of each failing webhook whose
+/// pause has ended one probe (its earliest delivery), its pause moved to
+/// the lease's end so no other instance probes at the same time.
 pub fn claim_due(
     conn: &mut AnyConnection,
     owner: &str,
@@ -149,28 +151,92 @@ pub fn claim_due(
     lease_until: NaiveDateTime,
     limit: i64,
 ) -> Result<Vec<WebhookDeliveryRow>, RepoError> {
-    let active = w::table.filter(w::active.eq(true)).select(w::id);
+    let healthy = w::table
+        .filter(w::active.eq(true))
+        .filter(w::failing_since.is_null())
+        .select(w::id);
     let due = d::table
         .filter(d::status.eq(Coded(DeliveryStatus::Pending)))
         .filter(d::next_attempt_at.le(at))
         .filter(d::lease_until.is_null().or(d::lease_until.lt(at)))
-        .filter(d::webhook_id.eq_any(active))
+        .filter(d::webhook_id.eq_any(healthy))
         .order(d::next_attempt_at)
         .select(d::id)
         .limit(limit);
-    let ids: Vec<String> = match conn {
+    let mut ids: Vec<String> = match conn {
         AnyConnection::Postgresql(pg) => due.for_update().skip_locked().load(pg)?,
         AnyConnection::Sqlite(lite) => due.load(lite)?,
     };
-    diesel::update(d::table.filter(d::id.eq_any(&ids)))
-        .set((d::lease_owner.eq(owner), d::lease_until.eq(lease_until)))
+    let resting: Vec<String> = w::table
+        .filter(w::active.eq(true))
+        .filter(w::failing_since.is_not_null())
+        .filter(w::paused_until.is_null().or(w::paused_until.le(at)))
+        .select(w::id)
+        .load(conn)?;
+    for hook in resting {
+        let probe = d::table
+            .filter(d::webhook_id.eq(&hook))
+            .filter(d::status.eq(Coded(DeliveryStatus::Pending)))
+            .filter(d::lease_until.is_null().or(d::lease_until.lt(at)))
+            .order(d::event_seq)
+            .select(d::id)
+            .first::<String>(conn)
+            .optional()?;
+        let Some(probe) = probe else { continue };
+        let took = diesel::update(
+            w::table
+                .find(&hook)
+                .filter(w::paused_until.is_null().or(w::paused_until.le(at))),
+        )
+        .set(w::paused_until.eq(lease_until))
         .execute(conn)?;
+        if took == 1 {
+            ids.push(probe);
+        }
+    }
+    diesel::update(
+        d::table
+            .filter(d::id.eq_any(&ids))
+            .filter(d::lease_until.is_null().or(d::lease_until.lt(at))),
+    )
+    .set((d::lease_owner.eq(owner), d::lease_until.eq(lease_until)))
+    .execute(conn)?;
     let claimed = d::table
         .filter(d::id.eq_any(&ids))
         .filter(d::lease_owner.eq(owner))
+        .order(d::event_seq)
         .select(WebhookDeliveryRow::as_select())
         .load(conn)?;
     Ok(claimed)
+}
+
+/// Pending deliveries of active webhooks, and when the oldest was queued.
+pub fn backlog(conn: &mut AnyConnection) -> Result<(i64, Option<NaiveDateTime>), RepoError> {
+    let active = w::table.filter(w::active.eq(true)).select(w::id);
+    let pending = d::table
+        .filter(d::status.eq(Coded(DeliveryStatus::Pending)))
+        .filter(d::webhook_id.eq_any(active));
+    let count = pending.count().get_result(conn)?;
+    let oldest = pending
+        .select(diesel::dsl::min(d::created_at))
+        .get_result(conn)?;
+    Ok((count, oldest))
+}
+
+/// Gives back the deliveries `owner` still leases (a shutting-down
+/// worker): due at once, for any instance to take.
+pub fn release(
+    conn: &mut AnyConnection,
+    owner: &str,
+    at: NaiveDateTime,
+) -> Result<usize, RepoError> {
+    Ok(diesel::update(d::table.filter(d::lease_owner.eq(owner)))
+        .set((
+            d::lease_owner.eq(None::<String>),
+            d::lease_until.eq(None::<NaiveDateTime>),
+            d::next_attempt_at.eq(at),
+        ))
+        .execute(conn)?)
 }
 
 /// The outcome of one attempt, as the worker writes it back.
@@ -216,28 +282,62 @@ pub fn record_attempt(
     Ok(updated == 1)
 }
 
-/// Counts a failed attempt against the webhook; returns the run of
-/// failures so far.
-pub fn count_failure(conn: &mut AnyConnection, webhook_id: &str) -> Result<i32, RepoError> {
-    diesel::update(w::table.find(webhook_id))
-        .set(w::consecutive_failures.eq(w::consecutive_failures + 1))
+/// The receiver answered: the breaker closes, and if it had been failing,
+/// what waited for it is due at once.
+pub fn receiver_answered(
+    conn: &mut AnyConnection,
+    webhook_id: &str,
+    at: NaiveDateTime,
+) -> Result<(), RepoError> {
+    let recovered = diesel::update(
+        w::table.find(webhook_id).filter(
+            w::failing_since
+                .is_not_null()
+                .or(w::consecutive_failures.ne(0)),
+        ),
+    )
+    .set((
+        w::consecutive_failures.eq(0),
+        w::failing_since.eq(None::<NaiveDateTime>),
+        w::paused_until.eq(None::<NaiveDateTime>),
+    ))
+    .execute(conn)?;
+    if recovered == 1 {
+        diesel::update(
+            d::table
+                .filter(d::webhook_id.eq(webhook_id))
+                .filter(d::status.eq(Coded(DeliveryStatus::Pending)))
+                .filter(d::lease_owner.is_null()),
+        )
+        .set(d::next_attempt_at.eq(at))
         .execute(conn)?;
-    Ok(w::table
-        .find(webhook_id)
-        .select(w::consecutive_failures)
-        .first(conn)?)
+    }
+    Ok(())
 }
 
-/// A success ends the run of failures.
-pub fn count_success(conn: &mut AnyConnection, webhook_id: &str) -> Result<(), RepoError> {
-    diesel::update(
-        w::table
-            .find(webhook_id)
-            .filter(w::consecutive_failures.ne(0)),
-    )
-    .set(w::consecutive_failures.eq(0))
-    .execute(conn)?;
-    Ok(())
+/// The receiver failed a whole round: one more failed round, failing since
+/// the first, paused until `pause_for(rounds)` from `at`. Returns the
+/// rounds and since when it fails.
+pub fn receiver_failed(
+    conn: &mut AnyConnection,
+    webhook_id: &str,
+    at: NaiveDateTime,
+    pause_for: impl Fn(i32) -> chrono::Duration,
+) -> Result<(i32, NaiveDateTime), RepoError> {
+    let (rounds, since): (i32, Option<NaiveDateTime>) = w::table
+        .find(webhook_id)
+        .select((w::consecutive_failures, w::failing_since))
+        .first(conn)?;
+    let rounds = rounds.saturating_add(1);
+    let since = since.unwrap_or(at);
+    diesel::update(w::table.find(webhook_id))
+        .set((
+            w::consecutive_failures.eq(rounds),
+            w::failing_since.eq(since),
+            w::paused_until.eq(at + pause_for(rounds)),
+        ))
+        .execute(conn)?;
+    Ok((rounds, since))
 }
 
 /// The change events with these sequence numbers.
