@@ -236,27 +236,30 @@ pub fn start(
 }
 
 /// Stops the server on SIGTERM or SIGINT (Ctrl-C); a second one stops it
-/// without waiting.
-async fn on_signal(stopper: Stopper) {
-    use actix_web::rt::signal;
-    #[cfg(unix)]
-    let mut term = match signal::unix::signal(signal::unix::SignalKind::terminate()) {
-        Ok(term) => term,
-        Err(e) => {
-            log::error!("cannot listen for SIGTERM: {e}");
-            return;
+/// without waiting. The handlers are installed before this returns, so a
+/// signal that arrives at once is not the default (fatal) one.
+fn on_signal(stopper: Stopper) -> impl Future<Output = ()> {
+    use actix_web::rt::signal::unix::{SignalKind, signal};
+    let streams = signal(SignalKind::terminate()).and_then(|term| {
+        let interrupt = signal(SignalKind::interrupt())?;
+        Ok((term, interrupt))
+    });
+    async move {
+        let (mut term, mut interrupt) = match streams {
+            Ok(streams) => streams,
+            Err(e) => {
+                log::error!("cannot listen for SIGTERM and SIGINT: {e}");
+                return;
+            }
+        };
+        loop {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = interrupt.recv() => {}
+            }
+            let stopper = stopper.clone();
+            actix_web::rt::spawn(async move { stopper.stop().await });
         }
-    };
-    loop {
-        #[cfg(unix)]
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = signal::ctrl_c() => {}
-        }
-        #[cfg(not(unix))]
-        let _ = signal::ctrl_c().await;
-        let stopper = stopper.clone();
-        actix_web::rt::spawn(async move { stopper.stop().await });
     }
 }
 

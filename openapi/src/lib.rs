@@ -95,10 +95,13 @@ pub fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
 /// Adds the responses every operation can give by the API's conventions,
 /// so each handler documents only its own: 400, 413 and 415 where there is
 /// a body, 422 where there is input, 401 where a token is required, 404
-/// where the path names an object, 412 and 428 where `If-Match` is taken.
+/// where the path names an object, 412 and 428 where `If-Match` is taken,
+/// and 503 everywhere but liveness and metrics (the database away or busy,
+/// the instance overloaded, starting or shutting down).
 pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     for (path, item) in doc.paths.paths.iter_mut() {
         let names_object = path.contains('{');
+        let always_answers = matches!(path.as_str(), "/healthz" | "/metrics");
         for op in [
             &mut item.get,
             &mut item.put,
@@ -139,6 +142,13 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                     "Stale If-Match: the object has changed since you read it",
                 );
                 add_problem(op, "428", "If-Match is required");
+            }
+            if !always_answers {
+                add_problem(
+                    op,
+                    "503",
+                    "The database is unavailable or busy, or this instance is overloaded, starting or shutting down; retry after `Retry-After` seconds",
+                );
             }
             describe_responses(op);
         }

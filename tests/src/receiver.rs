@@ -38,6 +38,8 @@ struct Shared {
     /// Statuses for the next requests, then `otherwise`.
     script: VecDeque<u16>,
     otherwise: u16,
+    /// How long each answer takes.
+    delay: std::time::Duration,
 }
 
 pub struct Receiver {
@@ -51,18 +53,22 @@ async fn receive(
     body: web::Bytes,
     shared: web::Data<Mutex<Shared>>,
 ) -> HttpResponse {
-    let mut s = shared.lock().expect("receiver state");
-    let status = s.script.pop_front().unwrap_or(s.otherwise);
-    s.log.push(Received {
-        headers: req
-            .headers()
-            .iter()
-            .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
-            .collect(),
-        body: body.to_vec(),
-        at: Instant::now(),
-        status,
-    });
+    let (status, delay) = {
+        let mut s = shared.lock().expect("receiver state");
+        let status = s.script.pop_front().unwrap_or(s.otherwise);
+        s.log.push(Received {
+            headers: req
+                .headers()
+                .iter()
+                .map(|(n, v)| (n.to_string(), v.to_str().unwrap_or_default().to_owned()))
+                .collect(),
+            body: body.to_vec(),
+            at: Instant::now(),
+            status,
+        });
+        (status, s.delay)
+    };
+    actix_web::rt::time::sleep(delay).await;
     HttpResponse::build(StatusCode::from_u16(status).expect("status")).finish()
 }
 
@@ -97,6 +103,11 @@ impl Receiver {
             shared,
             handle: rx.recv().expect("receiver started"),
         }
+    }
+
+    /// Takes `delay` to answer each request from now on (a slow receiver).
+    pub fn delay(&self, delay: Duration) {
+        self.shared.lock().expect("receiver state").delay = delay;
     }
 
     /// Answers the next requests with these statuses, then with `otherwise`.

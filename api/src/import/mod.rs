@@ -100,8 +100,26 @@ pub async fn answer(
     + Send
     + 'static,
 ) -> Result<web::Json<ImportReport>, ApiError> {
-    let report = state
+    let answered = state
         .run(caller, move |s, who| import(s, who, request))
-        .await?;
-    Ok(web::Json(report.render(lang)))
+        .await;
+    let rows = &state.metrics.import_rows;
+    match &answered {
+        Ok(report) if !report.dry_run => {
+            for (outcome, n) in [
+                ("created", report.created),
+                ("updated", report.updated),
+                ("unchanged", report.unchanged),
+                ("rejected", report.failed_rows()),
+            ] {
+                rows.with_label_values(&[outcome]).inc_by(n);
+            }
+        }
+        Err(ApiError::App(shuzhuan_app::AppError::ImportRejected(report))) => {
+            rows.with_label_values(&["rejected"])
+                .inc_by(report.received);
+        }
+        _ => {}
+    }
+    Ok(web::Json(answered?.render(lang)))
 }

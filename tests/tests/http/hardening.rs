@@ -20,6 +20,11 @@ both_backends!(
     a_shutdown_loses_and_repeats_nothing,
     the_audit_verification_lists_every_break,
     document_names_are_sanitised_for_download,
+    an_import_in_flight_finishes_through_a_shutdown,
+    an_acknowledged_delivery_is_not_sent_again_after_a_shutdown,
+    too_many_requests_at_once_are_turned_away,
+    allowed_browser_origins_get_cors,
+    a_held_ledger_lock_is_a_503_not_a_hang,
 );
 
 const WAIT: Duration = Duration::from_secs(20);
@@ -501,4 +506,204 @@ fn a_starting_server_is_alive_but_not_ready() {
     assert_eq!(other.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(other.headers().get("retry-after").is_some());
     starting.finish();
+}
+
+/// Boots a second server on the app's database with `adjust`ed settings.
+fn instance_with(app: &TestApp, adjust: impl FnOnce(&mut shuzhuan_api::Settings)) -> Instance {
+    let mut settings = test_settings(&app.db.url, &app.data_dir, 1);
+    adjust(&mut settings);
+    Instance::boot_with(settings)
+}
+
+fn an_import_in_flight_finishes_through_a_shutdown(mut app: TestApp) {
+    const ROWS: u32 = 2000;
+    let program = app.program_id("yinchuan");
+    let token = app.admin().token;
+    let body: String = (0..ROWS)
+        .map(|n| {
+            format!(
+                "{{\"uscc\": \"{}\", \"name\": \"导入企业{n}\", \"region_code\": \"640122\", \"size_class\": \"small\"}}\n",
+                shuzhuan_tests::uscc("640122", 800_000 + n)
+            )
+        })
+        .collect();
+    let url = app.url(&format!("/enterprises/import?program_id={program}"));
+    let sending = {
+        let token = token.clone();
+        std::thread::spawn(move || {
+            let res = reqwest::blocking::Client::new()
+                .post(url)
+                .bearer_auth(token)
+                .header("Content-Type", "application/x-ndjson")
+                .body(body)
+                .send()
+                .unwrap();
+            (res.status(), res.json::<serde_json::Value>().unwrap())
+        })
+    };
+    std::thread::sleep(Duration::from_millis(150));
+    app.restart();
+    let (status, report) = sending.join().unwrap();
+    assert_eq!(status, StatusCode::OK, "{report}");
+    assert_eq!(report["created"], ROWS, "{report}");
+    let listed = app
+        .with_token(&token)
+        .get(&format!("/enterprises?program_id={program}&limit=1"));
+    assert_eq!(listed.status, StatusCode::OK);
+    let audit = app.with_token(&token).get("/audit-log/verify");
+    assert_eq!(audit.body["intact"], true, "{}", audit.body);
+}
+
+fn an_acknowledged_delivery_is_not_sent_again_after_a_shutdown(mut app: TestApp) {
+    let receiver = Receiver::start();
+    receiver.delay(Duration::from_millis(800));
+    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
+    let token = sync.token.clone();
+    let hook = sync.post(
+        "/webhooks",
+        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
+    );
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    register(&app, 1);
+    receiver.wait_for(1, WAIT);
+    // The receiver is still answering when the shutdown begins.
+    app.restart();
+    std::thread::sleep(Duration::from_millis(1500));
+    assert_eq!(receiver.received().len(), 1, "sent again after the restart");
+    let log = app.with_token(&token).get(&format!(
+        "/webhooks/{}/deliveries",
+        hook.body["id"].as_str().unwrap()
+    ));
+    assert_eq!(log.body["items"][0]["status"], "delivered", "{}", log.body);
+    assert_eq!(log.body["items"][0]["attempts"], 1, "{}", log.body);
+}
+
+fn too_many_requests_at_once_are_turned_away(app: TestApp) {
+    let server = instance_with(&app, |s| s.guard.max_in_flight = 2);
+    let base = server.base.clone();
+    let statuses: Vec<(u16, serde_json::Value)> = (0..8)
+        .map(|_| {
+            let url = format!("{base}/api/v1/auth/token");
+            std::thread::spawn(move || {
+                let res = reqwest::blocking::Client::new()
+                    .post(url)
+                    .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+                    .send()
+                    .unwrap();
+                (res.status().as_u16(), res.json().unwrap())
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    assert!(
+        statuses.iter().all(|(s, _)| [200, 503].contains(s)),
+        "{statuses:?}"
+    );
+    assert!(statuses.iter().any(|(s, _)| *s == 200), "{statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .any(|(s, b)| *s == 503 && b["code"] == "overloaded"),
+        "{statuses:?}"
+    );
+    // Health is answered whatever the load.
+    assert_eq!(
+        reqwest::blocking::get(format!("{base}/healthz"))
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+fn allowed_browser_origins_get_cors(app: TestApp) {
+    const PORTAL: &str = "https://portal.example.gov.cn";
+    let server = instance_with(&app, |s| s.guard.cors_origins = vec![PORTAL.to_owned()]);
+    let client = reqwest::blocking::Client::new();
+    let preflight = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/programs", server.base),
+        )
+        .header("Origin", PORTAL)
+        .header("Access-Control-Request-Method", "GET")
+        .header("Access-Control-Request-Headers", "authorization")
+        .send()
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::OK);
+    assert_eq!(
+        preflight
+            .headers()
+            .get("access-control-allow-origin")
+            .map(|v| v.to_str().unwrap()),
+        Some(PORTAL)
+    );
+    let stranger = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/programs", server.base),
+        )
+        .header("Origin", "https://evil.example.com")
+        .header("Access-Control-Request-Method", "GET")
+        .send()
+        .unwrap();
+    assert!(
+        stranger
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+}
+
+fn a_held_ledger_lock_is_a_503_not_a_hang(app: TestApp) {
+    let server = instance_with(&app, |s| s.db.lock_timeout_ms = 500);
+    let token: String = reqwest::blocking::Client::new()
+        .post(format!("{}/api/v1/auth/token", server.base))
+        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
+        .send()
+        .unwrap()
+        .json::<serde_json::Value>()
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Another session holds the ledger head (every write needs it).
+    let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+    let url = app.db.url.clone();
+    let holder = std::thread::spawn(move || {
+        let db = shuzhuan_persistence::Db::connect(&url, 1).unwrap();
+        db.transaction(|conn| -> Result<(), shuzhuan_persistence::RepoError> {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE ledger_head SET audit_seq = audit_seq WHERE id = 1")
+                .execute(conn)?;
+            held.0.send(()).unwrap();
+            let _ = release.1.recv_timeout(Duration::from_secs(10));
+            Ok(())
+        })
+        .unwrap();
+    });
+    held.1.recv().unwrap();
+    let create = |name: &str| {
+        reqwest::blocking::Client::new()
+            .post(format!("{}/api/v1/users", server.base))
+            .bearer_auth(&token)
+            .json(&json!({"username": name, "password": "a long enough password", "display_name": name}))
+            .send()
+            .unwrap()
+    };
+    let started = Instant::now();
+    let blocked = create("waits.for.lock");
+    let took = started.elapsed();
+    assert_eq!(
+        blocked.status(),
+        StatusCode::SERVICE_UNAVAILABLE,
+        "{:?}",
+        blocked.text()
+    );
+    assert!(took < Duration::from_secs(3), "answered after {took:?}");
+    release.0.send(()).unwrap();
+    holder.join().unwrap();
+    let after = create("after.the.lock");
+    assert_eq!(after.status(), StatusCode::CREATED);
 }
