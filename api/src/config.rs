@@ -122,8 +122,9 @@ pub struct GuardSettings {
     /// worker's sends may take to finish before the process exits.
     #[arg(long, env = "SHUZHUAN_SHUTDOWN_DRAIN_MS", default_value_t = 30_000)]
     pub shutdown_drain_ms: u64,
-    /// Wrong passwords allowed per username and per client address before
-    /// logins from it wait (1 s, doubling with each further failure).
+    /// Wrong passwords allowed per username before its logins wait (1 s,
+    /// doubling with each further failure); a client address gets ten
+    /// times as many.
     #[arg(long, env = "SHUZHUAN_LOGIN_FREE_ATTEMPTS", default_value_t = 5)]
     pub login_free_attempts: u32,
     /// The longest wait a run of wrong passwords imposes, in seconds.

@@ -2,7 +2,9 @@
 //! counted per username and per client address (in the database, so the
 //! count holds across instances) and make further attempts wait, doubling
 //! from one second; and password hashes — each ~19 MiB and a core for a
-//! moment — run only a bounded number at a time.
+//! moment — run only a bounded number at a time. An address is allowed ten
+//! times the free attempts of a username: a whole office behind one NAT
+//! address must not be locked out by one person's typing.
 
 use std::net::IpAddr;
 use std::sync::{Condvar, Mutex};
@@ -35,8 +37,11 @@ impl Default for Logins {
     }
 }
 
-/// The throttle keys of one attempt.
-pub struct Keys(Vec<String>);
+/// How many more free attempts an address has than a username.
+const ADDRESS_FACTOR: u32 = 10;
+
+/// The throttle keys of one attempt, each with its free attempts.
+pub struct Keys(Vec<(String, u32)>);
 
 impl Logins {
     pub fn new(free_attempts: u32, max_backoff: Duration, hashes_in_flight: usize) -> Self {
@@ -51,9 +56,15 @@ impl Logins {
     /// The keys an attempt counts against: the username (case-folded) and
     /// the client's address when known.
     pub fn keys(&self, username: &str, client: Option<IpAddr>) -> Keys {
-        let mut keys = vec![format!("user:{}", username.trim().to_lowercase())];
+        let mut keys = vec![(
+            format!("user:{}", username.trim().to_lowercase()),
+            self.free_attempts,
+        )];
         if let Some(ip) = client {
-            keys.push(format!("addr:{ip}"));
+            keys.push((
+                format!("addr:{ip}"),
+                self.free_attempts.saturating_mul(ADDRESS_FACTOR),
+            ));
         }
         Keys(keys)
     }
@@ -61,7 +72,8 @@ impl Logins {
     /// 429 with the remaining wait while any key is blocked.
     pub fn check(&self, s: &mut Session, keys: &Keys) -> Result<()> {
         let at = now();
-        match throttles::blocked_until(s.conn(), &keys.0, at)? {
+        let names: Vec<String> = keys.0.iter().map(|(key, _)| key.clone()).collect();
+        match throttles::blocked_until(s.conn(), &names, at)? {
             Some(until) => Err(AppError::Throttled {
                 retry_after: (until - at).to_std().unwrap_or(Duration::from_secs(1)),
             }),
@@ -74,9 +86,9 @@ impl Logins {
     pub fn failed(&self, s: &mut Session, keys: &Keys) -> Result<()> {
         let at = now();
         let window = chrono::Duration::from_std(self.max_backoff).unwrap_or(chrono::Duration::MAX);
-        for key in &keys.0 {
+        for (key, free) in &keys.0 {
             let failures = throttles::fail(s.conn(), key, at, at - window)?;
-            if let Some(wait) = self.backoff(failures) {
+            if let Some(wait) = self.backoff(failures, *free) {
                 let wait = chrono::Duration::from_std(wait).unwrap_or(window);
                 throttles::block(s.conn(), key, at + wait)?;
             }
@@ -87,15 +99,16 @@ impl Logins {
     /// A right password clears the username's count (not the address's:
     /// one known password must not reset the guessing of others).
     pub fn succeeded(&self, s: &mut Session, keys: &Keys) -> Result<()> {
-        if let Some(user) = keys.0.first() {
+        if let Some((user, _)) = keys.0.first() {
             throttles::clear(s.conn(), user)?;
         }
         Ok(())
     }
 
-    /// The wait after `failures` wrong passwords, if any.
-    pub fn backoff(&self, failures: i32) -> Option<Duration> {
-        let over = failures.unsigned_abs().checked_sub(self.free_attempts)?;
+    /// The wait after `failures` wrong passwords of a key with `free`
+    /// attempts, if any.
+    pub fn backoff(&self, failures: i32, free: u32) -> Option<Duration> {
+        let over = failures.unsigned_abs().checked_sub(free)?;
         if over == 0 {
             return None;
         }
@@ -137,21 +150,28 @@ mod tests {
     fn waits_double_after_the_free_attempts_up_to_the_maximum() {
         let logins = Logins::new(5, Duration::from_secs(900), 1);
         for failures in 0..=5 {
-            assert_eq!(logins.backoff(failures), None, "{failures}");
+            assert_eq!(logins.backoff(failures, 5), None, "{failures}");
         }
-        assert_eq!(logins.backoff(6), Some(Duration::from_secs(1)));
-        assert_eq!(logins.backoff(7), Some(Duration::from_secs(2)));
-        assert_eq!(logins.backoff(10), Some(Duration::from_secs(16)));
-        assert_eq!(logins.backoff(20), Some(Duration::from_secs(900)));
-        assert_eq!(logins.backoff(i32::MAX), Some(Duration::from_secs(900)));
+        assert_eq!(logins.backoff(6, 5), Some(Duration::from_secs(1)));
+        assert_eq!(logins.backoff(7, 5), Some(Duration::from_secs(2)));
+        assert_eq!(logins.backoff(10, 5), Some(Duration::from_secs(16)));
+        assert_eq!(logins.backoff(20, 5), Some(Duration::from_secs(900)));
+        assert_eq!(logins.backoff(i32::MAX, 5), Some(Duration::from_secs(900)));
+        assert_eq!(logins.backoff(50, 50), None);
     }
 
     #[test]
     fn keys_fold_the_username_and_name_the_address() {
         let logins = Logins::default();
         let keys = logins.keys(" Admin ", Some("10.0.0.7".parse().unwrap()));
-        assert_eq!(keys.0, ["user:admin", "addr:10.0.0.7"]);
-        assert_eq!(logins.keys("admin", None).0, ["user:admin"]);
+        assert_eq!(
+            keys.0,
+            [
+                ("user:admin".to_owned(), 5),
+                ("addr:10.0.0.7".to_owned(), 50)
+            ]
+        );
+        assert_eq!(logins.keys("admin", None).0, [("user:admin".to_owned(), 5)]);
     }
 
     #[test]
