@@ -11,7 +11,8 @@ SHUZHUAN_DATA_DIR="$dir" SHUZHUAN_BIND="127.0.0.1:$port" SHUZHUAN_ADMIN_PASSWORD
   RUST_LOG=warn "$bin" serve >"$dir/serve.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
-for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+# /healthz answers while migrating; /readyz once it serves.
+for _ in $(seq 300); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.2; done
 token=$(curl -sf -X POST "http://127.0.0.1:$port/api/v1/auth/token" -H 'Content-Type: application/json' \
   -d '{"username":"admin","password":"fuzz-admin-password"}' | python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
 cd "$(dirname "$0")"

@@ -11,6 +11,7 @@ use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 
 /// The committed contract, as `make openapi` last wrote it.
@@ -151,9 +152,127 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 );
             }
             describe_responses(op);
+            for parameter in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter
+                    && let Some(schema) = &mut parameter.schema
+                {
+                    forbid_control(schema, PLAIN_TEXT);
+                }
+            }
+            if let Some(RefOr::T(body)) = &mut op.request_body {
+                for content in body.content.values_mut() {
+                    if let RefOr::T(content) = content
+                        && let Some(schema) = &mut content.schema
+                    {
+                        forbid_control(schema, BODY_TEXT);
+                    }
+                }
+            }
+        }
+    }
+    let bodies = request_schemas(&doc);
+    if let Some(components) = &mut doc.components {
+        for (name, schema) in components.schemas.iter_mut() {
+            if bodies.contains(name) {
+                forbid_control(schema, BODY_TEXT);
+            }
         }
     }
     doc
+}
+
+/// The component schemas request bodies use, directly or nested.
+fn request_schemas(doc: &utoipa::openapi::OpenApi) -> std::collections::BTreeSet<String> {
+    let mut todo: Vec<String> = Vec::new();
+    for item in doc.paths.paths.values() {
+        for (_, op) in operations(item) {
+            if let Some(RefOr::T(body)) = &op.request_body {
+                for content in body.content.values() {
+                    if let RefOr::T(content) = content
+                        && let Some(schema) = &content.schema
+                    {
+                        refs(schema, &mut todo);
+                    }
+                }
+            }
+        }
+    }
+    let mut found = std::collections::BTreeSet::new();
+    let schemas = doc.components.as_ref().map(|c| &c.schemas);
+    while let Some(name) = todo.pop() {
+        if found.insert(name.clone())
+            && let Some(schema) = schemas.and_then(|s| s.get(&name))
+        {
+            refs(schema, &mut todo);
+        }
+    }
+    found
+}
+
+/// The component names `schema` refers to.
+fn refs(schema: &RefOr<Schema>, out: &mut Vec<String>) {
+    match schema {
+        RefOr::Ref(r) => {
+            if let Some(name) = r.ref_location.strip_prefix("#/components/schemas/") {
+                out.push(name.to_owned());
+            }
+        }
+        RefOr::T(Schema::Object(object)) => {
+            object.properties.values().for_each(|p| refs(p, out));
+        }
+        RefOr::T(Schema::Array(array)) => {
+            if let ArrayItems::RefOrSchema(items) = &array.items {
+                refs(items, out);
+            }
+        }
+        RefOr::T(Schema::OneOf(one)) => one.items.iter().for_each(|s| refs(s, out)),
+        RefOr::T(Schema::AllOf(all)) => all.items.iter().for_each(|s| refs(s, out)),
+        RefOr::T(Schema::AnyOf(any)) => any.items.iter().for_each(|s| refs(s, out)),
+        RefOr::T(_) => {}
+    }
+}
+
+/// Text of paths, query strings and headers: no control characters at all
+/// (the server answers 422 `control_character`).
+const PLAIN_TEXT: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+
+/// Text in JSON bodies: tab, line feed and carriage return are text; other
+/// control characters are refused.
+const BODY_TEXT: &str = "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
+/// Says in the contract what the server enforces: free-text strings (no
+/// pattern, format or enum of their own) carry a pattern without control
+/// characters, so a client (or a fuzzer) knows such text is refused.
+fn forbid_control(schema: &mut RefOr<Schema>, pattern: &str) {
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            let is_string = match &object.schema_type {
+                SchemaType::Type(t) => *t == Type::String,
+                SchemaType::Array(types) => types.contains(&Type::String),
+                SchemaType::AnyValue => false,
+            };
+            if is_string
+                && object.pattern.is_none()
+                && object.format.is_none()
+                && object.enum_values.is_none()
+            {
+                object.pattern = Some(pattern.to_owned());
+            }
+            for property in object.properties.values_mut() {
+                forbid_control(property, pattern);
+            }
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                forbid_control(items, pattern);
+            }
+        }
+        Schema::OneOf(one) => one.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
+        Schema::AllOf(all) => all.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
+        _ => {}
+    }
 }
 
 /// OpenAPI requires a description on every response; one a route left
