@@ -10,8 +10,8 @@
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, PathItem};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::schema::{ArrayItems, Schema, SchemaType, Type};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 
 /// The committed contract, as `make openapi` last wrote it.
@@ -268,9 +268,18 @@ fn forbid_control(schema: &mut RefOr<Schema>, pattern: &str) {
                 forbid_control(items, pattern);
             }
         }
-        Schema::OneOf(one) => one.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
-        Schema::AllOf(all) => all.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
-        Schema::AnyOf(any) => any.items.iter_mut().for_each(|s| forbid_control(s, pattern)),
+        Schema::OneOf(one) => one
+            .items
+            .iter_mut()
+            .for_each(|s| forbid_control(s, pattern)),
+        Schema::AllOf(all) => all
+            .items
+            .iter_mut()
+            .for_each(|s| forbid_control(s, pattern)),
+        Schema::AnyOf(any) => any
+            .items
+            .iter_mut()
+            .for_each(|s| forbid_control(s, pattern)),
         _ => {}
     }
 }

@@ -218,6 +218,35 @@ pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>> + Send>;
 /// has one; a row that cannot be read is an error for that row, and
 /// reading goes on.
 pub fn records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppError> {
+    let (header, rows) = read_records(upload)?;
+    let rows: Records = Box::new(rows.map(|r| r.and_then(refuse_control)));
+    Ok((header, rows))
+}
+
+/// A row whose text holds control characters (other than tab and line
+/// breaks) fails on that column: such text is never stored.
+fn refuse_control(rec: Record) -> Result<Record, RowError> {
+    let bad = rec.values.iter().find_map(|(column, value)| {
+        value
+            .as_str()
+            .filter(|text| crate::input::has_control(text))
+            .map(|_| column.clone())
+    });
+    match bad {
+        None => Ok(rec),
+        Some(column) => Err(RowError::at(
+            &rec,
+            &column,
+            "control_character",
+            Text::new(
+                "must not contain control characters (such as NUL)",
+                "不得包含控制字符（如 NUL）",
+            ),
+        )),
+    }
+}
+
+fn read_records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppError> {
     let Upload {
         mut file, format, ..
     } = upload;

@@ -399,19 +399,19 @@ fn step(
                 },
                 &who.user_id,
             )?;
-            row.disbursed_fen = row
-                .disbursed_fen
-                .checked_add(paid.amount_fen)
-                .ok_or_else(|| {
-                    AppError::field(
-                        "amount_fen",
-                        "amount_out_of_range",
-                        Text::new(
-                            "the disbursed total would exceed the largest amount",
-                            "拨付合计超出金额范围",
-                        ),
-                    )
-                })?;
+            row.disbursed_fen =
+                row.disbursed_fen
+                    .checked_add(paid.amount_fen)
+                    .ok_or_else(|| {
+                        AppError::field(
+                            "amount_fen",
+                            "amount_out_of_range",
+                            Text::new(
+                                "the disbursed total would exceed the largest amount",
+                                "拨付合计超出金额范围",
+                            ),
+                        )
+                    })?;
             data.insert("disbursement_id".into(), paid.id.into());
             data.insert("amount_fen".into(), paid.amount_fen.into());
         }

@@ -64,6 +64,27 @@ fn bad_text_is_refused_field_by_field(app: TestApp) {
     let res = admin.post("/enterprises", enterprise.clone());
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(res.body["errors"][0]["field"], "name", "{}", res.body);
+    // Imported files too: the row names the column.
+    let imported = shuzhuan_tests::Resp::send(
+        admin
+            .req(reqwest::Method::POST, &format!("/enterprises/import?program_id={program}"))
+            .header("Content-Type", "application/x-ndjson")
+            .body(format!(
+                "{{\"uscc\": \"{}\", \"name\": \"坏\\u0001企业\", \"region_code\": \"640122\", \"size_class\": \"small\"}}\n",
+                shuzhuan_tests::uscc("640122", 1)
+            )),
+    );
+    assert_eq!(
+        imported.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        imported.body
+    );
+    assert_eq!(
+        imported.body["errors"][0]["code"], "control_character",
+        "{}",
+        imported.body
+    );
     // Line breaks and tabs are text, not control: a description may have them.
     enterprise["name"] = json!("好企业");
     enterprise["contact_name"] = json!("张\t三");
