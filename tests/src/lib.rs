@@ -203,6 +203,20 @@ impl Instance {
         }
     }
 
+    /// An access token of the bootstrap admin from this instance.
+    pub fn admin_token(&self) -> String {
+        let res = Resp::send(
+            Client::new()
+                .post(format!("{}/api/v1/auth/token", self.base))
+                .json(&serde_json::json!({"username": "admin", "password": ADMIN_PASSWORD})),
+        );
+        assert_eq!(res.status, StatusCode::OK, "admin login: {}", res.body);
+        res.body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
     /// Begins the shutdown a SIGTERM begins, without waiting for it.
     pub fn begin_stop(&self) -> std::thread::JoinHandle<()> {
         let stopper = self.stopper.clone();

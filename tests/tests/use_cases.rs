@@ -67,6 +67,7 @@ on_both!(
     enterprise_rights_follow_the_table,
     the_cap_holds_in_the_one_approval_path,
     the_list_condition_is_the_single_read_predicate,
+    a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it,
 );
 
 /// `enterprises::reach_condition` (the SQL of every list) selects exactly
@@ -343,4 +344,142 @@ fn the_cap_holds_in_the_one_approval_path(backend: Backend) {
     assert_eq!((ledger.approved_fen, ledger.overrun_fen), (50_000_000, 0));
     let pool = subsidy::get_pool(&mut s, &finance, &xuchang, &pool.id).unwrap();
     assert_eq!(pool.committed_fen, 50_000_000);
+}
+
+/// The webhook outbox without a server: deliveries sent together that all
+/// fail count as one failed round and pause the receiver (one probe after
+/// the pause, nothing given up); when the probe is acknowledged the rest
+/// is due at once; a receiver that fails for the whole disable period is
+/// disabled, and its deliveries stay pending.
+fn a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it(backend: Backend) {
+    use shuzhuan_app::webhooks::{self, Outbound, outbox};
+    use std::time::Duration;
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let admin = principal("admin", Role::PlatformAdmin, None, None);
+    let mut s = db.session().unwrap();
+    let user = shuzhuan_app::users::create(
+        &mut s,
+        &admin,
+        body(json!({"username": "sync.national", "password": "a long enough password", "display_name": "national platform"})),
+    )
+    .unwrap();
+    shuzhuan_app::users::put_grants(
+        &mut s,
+        &admin,
+        &user.id,
+        None,
+        body(json!([{"role": "sync_client"}])),
+    )
+    .unwrap();
+    let owner = principal(&user.id, Role::SyncClient, None, None);
+    let hook = webhooks::create(
+        &mut s,
+        &owner,
+        &Outbound::new(&["127.0.0.0/8".to_owned()]),
+        body(json!({"url": "http://127.0.0.1:9/hook", "event_types": ["enterprise.create"]})),
+    )
+    .unwrap();
+    let yinchuan = program_id(&db, "yinchuan");
+    let city = principal("city", Role::CityAdmin, Some(&yinchuan), None);
+    for n in 0..5 {
+        enterprises::create(
+            &mut s,
+            &city,
+            body(
+                json!({"uscc": uscc("640122", n), "name": format!("企业{n}"),
+                        "program_id": yinchuan, "region_code": "640122",
+                        "industry_code": "new_materials", "size_class": "small"}),
+            ),
+        )
+        .unwrap();
+    }
+    let retry = outbox::Retry {
+        base_ms: 60_000,
+        max_ms: 600_000,
+        max_attempts: 2,
+        disable_after: Duration::from_secs(3600),
+    };
+    let lease = Duration::from_secs(30);
+    let outcome = |jobs: Vec<outbox::Job>, status: u16| -> Vec<outbox::Sent> {
+        jobs.into_iter()
+            .map(|job| outbox::Sent {
+                delivery: job.delivery,
+                status_code: Some(status),
+                error: (status != 200).then(|| format!("receiver answered {status}")),
+                duration: Duration::from_millis(1),
+            })
+            .collect()
+    };
+    let read = |s: &mut shuzhuan_app::Session| webhooks::get(s, &owner, &hook.id).unwrap();
+
+    outbox::fan_out(&db).unwrap();
+    let jobs = outbox::claim(&db, "worker-1", lease, 32).unwrap();
+    assert_eq!(jobs.len(), 5);
+    outbox::record(&db, "worker-1", &retry, outcome(jobs, 503)).unwrap();
+    let paused = read(&mut s);
+    assert_eq!(
+        paused.consecutive_failures, 1,
+        "five failures sent together are one round"
+    );
+    assert!(paused.active && paused.failing_since.is_some() && paused.paused_until.is_some());
+    assert!(
+        outbox::claim(&db, "worker-1", lease, 32)
+            .unwrap()
+            .is_empty(),
+        "nothing goes to a paused receiver"
+    );
+    // Twice the attempts allowed, yet nothing is given up while the
+    // receiver is down.
+    for round in 2..=4 {
+        db.transaction(|conn| -> Result<(), shuzhuan_persistence::RepoError> {
+            use diesel::RunQueryDsl;
+            diesel::sql_query("UPDATE webhooks SET paused_until = NULL").execute(conn)?;
+            Ok(())
+        })
+        .unwrap();
+        let probe = outbox::claim(&db, "worker-1", lease, 32).unwrap();
+        assert_eq!(probe.len(), 1, "one probe after the pause");
+        outbox::record(&db, "worker-1", &retry, outcome(probe, 503)).unwrap();
+        assert_eq!(read(&mut s).consecutive_failures, round);
+    }
+    let everything = webhooks::DeliveriesQuery {
+        status: None,
+        limit: None,
+        cursor: None,
+    };
+    let log = webhooks::deliveries(&mut s, &owner, &hook.id, everything).unwrap();
+    assert!(
+        log.items
+            .iter()
+            .all(|d| d.status == shuzhuan_types::DeliveryStatus::Pending)
+    );
+
+    // The receiver answers the next probe: everything else is due at once.
+    db.transaction(|conn| -> Result<(), shuzhuan_persistence::RepoError> {
+        use diesel::RunQueryDsl;
+        diesel::sql_query("UPDATE webhooks SET paused_until = NULL").execute(conn)?;
+        Ok(())
+    })
+    .unwrap();
+    let probe = outbox::claim(&db, "worker-1", lease, 32).unwrap();
+    outbox::record(&db, "worker-1", &retry, outcome(probe, 200)).unwrap();
+    let healthy = read(&mut s);
+    assert_eq!(
+        (
+            healthy.consecutive_failures,
+            healthy.failing_since,
+            healthy.paused_until
+        ),
+        (0, None, None)
+    );
+    let rest = outbox::claim(&db, "worker-1", lease, 32).unwrap();
+    assert_eq!(
+        rest.len(),
+        4,
+        "the backlog is due at once, not at its backoff"
+    );
+    outbox::record(&db, "worker-1", &retry, outcome(rest, 200)).unwrap();
+    assert_eq!(outbox::backlog(&db).unwrap().0, 0);
 }

@@ -414,16 +414,7 @@ fn database_outages_and_blips_are_503_and_recover() {
     settings.db.acquire_timeout_ms = 1000;
     let mut server = Instance::boot_with(settings);
     let client = reqwest::blocking::Client::new();
-    let token: String = client
-        .post(format!("{}/api/v1/auth/token", server.base))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .unwrap()
-        .json::<serde_json::Value>()
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.admin_token();
     let programs = || {
         let started = Instant::now();
         let res = client
@@ -679,16 +670,7 @@ fn allowed_browser_origins_get_cors(app: TestApp) {
 
 fn a_held_ledger_lock_is_a_503_not_a_hang(app: TestApp) {
     let server = instance_with(&app, |s| s.db.lock_timeout_ms = 500);
-    let token: String = reqwest::blocking::Client::new()
-        .post(format!("{}/api/v1/auth/token", server.base))
-        .json(&json!({"username": "admin", "password": ADMIN_PASSWORD}))
-        .send()
-        .unwrap()
-        .json::<serde_json::Value>()
-        .unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = server.admin_token();
     // Another session holds the ledger head (every write needs it).
     let (held, release) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
     let url = app.db.url.clone();
