@@ -178,8 +178,8 @@ pub fn start(
                 app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
                     .default_service(web::to(unmatched))
                     .wrap(from_fn(refuse_control_characters))
-                    .wrap(from_fn(localize))
                     .wrap(from_fn(limit_in_flight))
+                    .wrap(from_fn(localize))
                     .wrap(from_fn(record_metrics))
                     .wrap(Compat::new(cors(&state.guard.cors_origins)))
                     .wrap(

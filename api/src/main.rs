@@ -93,7 +93,9 @@ fn migrate(settings: &Settings) -> Result<(), String> {
     };
     let db = shuzhuan_persistence::Db::open(&settings.database_url(), &limits)
         .map_err(|e| e.to_string())?;
-    let ran = db.migrate().map_err(|e| e.to_string())?;
+    let ran = db
+        .migrate()
+        .map_err(|e| shuzhuan_app::error::cause_chain(&e))?;
     println!("{ran} migration(s) applied ({})", db.backend().name());
     Ok(())
 }
@@ -160,7 +162,7 @@ fn serve(settings: Settings) -> Result<(), String> {
     log::info!("listening on http://{addr}; migrating and loading the seed programmes");
     let prepared = shuzhuan_api::prepare(&settings);
     starting.finish();
-    let state = prepared.map_err(|e| e.to_string())?;
+    let state = prepared.map_err(|e| shuzhuan_app::error::cause_chain(&e))?;
     println!(
         "Shuzhuan is serving on http://{addr} ({} database)",
         state.app.db.backend().name()

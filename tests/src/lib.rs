@@ -158,7 +158,7 @@ pub fn test_settings(
         "--webhook-retry-base-ms=100",
         "--webhook-retry-max-ms=1000",
         "--webhook-max-attempts=6",
-        "--webhook-disable-after-s=3",
+        "--webhook-disable-after-s=6",
         "--webhook-timeout-ms=2000",
         "--webhook-allow-hosts=127.0.0.0/8",
         "--shutdown-delay-ms=0",

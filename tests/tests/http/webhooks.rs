@@ -221,7 +221,7 @@ fn a_run_of_failures_disables_and_nothing_is_lost_across_a_restart(mut app: Test
 
     register(&app, 1, "first.enterprise");
     // The receiver is probed with backoff; the test settings disable a
-    // webhook whose receiver has failed for 3 s without a break.
+    // webhook whose receiver has failed for 6 s without a break.
     receiver.wait_for(3, WAIT);
     let until = std::time::Instant::now() + WAIT;
     let disabled = loop {
