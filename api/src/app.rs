@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
-use actix_web::middleware::{Compat, DefaultHeaders, from_fn};
+use actix_web::middleware::{Compat, Compress, DefaultHeaders, from_fn};
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
@@ -19,7 +19,8 @@ use shuzhuan_persistence::Db;
 use crate::config::{Settings, StartupError};
 use crate::error::ApiError;
 use crate::middleware::{
-    Metrics, cors, limit_in_flight, localize, record_metrics, refuse_control_characters,
+    Metrics, conditional_reads, cors, limit_in_flight, localize, record_metrics,
+    refuse_control_characters,
 };
 use crate::observe;
 use crate::outbox;
@@ -176,11 +177,21 @@ pub fn start(
             .configure(configure)
             .map(|app| {
                 app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                    .route(
+                        "/docs",
+                        web::get().to(|| async {
+                            HttpResponse::PermanentRedirect()
+                                .insert_header((actix_web::http::header::LOCATION, "/docs/"))
+                                .finish()
+                        }),
+                    )
                     .default_service(web::to(unmatched))
                     .wrap(from_fn(refuse_control_characters))
                     .wrap(from_fn(limit_in_flight))
                     .wrap(from_fn(localize))
+                    .wrap(from_fn(conditional_reads))
                     .wrap(from_fn(record_metrics))
+                    .wrap(Compress::default())
                     .wrap(Compat::new(cors(&state.guard.cors_origins)))
                     .wrap(
                         DefaultHeaders::new()

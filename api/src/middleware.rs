@@ -105,6 +105,64 @@ pub async fn limit_in_flight(
     Ok(res?.map_into_boxed_body())
 }
 
+/// The conditional and bodiless reads every GET has: `HEAD` is answered as
+/// the `GET` of the same path without its body, and a `GET` whose
+/// `If-None-Match` names the response's `ETag` (or `*`) is answered 304
+/// with the ETag and no body (RFC 9110 §13.1.2, weak comparison).
+pub async fn conditional_reads(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use actix_web::http::{Method, StatusCode};
+    let head = req.method() == Method::HEAD;
+    if head {
+        req.head_mut().method = Method::GET;
+    }
+    let wanted = (req.method() == Method::GET)
+        .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
+        .flatten();
+    let res = next.call(req).await?.map_into_boxed_body();
+    let unchanged = res.status() == StatusCode::OK
+        && wanted
+            .as_ref()
+            .and_then(|w| w.to_str().ok())
+            .zip(
+                res.headers()
+                    .get(header::ETAG)
+                    .and_then(|e| e.to_str().ok()),
+            )
+            .is_some_and(|(wanted, etag)| etag_matches(wanted, etag));
+    if unchanged {
+        let (req, res) = res.into_parts();
+        let mut not_modified = actix_web::HttpResponse::NotModified();
+        for name in [
+            header::ETAG,
+            header::CACHE_CONTROL,
+            header::VARY,
+            header::CONTENT_LOCATION,
+        ] {
+            if let Some(value) = res.headers().get(&name) {
+                not_modified.insert_header((name.clone(), value.clone()));
+            }
+        }
+        return Ok(ServiceResponse::new(req, not_modified.finish()));
+    }
+    if head {
+        return Ok(res.map_body(|_, _| BoxBody::new(())));
+    }
+    Ok(res)
+}
+
+/// Whether an `If-None-Match` value names `etag` (weak comparison: `W/`
+/// is ignored on both sides; `*` matches any).
+fn etag_matches(if_none_match: &str, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").trim().to_owned();
+    let etag = bare(etag);
+    if_none_match
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == etag)
+}
+
 /// Refuses (422) a path or query with control characters (`%00` and the
 /// like): ids, codes and search text never hold them, and PostgreSQL
 /// cannot even compare them.
@@ -383,6 +441,16 @@ pub async fn record_metrics(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_takes_lists_and_star() {
+        assert!(etag_matches("\"3\"", "\"3\""));
+        assert!(etag_matches("W/\"3\"", "\"3\""));
+        assert!(etag_matches("\"1\", \"3\"", "W/\"3\""));
+        assert!(etag_matches("*", "\"9\""));
+        assert!(!etag_matches("\"4\"", "\"3\""));
+        assert!(!etag_matches("\"33\"", "\"3\""));
+    }
 
     #[test]
     fn accept_language_picks_the_highest_quality() {

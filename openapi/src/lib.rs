@@ -144,6 +144,11 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 );
                 add_problem(op, "428", "If-Match is required");
             }
+            if op.responses.responses.get("200").is_some_and(
+                |r| matches!(r, RefOr::T(r) if r.headers.contains_key("ETag")),
+            ) {
+                conditional(op);
+            }
             if !always_answers {
                 add_problem(
                     op,
@@ -230,6 +235,35 @@ fn refs(schema: &RefOr<Schema>, out: &mut Vec<String>) {
         RefOr::T(Schema::AnyOf(any)) => any.items.iter().for_each(|s| refs(s, out)),
         RefOr::T(_) => {}
     }
+}
+
+/// A read that carries an `ETag` also answers `If-None-Match` (304).
+fn conditional(op: &mut Operation) {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::{Required, schema::ObjectBuilder};
+    op.parameters.get_or_insert_with(Vec::new).push(RefOr::T(
+        ParameterBuilder::new()
+            .name("If-None-Match")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "ETags you hold (comma-separated, or `*`): when one is current the answer is \
+                 304 with no body",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(PLAIN_TEXT)),
+            ))
+            .build(),
+    ));
+    op.responses.responses.entry("304".to_owned()).or_insert_with(|| {
+        RefOr::T(
+            ResponseBuilder::new()
+                .description("Not modified: the `If-None-Match` ETag is current")
+                .build(),
+        )
+    });
 }
 
 /// Text of paths, query strings and headers: no control characters at all

@@ -7,6 +7,7 @@
 mod http {
     pub mod assessments;
     pub mod auth;
+    pub mod conventions;
     pub mod enterprises;
     pub mod errors;
     pub mod feed;

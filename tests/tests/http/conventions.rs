@@ -1,0 +1,108 @@
+//! The conventions every endpoint shares (issue 18): conditional reads,
+//! HEAD, compression, the docs' address, one cursor name.
+
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use serde_json::json;
+use shuzhuan_tests::{TestApp, both_backends};
+
+both_backends!(
+    a_read_whose_etag_is_known_is_not_sent_again,
+    head_answers_what_get_would_without_a_body,
+    answers_are_compressed_on_request_and_docs_redirect,
+    the_feed_takes_cursor_like_every_list,
+);
+
+fn a_read_whose_etag_is_known_is_not_sent_again(app: TestApp) {
+    let admin = app.admin();
+    let path = format!("/programs/{}", app.program_id("jinan"));
+    let first = admin.get(&path);
+    assert_eq!(first.status, StatusCode::OK);
+    let etag = first.header("etag").expect("an ETag").to_owned();
+    let ask = |if_none_match: &str| {
+        admin
+            .req(reqwest::Method::GET, &path)
+            .header("If-None-Match", if_none_match)
+            .send()
+            .unwrap()
+    };
+    for same in [
+        etag.clone(),
+        format!("W/{etag}"),
+        format!("\"0\", {etag}"),
+        "*".to_owned(),
+    ] {
+        let res = ask(&same);
+        assert_eq!(res.status(), StatusCode::NOT_MODIFIED, "{same}");
+        assert_eq!(res.headers().get("etag").unwrap().to_str().unwrap(), etag);
+        assert!(res.bytes().unwrap().is_empty());
+    }
+    let changed = ask("\"999999\"");
+    assert_eq!(changed.status(), StatusCode::OK);
+    assert!(!changed.bytes().unwrap().is_empty());
+}
+
+fn head_answers_what_get_would_without_a_body(app: TestApp) {
+    let admin = app.admin();
+    let head = admin
+        .req(reqwest::Method::HEAD, "/programs")
+        .send()
+        .unwrap();
+    assert_eq!(head.status(), StatusCode::OK);
+    assert!(head.bytes().unwrap().is_empty());
+    let missing = admin
+        .req(reqwest::Method::HEAD, "/enterprises/no-such-id")
+        .send()
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let anonymous = app
+        .request(reqwest::Method::HEAD, "/programs")
+        .send()
+        .unwrap();
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+fn answers_are_compressed_on_request_and_docs_redirect(app: TestApp) {
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let plain = client.get(app.url("/openapi.json")).send().unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    let plain_len = plain.bytes().unwrap().len();
+    for encoding in ["gzip", "br"] {
+        let packed = client
+            .get(app.url("/openapi.json"))
+            .header("Accept-Encoding", encoding)
+            .send()
+            .unwrap();
+        assert_eq!(
+            packed
+                .headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            Some(encoding)
+        );
+        let packed_len = packed.bytes().unwrap().len();
+        assert!(
+            packed_len * 4 < plain_len,
+            "{encoding}: {packed_len} of {plain_len} bytes"
+        );
+    }
+    let docs = client.get(app.url("/docs")).send().unwrap();
+    assert_eq!(docs.status(), StatusCode::PERMANENT_REDIRECT);
+    assert_eq!(docs.headers().get("location").unwrap(), "/docs/");
+}
+
+fn the_feed_takes_cursor_like_every_list(app: TestApp) {
+    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
+    let first = sync.get("/sync/changes?limit=3");
+    let next = first.body["next_cursor"].as_str().unwrap().to_owned();
+    let by_cursor = sync.get(&format!("/sync/changes?limit=3&cursor={next}"));
+    let by_after = sync.get(&format!("/sync/changes?limit=3&after={next}"));
+    assert_eq!(by_cursor.status, StatusCode::OK, "{}", by_cursor.body);
+    assert_eq!(by_cursor.body, by_after.body);
+    assert_ne!(by_cursor.body["items"], first.body["items"]);
+    sync.get(&format!("/sync/changes?cursor={next}&after=1"))
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+}
