@@ -12,7 +12,7 @@ use shuzhuan_types::{ObjectType, Op};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, Result, Text};
+use crate::error::{AppError, Result};
 use crate::input;
 use crate::policy::{self, Right};
 use crate::principal::Principal;
@@ -223,7 +223,8 @@ pub struct ChangesQuery {
     #[param(minimum = 0)]
     #[validate(range(min = 0, message = "must not be negative", code = "range"))]
     pub cursor: Option<i64>,
-    /// The same as `cursor` (its earlier name); give one of the two.
+    /// The same as `cursor` (its earlier name); `cursor` wins when both
+    /// are given.
     #[param(minimum = 0)]
     #[validate(range(min = 0, message = "must not be negative", code = "range"))]
     pub after: Option<i64>,
@@ -243,19 +244,7 @@ pub fn changes(s: &mut Session, who: &Principal, q: ChangesQuery) -> Result<List
     who.require(Right::ReadFeed)?;
     let business_only = who.reach(Right::ReadInternalFeed).is_empty();
     let object_type = input::optional_code::<ObjectType>("object_type", q.object_type.as_deref())?;
-    let after = match (q.cursor, q.after) {
-        (Some(cursor), Some(after)) if cursor != after => {
-            return Err(AppError::field(
-                "after",
-                "conflicts_with_cursor",
-                Text::new(
-                    "`after` is the old name of `cursor`; give one of the two",
-                    "`after` 是 `cursor` 的旧名，请只给出其一",
-                ),
-            ));
-        }
-        (cursor, after) => cursor.or(after).unwrap_or(0),
-    };
+    let after = q.cursor.or(q.after).unwrap_or(0);
     let limit = q.limit.unwrap_or(100);
     let rows = audit::changes_after(
         s.conn(),
