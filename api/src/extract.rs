@@ -11,7 +11,7 @@ use futures_util::StreamExt;
 use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 use shuzhuan_app::error::from_validation;
-use shuzhuan_app::input::field_path;
+use shuzhuan_app::input::{field_path, serde_message};
 use shuzhuan_app::{AppError, Body, Credential, Lang, Text};
 use validator::Validate;
 
@@ -152,12 +152,8 @@ pub(crate) fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result
     let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
     let value: T = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = field_path(&e.path().to_string());
-        let msg = e.into_inner().to_string();
-        AppError::field(
-            path,
-            "invalid_value",
-            Text::new(msg.clone(), format!("查询参数取值无效：{msg}")),
-        )
+        let message = serde_message(&e.into_inner().to_string());
+        AppError::field(path, "invalid_value", message)
     })?;
     value
         .validate()

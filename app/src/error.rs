@@ -332,7 +332,7 @@ fn collect(errors: &validator::ValidationErrors, prefix: String, out: &mut Vec<F
                         .as_ref()
                         .map(|m| m.to_string())
                         .unwrap_or_else(|| format!("invalid ({})", e.code));
-                    let zh = zh_message(&e.code, &en);
+                    let zh = zh_message(e, &en);
                     out.push(FieldError::new(
                         join(name),
                         e.code.to_string(),
@@ -350,16 +350,35 @@ fn collect(errors: &validator::ValidationErrors, prefix: String, out: &mut Vec<F
     }
 }
 
-/// Chinese for the validation codes our request types use.
-fn zh_message(code: &str, en: &str) -> String {
-    match code {
-        "length" => format!("长度不符合要求（{en}）"),
-        "range" => format!("数值超出范围（{en}）"),
-        "code_format" => "代码只能包含小写字母、数字、连字符和下划线".to_owned(),
-        "username_format" => "用户名只能包含字母、数字、点、连字符和下划线".to_owned(),
-        "date_order" => format!("日期先后顺序不正确（{en}）"),
-        "duplicate" => format!("重复的取值（{en}）"),
-        "blank" => "不能为空".to_owned(),
-        _ => en.to_owned(),
+/// Chinese for the validation codes our request types use, built from the
+/// rule's own bounds, so no English reaches a Chinese answer.
+fn zh_message(e: &validator::ValidationError, en: &str) -> String {
+    let param = |name: &str| e.params.get(name).map(ToString::to_string);
+    let (min, max) = (param("min"), param("max"));
+    match (e.code.as_ref(), min, max) {
+        ("length", Some(min), Some(max)) => format!("长度应为 {min} 至 {max}"),
+        ("length", Some(min), None) => format!("长度至少为 {min}"),
+        ("length", None, Some(max)) => format!("长度不得超过 {max}"),
+        ("range", Some(min), Some(max)) => format!("取值应在 {min} 至 {max} 之间"),
+        ("range", Some(min), None) if min == "0" => "不得为负数".to_owned(),
+        ("range", Some(min), None) if min == "1" => "应为正数".to_owned(),
+        ("range", Some(min), None) => format!("不得小于 {min}"),
+        ("range", None, Some(max)) => format!("不得大于 {max}"),
+        ("code_format", ..) => "代码只能包含小写字母、数字、连字符和下划线".to_owned(),
+        ("username_format", ..) => "用户名只能包含字母、数字、点、连字符和下划线".to_owned(),
+        ("date_order", ..) => "日期先后顺序不正确".to_owned(),
+        ("duplicate", ..) => "存在重复的取值".to_owned(),
+        ("blank", ..) => "不能为空".to_owned(),
+        ("invalid_url", ..) => "应为完整的 http 或 https 地址".to_owned(),
+        ("invalid_event_type", ..) => {
+            "事件类型应为 `*`、`<对象类型>.*` 或 `<对象类型>.<create|update|tombstone>`".to_owned()
+        }
+        ("invalid_seed", ..) => "应为 64 位十六进制数字（32 字节）".to_owned(),
+        // Closed sets name their values (codes, the same in both languages).
+        ("invalid_value", ..) => match en.split_once("one of ") {
+            Some((_, values)) => format!("取值无效，应为以下之一：{values}"),
+            None => format!("取值无效，应为：{en}"),
+        },
+        _ => "取值无效".to_owned(),
     }
 }

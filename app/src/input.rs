@@ -56,11 +56,9 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T> {
         let path = field_path(&e.path().to_string());
         let inner = e.into_inner();
         match inner.classify() {
-            serde_json::error::Category::Data => AppError::field(
-                path,
-                "invalid_value",
-                Text::new(inner.to_string(), format!("取值无效：{inner}")),
-            ),
+            serde_json::error::Category::Data => {
+                AppError::field(path, "invalid_value", serde_message(&inner.to_string()))
+            }
             _ => malformed_json(&inner),
         }
     })?;
@@ -135,6 +133,102 @@ fn control_fields(value: &serde_json::Value, path: &mut String, errors: &mut Vec
             }
         }
         _ => {}
+    }
+}
+
+/// A serde data error in both languages: what was expected and what came,
+/// without the parser's position (the field names the place). Only the
+/// values and names of the request itself stay as they are.
+pub fn serde_message(raw: &str) -> Text {
+    let en = match raw.rfind(" at line ") {
+        Some(at) => &raw[..at],
+        None => raw,
+    };
+    Text::new(en.to_owned(), serde_zh(en))
+}
+
+fn serde_zh(en: &str) -> String {
+    if let Some(rest) = en.strip_prefix("invalid type: ")
+        && let Some((got, expected)) = rest.split_once(", expected ")
+    {
+        return format!(
+            "类型错误：应为{}，收到的是{}",
+            kind_zh(expected),
+            kind_zh(got)
+        );
+    }
+    if let Some(rest) = en.strip_prefix("unknown field ") {
+        let (field, allowed) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        let allowed = allowed.trim_start_matches("one of ");
+        return if allowed.is_empty() || allowed.starts_with("there are no fields") {
+            format!("未知字段 {field}")
+        } else {
+            format!("未知字段 {field}，可用字段：{allowed}")
+        };
+    }
+    if let Some(field) = en.strip_prefix("missing field ") {
+        return format!("缺少必填字段 {field}");
+    }
+    if let Some(rest) = en.strip_prefix("unknown variant ") {
+        let (value, allowed) = rest.split_once(", expected ").unwrap_or((rest, ""));
+        return format!(
+            "取值 {value} 无效，应为以下之一：{}",
+            allowed.trim_start_matches("one of ")
+        );
+    }
+    if let Some(rest) = en.strip_prefix("invalid value: ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("取值无效：应为{}", kind_zh(expected));
+    }
+    if let Some(rest) = en.strip_prefix("invalid length ")
+        && let Some((_, expected)) = rest.split_once(", expected ")
+    {
+        return format!("长度无效：应为{}", kind_zh(expected));
+    }
+    if en.contains("invalid digit")
+        || en.contains("number too large")
+        || en.contains("number too small")
+    {
+        return "应为范围内的整数".to_owned();
+    }
+    if en.contains("provided string was not `true` or `false`") {
+        return "应为 true 或 false".to_owned();
+    }
+    // Our own deserialisers name the allowed values: `x` is not a …: one of a, b.
+    if let Some((given, values)) = en.split_once(": one of ") {
+        let given = given.split(" is not").next().unwrap_or(given);
+        return format!("{given} 无效，应为以下之一：{values}");
+    }
+    "取值无效".to_owned()
+}
+
+/// A serde type name (`i32`, `a string`, `string \"120\"` …) in Chinese.
+fn kind_zh(kind: &str) -> String {
+    let kind = kind.trim();
+    let (name, value) = match kind.split_once(' ') {
+        Some((name, value)) if !kind.starts_with("a ") && !kind.starts_with("an ") => {
+            (name, Some(value))
+        }
+        _ => (kind, None),
+    };
+    let zh = match name {
+        "i8" | "i16" | "i32" | "i64" | "u8" | "u16" | "u32" | "u64" | "integer" | "an integer" => {
+            "整数"
+        }
+        "f32" | "f64" | "floating" | "a number" => "数字",
+        "string" | "a string" | "char" | "a character" => "字符串",
+        "boolean" | "a boolean" | "bool" => "布尔值",
+        "sequence" | "a sequence" => "数组",
+        "map" | "a map" | "struct" => "对象",
+        "null" | "unit" => "null",
+        other if other.starts_with("struct ") => "对象",
+        other if other.contains("RFC 3339") || other.contains("date") => "日期（如 2026-12-31）",
+        other => return format!("`{other}`"),
+    };
+    match value {
+        Some(v) => format!("{zh} {}", v.trim_start_matches("point ")),
+        None => zh.to_owned(),
     }
 }
 
@@ -233,4 +327,38 @@ pub fn uscc(field: &str, raw: &str) -> std::result::Result<String, FieldError> {
 /// A credit code from a path (`/…/by-code/{uscc}`), or the 422.
 pub fn path_uscc(raw: &str) -> Result<String> {
     uscc("uscc", raw).map_err(|e| AppError::Validation(vec![e]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_errors_read_in_chinese_without_positions() {
+        let t = serde_message("invalid type: string \"120\", expected i32 at line 1 column 18");
+        assert_eq!(t.en, "invalid type: string \"120\", expected i32");
+        assert_eq!(t.zh, "类型错误：应为整数，收到的是字符串 \"120\"");
+        let t = serde_message("unknown field `employee_count`, expected one of `name`, `uscc`");
+        assert_eq!(t.zh, "未知字段 `employee_count`，可用字段：`name`, `uscc`");
+        assert_eq!(
+            serde_message("missing field `uscc`").zh,
+            "缺少必填字段 `uscc`"
+        );
+        assert_eq!(
+            serde_message("invalid digit found in string").zh,
+            "应为范围内的整数"
+        );
+        assert_eq!(
+            serde_message("`小` is not a size class: one of micro, small").zh,
+            "`小` 无效，应为以下之一：micro, small"
+        );
+        for raw in [
+            "invalid type: integer `5`, expected a string",
+            "invalid type: map, expected a sequence",
+            "something else entirely",
+        ] {
+            let zh = serde_message(raw).zh;
+            assert!(!zh.chars().any(|c| c.is_ascii_lowercase()), "{raw}: {zh}");
+        }
+    }
 }

@@ -298,12 +298,8 @@ pub fn put_settings(
     let thresholds: Thresholds =
         serde_path_to_error::deserialize(body.thresholds).map_err(|e| {
             let path = format!("thresholds.{}", e.path());
-            let msg = e.into_inner().to_string();
-            AppError::field(
-                path,
-                "invalid_value",
-                Text::new(msg.clone(), format!("取值无效：{msg}")),
-            )
+            let message = crate::input::serde_message(&e.into_inner().to_string());
+            AppError::field(path, "invalid_value", message)
         })?;
     thresholds.check().map_err(|errors| {
         AppError::Validation(

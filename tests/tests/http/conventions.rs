@@ -11,6 +11,7 @@ both_backends!(
     head_answers_what_get_would_without_a_body,
     answers_are_compressed_on_request_and_docs_redirect,
     the_feed_takes_cursor_like_every_list,
+    chinese_answers_are_chinese_from_end_to_end,
 );
 
 fn a_read_whose_etag_is_known_is_not_sent_again(app: TestApp) {
@@ -105,4 +106,46 @@ fn the_feed_takes_cursor_like_every_list(app: TestApp) {
     assert_ne!(by_cursor.body["items"], first.body["items"]);
     let both = sync.get(&format!("/sync/changes?limit=3&cursor={next}&after=1"));
     assert_eq!(both.body, by_cursor.body, "cursor wins over its old name");
+}
+
+fn chinese_answers_are_chinese_from_end_to_end(app: TestApp) {
+    let admin = app.admin();
+    let zh = |req: reqwest::blocking::RequestBuilder| {
+        let res = shuzhuan_tests::Resp::send(req.header("Accept-Language", "zh-CN"));
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+        res.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let program = app.program_id("yinchuan");
+    let wrong_type = zh(admin
+        .req(reqwest::Method::POST, "/enterprises")
+        .json(&json!({
+            "program_id": program, "uscc": shuzhuan_tests::uscc("640122", 9), "name": "某企业",
+            "region_code": "640122", "industry_code": "new_materials", "size_class": "small",
+            "employees": "120"
+        })));
+    assert_eq!(wrong_type, "类型错误：应为整数，收到的是字符串 \"120\"");
+    let unknown = zh(admin
+        .req(reqwest::Method::POST, "/enterprises")
+        .json(&json!({
+            "program_id": program, "employee_count": 3
+        })));
+    assert!(
+        unknown.starts_with("未知字段 `employee_count`，可用字段："),
+        "{unknown}"
+    );
+    assert_eq!(
+        zh(admin.req(reqwest::Method::GET, "/enterprises?limit=abc")),
+        "应为范围内的整数"
+    );
+    assert_eq!(
+        zh(admin.req(reqwest::Method::GET, "/enterprises?limit=1000")),
+        "取值应在 1 至 500 之间"
+    );
+    let short = zh(admin.req(reqwest::Method::POST, "/users").json(&json!({
+        "username": "ab", "password": "x", "display_name": "x"
+    })));
+    assert!(!short.chars().any(|c| c.is_ascii_alphabetic()), "{short}");
 }
