@@ -95,23 +95,28 @@ pub async fn trace(
     let started = Instant::now();
     let context = RequestContext::new(request_id(&req));
     req.extensions_mut().insert(context.clone());
-    let peer = req
-        .peer_addr()
-        .map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
-    let line = format!("{} {}", req.method(), req.uri());
+    // The access line is only put together when it will be written.
+    let access = log::log_enabled!(target: "access", log::Level::Info).then(|| {
+        let peer = req
+            .peer_addr()
+            .map_or_else(|| "-".to_owned(), |a| a.ip().to_string());
+        format!("{peer} \"{} {}\"", req.method(), req.uri())
+    });
     let mut res = CURRENT.scope(context.clone(), next.call(req)).await?;
     if let Ok(id) = HeaderValue::from_str(&context.id) {
         res.headers_mut().insert(REQUEST_ID, id);
     }
-    CURRENT.sync_scope(context.clone(), || {
-        log::info!(
-            target: "access",
-            "{peer} \"{line}\" {} {:.1}ms caller={}",
-            res.status().as_u16(),
-            started.elapsed().as_secs_f64() * 1000.0,
-            context.caller()
-        );
-    });
+    if let Some(access) = access {
+        CURRENT.sync_scope(context.clone(), || {
+            log::info!(
+                target: "access",
+                "{access} {} {:.1}ms caller={}",
+                res.status().as_u16(),
+                started.elapsed().as_secs_f64() * 1000.0,
+                context.caller()
+            );
+        });
+    }
     Ok(res)
 }
 

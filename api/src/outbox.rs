@@ -38,7 +38,7 @@
 //! flight and records them (an acknowledged delivery is marked delivered);
 //! the server then releases anything still leased for immediate retry.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -235,27 +235,10 @@ async fn cycle(
     Ok(())
 }
 
-/// Whether a URL that names an address literally may be called (names are
-/// checked by [`CheckedResolver`] when they resolve).
-fn literal_allowed(outbound: &Outbound, url: &str) -> bool {
-    let Ok(parsed) = url::Url::parse(url) else {
-        return false;
-    };
-    let host = parsed.host_str().unwrap_or_default();
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        Ok(ip) => outbound.allows_addr(host, ip),
-        Err(_) => true,
-    }
-}
-
 async fn send(client: &reqwest::Client, outbound: &Outbound, job: Job) -> Sent {
     let timestamp = Utc::now().timestamp();
     let started = Instant::now();
-    if !literal_allowed(outbound, &job.url) {
+    if !outbound.allows_literal(&job.url) {
         return Sent {
             delivery: job.delivery,
             status_code: None,

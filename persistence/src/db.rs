@@ -227,12 +227,7 @@ impl Db {
     /// Whether the database answers within `within` (readiness): its own
     /// short wait for a connection, not the requests' acquire timeout.
     pub fn ping(&self, within: Duration) -> Result<(), RepoError> {
-        let mut conn = self.pool.get_timeout(within).map_err(|_| {
-            RepoError::Lost(diesel::result::Error::DatabaseError(
-                diesel::result::DatabaseErrorKind::ClosedConnection,
-                Box::new(format!("no connection within {} ms", within.as_millis())),
-            ))
-        })?;
+        let mut conn = self.pool.get_timeout(within)?;
         conn.batch_execute("SELECT 1")?;
         Ok(())
     }

@@ -74,17 +74,40 @@ impl Outbound {
         out
     }
 
-    fn allows_host(&self, host: &str) -> bool {
-        let host = host.trim_start_matches('[').trim_end_matches(']');
-        self.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
-            || host
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| self.nets.iter().any(|n| n.contains(&ip)))
+    /// Whether the operator named this host (a name, or an address inside
+    /// one of the listed networks).
+    fn allows_host(&self, host: &url::Host<&str>) -> bool {
+        match host {
+            url::Host::Domain(name) => self.hosts.iter().any(|h| h.eq_ignore_ascii_case(name)),
+            url::Host::Ipv4(ip) => self.allows_net(IpAddr::V4(*ip)),
+            url::Host::Ipv6(ip) => self.allows_net(IpAddr::V6(*ip)),
+        }
     }
 
-    /// Whether a delivery may connect to `ip` for a URL naming `host`.
+    fn allows_net(&self, ip: IpAddr) -> bool {
+        self.nets.iter().any(|n| n.contains(&ip))
+    }
+
+    /// Whether a delivery may connect to `ip`, which the name `host`
+    /// resolved to.
     pub fn allows_addr(&self, host: &str, ip: IpAddr) -> bool {
-        is_public(ip) || self.allows_host(host) || self.nets.iter().any(|n| n.contains(&ip))
+        is_public(ip) || self.allows_net(ip) || self.allows_host(&url::Host::Domain(host))
+    }
+
+    /// Whether a URL that names an address literally may be called (no
+    /// resolver sees it); a URL naming a host name passes here, its
+    /// addresses are checked when it resolves.
+    pub fn allows_literal(&self, url: &str) -> bool {
+        match url::Url::parse(url).ok().as_ref().and_then(url::Url::host) {
+            Some(url::Host::Ipv4(ip)) => {
+                is_public(IpAddr::V4(ip)) || self.allows_net(IpAddr::V4(ip))
+            }
+            Some(url::Host::Ipv6(ip)) => {
+                is_public(IpAddr::V6(ip)) || self.allows_net(IpAddr::V6(ip))
+            }
+            Some(url::Host::Domain(_)) => true,
+            None => false,
+        }
     }
 
     /// Checks a URL as a webhook is saved: its form, its scheme, and every
@@ -92,19 +115,24 @@ impl Outbound {
     /// A name that does not resolve (yet) passes: deliveries check again.
     pub fn check_url(&self, url: &str) -> Result<(), Refusal> {
         let parsed = url::Url::parse(url).map_err(|_| Refusal::NotAUrl)?;
-        let host = parsed.host_str().ok_or(Refusal::NotAUrl)?.to_owned();
+        let host = parsed.host().ok_or(Refusal::NotAUrl)?;
         match parsed.scheme() {
             "https" => {}
             "http" if self.allows_host(&host) => {}
             "http" => return Err(Refusal::NotHttps),
             _ => return Err(Refusal::NotAUrl),
         }
-        let port = parsed.port_or_known_default().unwrap_or(443);
-        let addrs: Vec<IpAddr> = (host.trim_start_matches('[').trim_end_matches(']'), port)
-            .to_socket_addrs()
-            .map(|found| found.map(|a| a.ip()).collect())
-            .unwrap_or_default();
-        if addrs.iter().all(|ip| self.allows_addr(&host, *ip)) {
+        let allowed = match host {
+            url::Host::Domain(name) => {
+                let port = parsed.port_or_known_default().unwrap_or(443);
+                // Unresolvable now: accepted, deliveries check again.
+                (name, port).to_socket_addrs().map_or(true, |mut found| {
+                    found.all(|a| self.allows_addr(name, a.ip()))
+                })
+            }
+            _ => self.allows_literal(url),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(Refusal::PrivateAddress)

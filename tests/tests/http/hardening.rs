@@ -218,6 +218,18 @@ fn register(app: &TestApp, count: u32) {
     app.enterprises_in("yinchuan", 0..count);
 }
 
+/// A sync client's webhook on `receiver` for enterprise creations: its
+/// token and the webhook's id.
+fn subscribe(app: &TestApp, receiver: &Receiver) -> (String, String) {
+    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
+    let hook = sync.post(
+        "/webhooks",
+        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
+    );
+    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    (sync.token, hook.body["id"].as_str().unwrap().to_owned())
+}
+
 fn delivered_once_each(receiver: &Receiver, expected: usize) {
     let until = Instant::now() + WAIT;
     loop {
@@ -248,16 +260,12 @@ fn delivered_once_each(receiver: &Receiver, expected: usize) {
 fn a_receiver_down_during_a_burst_resumes_by_itself(app: TestApp) {
     let receiver = Receiver::start();
     receiver.script(&[], 503);
-    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let hook = sync.post(
-        "/webhooks",
-        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
-    );
-    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    let (token, hook) = subscribe(&app, &receiver);
+    let sync = app.with_token(&token);
     let outage = Instant::now();
     register(&app, 30);
     std::thread::sleep(Duration::from_millis(1500).saturating_sub(outage.elapsed()));
-    let down = sync.get(&format!("/webhooks/{}", hook.body["id"].as_str().unwrap()));
+    let down = sync.get(&format!("/webhooks/{hook}"));
     assert_eq!(down.body["active"], true, "{}", down.body);
     assert!(down.body["failing_since"].is_string(), "{}", down.body);
     // Deliveries sent together failed as one round, not thirty.
@@ -268,7 +276,7 @@ fn a_receiver_down_during_a_burst_resumes_by_itself(app: TestApp) {
     );
     receiver.script(&[], 200);
     delivered_once_each(&receiver, 30);
-    let up = sync.get(&format!("/webhooks/{}", hook.body["id"].as_str().unwrap()));
+    let up = sync.get(&format!("/webhooks/{hook}"));
     assert_eq!(
         (up.body["active"].clone(), up.body["failing_since"].clone()),
         (json!(true), json!(null))
@@ -277,21 +285,14 @@ fn a_receiver_down_during_a_burst_resumes_by_itself(app: TestApp) {
 
 fn a_shutdown_loses_and_repeats_nothing(mut app: TestApp) {
     let receiver = Receiver::start();
-    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let token = sync.token.clone();
-    let hook = sync.post(
-        "/webhooks",
-        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
-    );
-    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    let (token, hook) = subscribe(&app, &receiver);
     register(&app, 20);
     // A rolling deploy in the middle of the deliveries.
     app.restart();
     delivered_once_each(&receiver, 20);
-    let log = app.with_token(&token).get(&format!(
-        "/webhooks/{}/deliveries?limit=100",
-        hook.body["id"].as_str().unwrap()
-    ));
+    let log = app
+        .with_token(&token)
+        .get(&format!("/webhooks/{hook}/deliveries?limit=100"));
     assert!(
         log.body["items"]
             .as_array()
@@ -367,7 +368,7 @@ fn document_names_are_sanitised_for_download(app: TestApp) {
     );
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.body);
     assert_eq!(res.body["filename"], "合同_x.pdf");
-    let download = Resp_get(
+    let download = content_disposition(
         &ent,
         &format!("/documents/{}/content", res.body["id"].as_str().unwrap()),
     );
@@ -387,8 +388,8 @@ fn document_names_are_sanitised_for_download(app: TestApp) {
     crlf.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
 
-#[allow(non_snake_case)]
-fn Resp_get(who: &shuzhuan_tests::As<'_>, path: &str) -> Option<String> {
+/// The `Content-Disposition` of a successful download.
+fn content_disposition(who: &shuzhuan_tests::As<'_>, path: &str) -> Option<String> {
     let res = who.req(reqwest::Method::GET, path).send().unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     res.headers()
@@ -569,23 +570,16 @@ fn an_import_in_flight_finishes_through_a_shutdown(mut app: TestApp) {
 fn an_acknowledged_delivery_is_not_sent_again_after_a_shutdown(mut app: TestApp) {
     let receiver = Receiver::start();
     receiver.delay(Duration::from_millis(800));
-    let sync = app.user_with_grants("national.platform", json!([{"role": "sync_client"}]));
-    let token = sync.token.clone();
-    let hook = sync.post(
-        "/webhooks",
-        json!({"url": receiver.url, "event_types": ["enterprise.create"]}),
-    );
-    assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);
+    let (token, hook) = subscribe(&app, &receiver);
     register(&app, 1);
     receiver.wait_for(1, WAIT);
     // The receiver is still answering when the shutdown begins.
     app.restart();
     std::thread::sleep(Duration::from_millis(1500));
     assert_eq!(receiver.received().len(), 1, "sent again after the restart");
-    let log = app.with_token(&token).get(&format!(
-        "/webhooks/{}/deliveries",
-        hook.body["id"].as_str().unwrap()
-    ));
+    let log = app
+        .with_token(&token)
+        .get(&format!("/webhooks/{hook}/deliveries"));
     assert_eq!(log.body["items"][0]["status"], "delivered", "{}", log.body);
     assert_eq!(log.body["items"][0]["attempts"], 1, "{}", log.body);
 }
