@@ -34,6 +34,11 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .openapi(shuzhuan_openapi::frame())
         .configure(configure)
         .split_for_parts();
+    let mut doc = doc;
+    doc.components
+        .get_or_insert_with(Default::default)
+        .schemas
+        .extend(shuzhuan_app::view::code_components());
     let mut doc = shuzhuan_openapi::finish(doc);
     outbox::describe(&mut doc);
     doc

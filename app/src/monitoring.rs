@@ -31,7 +31,7 @@ use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
 use crate::targets::unit_str;
-use crate::view::{code_schema, string_enum};
+use crate::view::{code_schema, optional_code_schema, string_enum};
 
 fn say(why: &Why, lang: Lang) -> String {
     match lang {
@@ -193,20 +193,6 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
         .collect()
 }
 
-/// A colour, or null where none applies.
-fn optional_colour_schema() -> utoipa::openapi::schema::Object {
-    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
-    ObjectBuilder::new()
-        .schema_type(SchemaType::from_iter([Type::String, Type::Null]))
-        .enum_values(Some(
-            Colour::ALL
-                .map(|c| Value::from(c.as_str()))
-                .into_iter()
-                .chain([Value::Null]),
-        ))
-        .build()
-}
-
 fn indicator_schema() -> utoipa::openapi::schema::Object {
     string_enum(Indicator::ALL.map(Indicator::as_str))
 }
@@ -346,7 +332,7 @@ pub struct IndicatorReading {
     #[schema(schema_with = indicator_schema)]
     pub indicator: Indicator,
     /// Null where it does not apply yet.
-    #[schema(schema_with = optional_colour_schema)]
+    #[schema(schema_with = optional_code_schema::<Colour>)]
     pub colour: Option<Colour>,
     pub reason: String,
 }
@@ -649,7 +635,7 @@ pub struct DashboardRow {
     pub share_bp: Option<i64>,
     /// Where the pace says the share should be today, in percent.
     pub expected_pct: Option<i64>,
-    #[schema(schema_with = optional_colour_schema)]
+    #[schema(schema_with = optional_code_schema::<Colour>)]
     pub colour: Option<Colour>,
     /// Why that colour.
     pub reason: Option<String>,

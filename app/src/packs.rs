@@ -147,10 +147,6 @@ pub struct ProgramPack {
     pub targets: Vec<TargetSpec>,
 }
 
-fn region_kind_schema() -> utoipa::openapi::schema::Object {
-    crate::view::code_schema::<RegionKind>()
-}
-
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegionSpec {
@@ -175,7 +171,7 @@ pub struct RegionSpec {
     ))]
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
-    #[schema(schema_with = region_kind_schema)]
+    #[schema(schema_with = crate::view::code_schema::<RegionKind>)]
     pub kind: RegionKind,
     /// Code of the enclosing region of this programme, if any.
     #[serde(default)]

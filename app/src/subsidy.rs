@@ -52,14 +52,55 @@ pub struct LevelTermsSpec {
     pub cap_fen: Option<i64>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+/// How an award's amount is found: its fields sit beside the award's code,
+/// name and source on the wire.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "type")]
 pub enum AwardKindSpec {
     Fixed { amount_fen: i64 },
     PerUnit { unit_fen: i64, cap_fen: i64 },
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+/// An award of a policy (a recognition paid a fixed sum, or per unit up to
+/// a cap), as the contract shows it: [`AwardSpec`] flattened, one object
+/// per kind, told apart by `type`.
+#[derive(ToSchema)]
+#[serde(rename_all = "snake_case", tag = "type")]
+#[schema(as = Award)]
+#[allow(dead_code)] // the schema of AwardSpec's wire form, never built
+enum AwardSchema {
+    /// A fixed sum per recognition (e.g. 小灯塔 100万).
+    #[schema(title = "FixedAward")]
+    Fixed {
+        /// The award's code in the policy (`little_lighthouse`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// The sum in fen (分).
+        amount_fen: i64,
+        /// Where the rule comes from (seed file and clause).
+        #[serde(default)]
+        source: String,
+    },
+    /// A sum per unit (per event, per person), up to a cap.
+    #[schema(title = "PerUnitAward")]
+    PerUnit {
+        /// The award's code in the policy.
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// The sum per unit in fen (分).
+        unit_fen: i64,
+        /// The most paid in all, in fen (分).
+        cap_fen: i64,
+        /// Where the rule comes from (seed file and clause).
+        #[serde(default)]
+        source: String,
+    },
+}
+
+/// An award of a policy as authored.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AwardSpec {
     pub code: String,
     pub name: String,
@@ -93,6 +134,7 @@ pub struct PolicySpec {
     #[schema(minimum = 0)]
     pub enterprise_cap_fen: Option<i64>,
     #[serde(default)]
+    #[schema(value_type = Vec<AwardSchema>)]
     pub awards: Vec<AwardSpec>,
     #[serde(default)]
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]

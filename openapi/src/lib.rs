@@ -181,6 +181,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
             }
         }
     }
+    if let Some(components) = &mut doc.components {
+        link_list_items(&mut components.schemas);
+    }
     let bodies = request_schemas(&doc);
     if let Some(components) = &mut doc.components {
         for (name, schema) in components.schemas.iter_mut() {
@@ -190,6 +193,26 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
         }
     }
     doc
+}
+
+/// A page `List_X` refers to its item schema `X` rather than a copy of it,
+/// so a generated client reads the same type from a list as from a single
+/// read.
+fn link_list_items(schemas: &mut std::collections::BTreeMap<String, RefOr<Schema>>) {
+    let names: std::collections::BTreeSet<String> = schemas.keys().cloned().collect();
+    for (name, schema) in schemas.iter_mut() {
+        let Some(item) = name.strip_prefix("List_") else {
+            continue;
+        };
+        if !names.contains(item) {
+            continue;
+        }
+        if let RefOr::T(Schema::Object(page)) = schema
+            && let Some(RefOr::T(Schema::Array(items))) = page.properties.get_mut("items")
+        {
+            items.items = ArrayItems::RefOrSchema(Box::new(Ref::from_schema_name(item).into()));
+        }
+    }
 }
 
 /// The component schemas request bodies use, directly or nested.

@@ -23,21 +23,13 @@ pub enum AdmissionKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AdmissionStatus {
-    /// 申请入库: the provider asked to join the pool.
     Applied,
-    /// 入库: may be chosen by enterprises.
     Admitted,
-    /// 暂停: may not take new projects until re-admitted.
     Suspended,
-    /// 清退: out of the pool.
     Removed,
-    /// 已提交: the product waits for review.
     Submitted,
-    /// 入选: in the library.
     Listed,
-    /// 推荐: recommended to enterprises (e.g. 优秀产品).
     Recommended,
-    /// 下架: out of the library.
     Delisted,
 }
 
@@ -79,6 +71,14 @@ const RELIST: (AdmissionKind, AdmissionStatus, AdmissionStatus, bool) =
     (K::ProductLibrary, S::Delisted, S::Listed, true);
 
 impl AdmissionKind {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            AdmissionKind::ProviderPool => "A provider into the programme's provider pool (服务商资源池).",
+            AdmissionKind::ProductLibrary => "A product into the programme's product library (产品库).",
+        }
+    }
+
     pub const ALL: [AdmissionKind; 2] = [K::ProviderPool, K::ProductLibrary];
 
     pub fn as_str(self) -> &'static str {
@@ -149,6 +149,20 @@ impl AdmissionKind {
 }
 
 impl AdmissionStatus {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            AdmissionStatus::Applied => "申请入库: the provider asked to join the pool.",
+            AdmissionStatus::Admitted => "入库: may be chosen by enterprises.",
+            AdmissionStatus::Suspended => "暂停: may not take new projects until re-admitted.",
+            AdmissionStatus::Removed => "清退: out of the pool.",
+            AdmissionStatus::Submitted => "已提交: the product waits for review.",
+            AdmissionStatus::Listed => "入选: in the library.",
+            AdmissionStatus::Recommended => "推荐: recommended to enterprises (e.g. 优秀产品).",
+            AdmissionStatus::Delisted => "下架: out of the library.",
+        }
+    }
+
     pub const ALL: [AdmissionStatus; 8] = [
         S::Applied,
         S::Admitted,

@@ -10,15 +10,10 @@ use shuzhuan_types::Role;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BatchState {
-    /// Announced, not yet taking applications.
     Planned,
-    /// Taking applications (申报).
     Open,
-    /// Transformations under way (改造实施).
     Implementing,
-    /// Acceptance evaluations under way (验收评测).
     Accepting,
-    /// Finished: no more transitions but withdrawals and disqualifications.
     Closed,
 }
 
@@ -63,6 +58,17 @@ const TRANSITIONS: [(BatchAction, BatchState, BatchState); 4] = [
 ];
 
 impl BatchState {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            BatchState::Planned => "Announced, not yet taking applications.",
+            BatchState::Open => "Taking applications (申报).",
+            BatchState::Implementing => "Transformations under way (改造实施).",
+            BatchState::Accepting => "Acceptance evaluations under way (验收评测).",
+            BatchState::Closed => "Finished: no more transitions but withdrawals and disqualifications.",
+        }
+    }
+
     pub const ALL: [BatchState; 5] = [
         BatchState::Planned,
         BatchState::Open,
@@ -106,6 +112,16 @@ impl BatchState {
 }
 
 impl BatchAction {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            BatchAction::Open => "Start taking applications.",
+            BatchAction::StartImplementation => "Close applications; transformations begin.",
+            BatchAction::StartAcceptance => "Acceptance evaluations begin.",
+            BatchAction::Close => "Finish the batch.",
+        }
+    }
+
     pub const ALL: [BatchAction; 4] = [
         BatchAction::Open,
         BatchAction::StartImplementation,

@@ -9,23 +9,14 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BenchmarkKind {
-    /// 数字化转型“小灯塔”企业.
     LittleLighthouse,
-    /// 智能工厂.
     SmartFactory,
-    /// 数字化车间.
     DigitalWorkshop,
-    /// 数字化水平四级企业.
     Level4Enterprise,
-    /// “链式”转型案例.
     ChainCase,
-    /// “集群”转型案例.
     ClusterCase,
-    /// “一带一路”案例.
     BeltAndRoadCase,
-    /// 优秀服务商.
     ExcellentProvider,
-    /// 优秀产品.
     ExcellentProduct,
 }
 
@@ -40,6 +31,21 @@ pub enum Subject {
 }
 
 impl BenchmarkKind {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            BenchmarkKind::LittleLighthouse => "数字化转型“小灯塔”企业.",
+            BenchmarkKind::SmartFactory => "智能工厂.",
+            BenchmarkKind::DigitalWorkshop => "数字化车间.",
+            BenchmarkKind::Level4Enterprise => "数字化水平四级企业.",
+            BenchmarkKind::ChainCase => "“链式”转型案例.",
+            BenchmarkKind::ClusterCase => "“集群”转型案例.",
+            BenchmarkKind::BeltAndRoadCase => "“一带一路”案例.",
+            BenchmarkKind::ExcellentProvider => "优秀服务商.",
+            BenchmarkKind::ExcellentProduct => "优秀产品.",
+        }
+    }
+
     pub const ALL: [BenchmarkKind; 9] = [
         BenchmarkKind::LittleLighthouse,
         BenchmarkKind::SmartFactory,
@@ -112,6 +118,16 @@ const ARROWS: [(BenchmarkStatus, BenchmarkStatus); 4] = [
 ];
 
 impl BenchmarkStatus {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            BenchmarkStatus::Nominated => "Nominated (推荐申报), waiting for review.",
+            BenchmarkStatus::UnderReview => "Being reviewed (评审中).",
+            BenchmarkStatus::Awarded => "Recognised (认定): final.",
+            BenchmarkStatus::Rejected => "Not recognised (未通过), with a reason: final.",
+        }
+    }
+
     pub const ALL: [BenchmarkStatus; 4] = [B::Nominated, B::UnderReview, B::Awarded, B::Rejected];
 
     pub fn as_str(self) -> &'static str {

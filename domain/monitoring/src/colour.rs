@@ -12,6 +12,15 @@ pub enum Colour {
 }
 
 impl Colour {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Colour::Green => "On track (绿).",
+            Colour::Yellow => "Lagging: watch it (黄).",
+            Colour::Red => "Off track: act (红).",
+        }
+    }
+
     pub const ALL: [Colour; 3] = [Colour::Green, Colour::Yellow, Colour::Red];
 
     pub fn as_str(self) -> &'static str {

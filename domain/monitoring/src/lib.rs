@@ -19,13 +19,23 @@ pub mod targets;
 pub use colour::{Colour, Thresholds};
 pub use supervision::{EventKind, FinanceKind, FindingOutcome};
 
-shuzhuan_types::impl_code!(Colour, "colour");
+shuzhuan_types::impl_code!(
+    Colour,
+    "colour",
+    "A monitoring colour (红黄绿); ordered so that the worst is the greatest."
+);
 
 impl shuzhuan_types::Code for targets::Metric {
     const WHAT: &'static str = "metric";
+    const NAME: &'static str = "Metric";
+    const ABOUT: &'static str = "A metric a programme sets targets for (DOMAIN.md §6); the meaning is the seed tables' Chinese name.";
     const VALUES: &'static [Self] = targets::Metric::ALL;
 
     fn code(self) -> &'static str {
         self.key()
+    }
+
+    fn meaning(self) -> &'static str {
+        self.name_zh()
     }
 }

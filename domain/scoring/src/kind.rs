@@ -6,16 +6,22 @@ use shuzhuan_types::Role;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AssessmentKind {
-    /// 线上自评: the enterprise, any time; informs, decides nothing.
     #[serde(rename = "self")]
     SelfAssessment,
-    /// 诊断 (改造前): the provider, before the plan; the baseline.
     Diagnosis,
-    /// 验收评测 (改造后, 现场评定): the third-party evaluator, on site.
     Acceptance,
 }
 
 impl AssessmentKind {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            AssessmentKind::SelfAssessment => "线上自评: the enterprise, any time; informs, decides nothing.",
+            AssessmentKind::Diagnosis => "诊断 (改造前): the provider, before the plan; the baseline.",
+            AssessmentKind::Acceptance => "验收评测 (改造后, 现场评定): the third-party evaluator, on site.",
+        }
+    }
+
     pub const ALL: [AssessmentKind; 3] = [
         AssessmentKind::SelfAssessment,
         AssessmentKind::Diagnosis,

@@ -23,7 +23,11 @@ pub use score::{
 
 use serde::{Deserialize, Serialize};
 
-shuzhuan_types::impl_code!(AssessmentKind, "assessment kind");
+shuzhuan_types::impl_code!(
+    AssessmentKind,
+    "assessment kind",
+    "Which assessment of the digital level (数字化水平评测), and so who records it."
+);
 
 /// A digital level 0–4 (SCORING.md §3). Only [`Level::new`] builds one, so a
 /// level held anywhere is in range.

@@ -27,25 +27,31 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ExpenseCategory {
-    /// Software licences and subscriptions (软件).
     Software,
-    /// Cloud services (云服务).
     CloudService,
-    /// Gateways, routers (网关、路由).
     NetworkEquipment,
-    /// Data acquisition and transmission devices (数据采集传输设备).
     DataAcquisitionEquipment,
-    /// Other purchased hardware (硬件).
     Hardware,
-    /// Pre-assessment and consulting (预评估咨询).
     Consulting,
-    /// Technical retrofit of equipment (技术改造).
     TechnicalRetrofit,
-    /// Anything else: construction, vehicles, staff …
     Other,
 }
 
 impl ExpenseCategory {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            ExpenseCategory::Software => "Software licences and subscriptions (软件).",
+            ExpenseCategory::CloudService => "Cloud services (云服务).",
+            ExpenseCategory::NetworkEquipment => "Gateways, routers (网关、路由).",
+            ExpenseCategory::DataAcquisitionEquipment => "Data acquisition and transmission devices (数据采集传输设备).",
+            ExpenseCategory::Hardware => "Other purchased hardware (硬件).",
+            ExpenseCategory::Consulting => "Pre-assessment and consulting (预评估咨询).",
+            ExpenseCategory::TechnicalRetrofit => "Technical retrofit of equipment (技术改造).",
+            ExpenseCategory::Other => "Anything else: construction, vehicles, staff …",
+        }
+    }
+
     pub const ALL: [ExpenseCategory; 8] = [
         ExpenseCategory::Software,
         ExpenseCategory::CloudService,
@@ -85,7 +91,11 @@ impl ExpenseCategory {
     }
 }
 
-shuzhuan_types::impl_code!(ExpenseCategory, "expense category");
+shuzhuan_types::impl_code!(
+    ExpenseCategory,
+    "expense category",
+    "The expense category of a plan's line item; which count as eligible investment is each programme's policy."
+);
 
 impl ExpenseCategory {
     pub fn as_str(self) -> &'static str {

@@ -9,10 +9,20 @@ use std::fmt;
 pub trait Code: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     /// What the values are, for messages (`project state`).
     const WHAT: &'static str;
+    /// The set's name in the API contract (`ProjectState`).
+    const NAME: &'static str;
+    /// What the set is, for the contract's description.
+    const ABOUT: &'static str = "";
     /// Every value, in the order the domain lists them.
     const VALUES: &'static [Self];
 
     fn code(self) -> &'static str;
+
+    /// What this value means, for the contract's description (may be
+    /// empty where the code says it all).
+    fn meaning(self) -> &'static str {
+        ""
+    }
 
     fn from_code(code: &str) -> Option<Self> {
         Self::VALUES.iter().copied().find(|v| v.code() == code)
@@ -44,23 +54,24 @@ pub fn parse_code<T: Code>(given: &str) -> Result<T, UnknownCode> {
     })
 }
 
-/// Declares an enum whose values are text codes: serde, `as_str`, `ALL`,
+/// Declares an enum whose values are text codes (documented by doc
+/// comments only, which become the contract's description): serde, `as_str`, `ALL`,
 /// `Display`, `FromStr` and [`Code`], from one list of `Variant = "code"`.
 #[macro_export]
 macro_rules! code_enum {
     (
-        $(#[$meta:meta])*
+        $(#[doc = $doc:literal])*
         $vis:vis enum $name:ident ($what:literal) {
-            $( $(#[$vmeta:meta])* $variant:ident = $code:literal ),+ $(,)?
+            $( $(#[doc = $vdoc:literal])* $variant:ident = $code:literal ),+ $(,)?
         }
     ) => {
-        $(#[$meta])*
+        $(#[doc = $doc])*
         #[derive(
             Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord,
             serde::Serialize, serde::Deserialize,
         )]
         $vis enum $name {
-            $( $(#[$vmeta])* #[serde(rename = $code)] $variant ),+
+            $( $(#[doc = $vdoc])* #[serde(rename = $code)] $variant ),+
         }
 
         impl $name {
@@ -73,10 +84,16 @@ macro_rules! code_enum {
 
         impl $crate::Code for $name {
             const WHAT: &'static str = $what;
+            const NAME: &'static str = stringify!($name);
+            const ABOUT: &'static str = concat!($($doc, "\n"),*);
             const VALUES: &'static [Self] = $name::ALL;
 
             fn code(self) -> &'static str {
                 self.as_str()
+            }
+
+            fn meaning(self) -> &'static str {
+                match self { $($name::$variant => concat!($($vdoc, " "),*)),+ }
             }
         }
 
@@ -96,17 +113,23 @@ macro_rules! code_enum {
     };
 }
 
-/// Implements [`Code`] for an enum that already has `ALL` (an array) and
-/// `as_str`.
+/// Implements [`Code`] for an enum that already has `ALL` (an array),
+/// `as_str` and `meaning`.
 #[macro_export]
 macro_rules! impl_code {
-    ($t:ty, $what:literal) => {
+    ($t:ident, $what:literal, $about:literal) => {
         impl $crate::Code for $t {
             const WHAT: &'static str = $what;
+            const NAME: &'static str = stringify!($t);
+            const ABOUT: &'static str = $about;
             const VALUES: &'static [Self] = &<$t>::ALL;
 
             fn code(self) -> &'static str {
                 self.as_str()
+            }
+
+            fn meaning(self) -> &'static str {
+                <$t>::meaning(self)
             }
         }
     };

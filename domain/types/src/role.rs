@@ -8,31 +8,37 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// Operator of the deployment: everything.
     PlatformAdmin,
-    /// 市工信局 pilot office (专班): one programme.
     CityAdmin,
-    /// 市财政局: one programme, money.
     Finance,
-    /// 县(市、区)/园区: one programme and some of its regions.
     CountyAdmin,
-    /// An SME's staff: their enterprise.
     Enterprise,
-    /// A service provider's staff (服务商): their provider.
     Provider,
-    /// Third-party acceptance agency (验收机构): assigned projects.
     Evaluator,
-    /// Accounting firm / audit supervisor (审计监督): assigned projects.
     Auditor,
-    /// Expert pool (专家库): assigned reviews.
     Expert,
-    /// The national public-service platform and other systems.
     SyncClient,
-    /// Leadership with read-only dashboards: one programme.
     Observer,
 }
 
 impl Role {
+    /// What the value means, for people reading the API contract.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            Role::PlatformAdmin => "Operator of the deployment: everything.",
+            Role::CityAdmin => "市工信局 pilot office (专班): one programme.",
+            Role::Finance => "市财政局: one programme, money.",
+            Role::CountyAdmin => "县(市、区)/园区: one programme and some of its regions.",
+            Role::Enterprise => "An SME's staff: their enterprise.",
+            Role::Provider => "A service provider's staff (服务商): their provider.",
+            Role::Evaluator => "Third-party acceptance agency (验收机构): assigned projects.",
+            Role::Auditor => "Accounting firm / audit supervisor (审计监督): assigned projects.",
+            Role::Expert => "Expert pool (专家库): assigned reviews.",
+            Role::SyncClient => "The national public-service platform and other systems.",
+            Role::Observer => "Leadership with read-only dashboards: one programme.",
+        }
+    }
+
     pub const ALL: [Role; 11] = [
         Role::PlatformAdmin,
         Role::CityAdmin,
@@ -80,10 +86,16 @@ impl Role {
 
 impl crate::Code for Role {
     const WHAT: &'static str = "role";
+    const NAME: &'static str = "Role";
+    const ABOUT: &'static str = "A role a user holds in a scope (DOMAIN.md §2).";
     const VALUES: &'static [Self] = &Role::ALL;
 
     fn code(self) -> &'static str {
         self.as_str()
+    }
+
+    fn meaning(self) -> &'static str {
+        Role::meaning(self)
     }
 }
 
