@@ -17,7 +17,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::{AppError, FieldError, Result, Text};
-use crate::input::{self, Body};
+use crate::input::{self, Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
@@ -321,12 +321,13 @@ pub fn list(
     program_id: &str,
     kind: AdmissionKind,
     status: Option<&str>,
+    page: &Page,
 ) -> Result<List<AdmissionView>> {
     crate::programs::visible(s.conn(), who, program_id)?;
     let status = status.map(|st| parse_status(kind, st)).transpose()?;
     let conn = s.conn();
     let rows = admissions::list(conn, program_id, kind, status)?;
-    Ok(List::all(views(conn, rows)?))
+    List::paged(views(conn, rows)?, page)
 }
 
 /// Puts `member_id` into the programme's pool or library in `status`,
@@ -589,6 +590,21 @@ pub struct PoolQuery {
     /// Only providers in this status.
     #[param(schema_with = pool_status_schema)]
     pub status: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page (opaque).
+    pub cursor: Option<String>,
+}
+
+impl PoolQuery {
+    pub fn page(&self) -> Page {
+        Page {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -598,4 +614,19 @@ pub struct LibraryQuery {
     /// Only products in this status.
     #[param(schema_with = library_status_schema)]
     pub status: Option<String>,
+    /// Page size, 1 to 500 (default 50).
+    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    #[param(minimum = 1, maximum = 500)]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page (opaque).
+    pub cursor: Option<String>,
+}
+
+impl LibraryQuery {
+    pub fn page(&self) -> Page {
+        Page {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }

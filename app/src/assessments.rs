@@ -18,7 +18,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::{AppError, FieldError, Result, Text};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::Right;
 use crate::principal::Principal;
@@ -255,9 +255,9 @@ impl From<&IndicatorSet> for IndicatorSetView {
 }
 
 /// The loaded indicator sets.
-pub fn list_indicator_sets(who: &Principal) -> Result<List<IndicatorSetSummary>> {
+pub fn list_indicator_sets(who: &Principal, page: &Page) -> Result<List<IndicatorSetSummary>> {
     who.require(Right::ReadIndicatorSets)?;
-    Ok(List::all(builtin().iter().map(Into::into).collect()))
+    List::paged(builtin().iter().map(Into::into).collect(), page)
 }
 
 /// One indicator set whole (404 when none by that code is loaded).

@@ -23,7 +23,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::error::{AppError, FieldError, Result, Text};
-use crate::input::{self, Body};
+use crate::input::{self, Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
@@ -263,14 +263,20 @@ pub fn upload(
 }
 
 /// The project's documents with their hashes.
-pub fn list(s: &mut Session, who: &Principal, project_id: &str) -> Result<List<DocumentView>> {
+pub fn list(
+    s: &mut Session,
+    who: &Principal,
+    project_id: &str,
+    page: &Page,
+) -> Result<List<DocumentView>> {
     projects::visible(s.conn(), who, project_id)?;
-    Ok(List::all(
+    List::paged(
         repo::documents_of(s.conn(), project_id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 /// A document of a project the caller reads (404 otherwise), to stream.

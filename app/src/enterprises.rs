@@ -582,7 +582,7 @@ pub fn list(s: &mut Session, who: &Principal, q: EnterpriseQuery) -> Result<List
         s.conn(),
         &reach,
         &filter,
-        q.cursor.as_deref(),
+        crate::view::cursor_key(q.cursor.as_deref())?.as_deref(),
         q.limit.unwrap_or(50),
     )?;
     Ok(List::from_page(page))

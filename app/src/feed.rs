@@ -73,12 +73,24 @@ pub struct AuditQuery {
     /// Only entries of this programme (required for a city_admin).
     pub program_id: Option<String>,
     /// Sequence number to continue after (`next_cursor` of the last page).
-    #[param(minimum = 0)]
-    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
-    pub cursor: Option<i64>,
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
+}
+
+/// The sequence number a feed or audit cursor stands for; 400
+/// `malformed_cursor` for anything but a non-negative integer.
+fn seq_cursor(cursor: Option<&str>) -> Result<Option<i64>> {
+    cursor
+        .map(|c| {
+            c.parse::<i64>()
+                .ok()
+                .filter(|n| *n >= 0)
+                .ok_or_else(crate::view::malformed_cursor)
+        })
+        .transpose()
 }
 
 fn seq_list<T>(items: Vec<T>, limit: i64, seq: impl Fn(&T) -> i64) -> List<T> {
@@ -105,7 +117,7 @@ pub fn audit_log(s: &mut Session, who: &Principal, q: AuditQuery) -> Result<List
         None if reach.all => {}
         None => return Err(AppError::Forbidden(Right::ReadAuditLog)),
     }
-    let after = q.cursor.unwrap_or(0);
+    let after = seq_cursor(q.cursor.as_deref())?.unwrap_or(0);
     let limit = q.limit.unwrap_or(50);
     let filter = AuditFilter {
         object_type: input::optional_code::<ObjectType>("object_type", q.object_type.as_deref())?,
@@ -220,9 +232,8 @@ impl From<ChangeEventRow> for ChangeEventView {
 pub struct ChangesQuery {
     /// The `next_cursor` of the previous page (a sequence number), as on
     /// every list; omit to start from the beginning.
-    #[param(minimum = 0)]
-    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
-    pub cursor: Option<i64>,
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
     /// The same as `cursor` (its earlier name); `cursor` wins when both
     /// are given.
     #[param(minimum = 0)]
@@ -244,7 +255,7 @@ pub fn changes(s: &mut Session, who: &Principal, q: ChangesQuery) -> Result<List
     who.require(Right::ReadFeed)?;
     let business_only = who.reach(Right::ReadInternalFeed).is_empty();
     let object_type = input::optional_code::<ObjectType>("object_type", q.object_type.as_deref())?;
-    let after = q.cursor.or(q.after).unwrap_or(0);
+    let after = seq_cursor(q.cursor.as_deref())?.or(q.after).unwrap_or(0);
     let limit = q.limit.unwrap_or(100);
     let rows = audit::changes_after(
         s.conn(),

@@ -269,10 +269,10 @@ impl Page {
         self.limit.unwrap_or(50)
     }
 
-    /// The key to continue after. A cursor is the last key of a page,
-    /// opaque to clients; any string is a valid position in key order.
-    pub fn after(&self) -> Option<&str> {
-        self.cursor.as_deref()
+    /// The key to continue after, from the opaque cursor (400
+    /// `malformed_cursor` when it was not given out by a list).
+    pub fn after(&self) -> Result<Option<String>> {
+        crate::view::cursor_key(self.cursor.as_deref())
     }
 }
 

@@ -214,7 +214,12 @@ pub fn list(s: &mut Session, who: &Principal, page: &Page) -> Result<List<Progra
     let only = reach
         .programme_bound()
         .map(|ids| ids.into_iter().map(str::to_owned).collect::<Vec<String>>());
-    let rows = programs::list(s.conn(), only.as_deref(), page.after(), page.limit())?;
+    let rows = programs::list(
+        s.conn(),
+        only.as_deref(),
+        page.after()?.as_deref(),
+        page.limit(),
+    )?;
     Ok(List::from_page(rows))
 }
 
@@ -305,36 +310,49 @@ pub fn update(
 }
 
 /// Districts, counties and parks in the seed's order.
-pub fn regions(s: &mut Session, who: &Principal, id: &str) -> Result<List<RegionView>> {
+pub fn regions(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<RegionView>> {
     visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         programs::regions_of(s.conn(), id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 /// Industry segments (细分行业).
-pub fn industries(s: &mut Session, who: &Principal, id: &str) -> Result<List<IndustryView>> {
+pub fn industries(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<IndustryView>> {
     visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         programs::industries_of(s.conn(), id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 /// Batches (批次) by number.
-pub fn batches(s: &mut Session, who: &Principal, id: &str) -> Result<List<BatchView>> {
+pub fn batches(s: &mut Session, who: &Principal, id: &str, page: &Page) -> Result<List<BatchView>> {
     visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         programs::batches_of(s.conn(), id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 pub fn create_batch(

@@ -256,7 +256,7 @@ pub fn list_benchmarks(
         program_id,
         kind,
         status,
-        q.cursor.as_deref(),
+        crate::view::cursor_key(q.cursor.as_deref())?.as_deref(),
         q.limit.unwrap_or(50),
     )?;
     Ok(List::from_page(page))
@@ -502,7 +502,7 @@ pub fn list_events(
     Ok(List::from_page(supervision::events_of(
         s.conn(),
         program_id,
-        page.after(),
+        page.after()?.as_deref(),
         page.limit(),
     )?))
 }
@@ -555,7 +555,7 @@ pub fn list_finance_products(
     Ok(List::from_page(supervision::finance_products_of(
         s.conn(),
         program_id,
-        page.after(),
+        page.after()?.as_deref(),
         page.limit(),
     )?))
 }

@@ -437,7 +437,7 @@ pub fn list(s: &mut Session, who: &Principal, q: ProviderQuery) -> Result<List<P
     let page = providers::list(
         s.conn(),
         &filter,
-        q.cursor.as_deref(),
+        crate::view::cursor_key(q.cursor.as_deref())?.as_deref(),
         q.limit.unwrap_or(50),
     )?;
     Ok(List::from_page(page))

@@ -281,7 +281,8 @@ pub fn list(
 ) -> Result<List<SpotCheckView>> {
     crate::programs::visible(s.conn(), who, program_id)?;
     let conn = s.conn();
-    let rows = supervision::spot_checks_of(conn, program_id, page.after(), page.limit())?;
+    let rows =
+        supervision::spot_checks_of(conn, program_id, page.after()?.as_deref(), page.limit())?;
     let items = rows
         .items
         .into_iter()
@@ -397,14 +398,20 @@ pub fn create_finding(
 }
 
 /// The findings, in the order recorded.
-pub fn list_findings(s: &mut Session, who: &Principal, id: &str) -> Result<List<FindingView>> {
+pub fn list_findings(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<FindingView>> {
     load_visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         supervision::findings_of(s.conn(), id)?
             .into_iter()
             .map(FindingView::from)
             .collect(),
-    ))
+        page,
+    )
 }
 
 /// A disqualification that names a spot check needs that check to be of

@@ -306,14 +306,16 @@ pub fn list_policies(
     s: &mut Session,
     who: &Principal,
     program_id: &str,
+    page: &Page,
 ) -> Result<List<PolicyView>> {
     crate::programs::visible(s.conn(), who, program_id)?;
-    Ok(List::all(
+    List::paged(
         subsidy::policies_of(s.conn(), program_id)?
             .iter()
             .map(policy_view)
             .collect(),
-    ))
+        page,
+    )
 }
 
 /// Publishes the next version (the programme's city_admin).
@@ -676,14 +678,20 @@ impl From<BudgetPoolRow> for PoolView {
 }
 
 /// Pools with total, committed, disbursed and available.
-pub fn list_pools(s: &mut Session, who: &Principal, program_id: &str) -> Result<List<PoolView>> {
+pub fn list_pools(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    page: &Page,
+) -> Result<List<PoolView>> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
-    Ok(List::all(
+    List::paged(
         subsidy::pools_of(s.conn(), program_id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 pub fn get_pool(s: &mut Session, who: &Principal, program_id: &str, id: &str) -> Result<PoolView> {
@@ -994,14 +1002,16 @@ pub fn list_decisions(
     s: &mut Session,
     who: &Principal,
     program_id: &str,
+    page: &Page,
 ) -> Result<List<DecisionView>> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
-    Ok(List::all(
+    List::paged(
         subsidy::decisions_of(s.conn(), program_id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }
 
 pub fn get_decision(
@@ -1223,7 +1233,8 @@ pub fn list_disbursements(
     page: &Page,
 ) -> Result<List<DisbursementView>> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
-    let rows = subsidy::disbursements_of(s.conn(), program_id, page.after(), page.limit())?;
+    let rows =
+        subsidy::disbursements_of(s.conn(), program_id, page.after()?.as_deref(), page.limit())?;
     Ok(List::from_page(rows))
 }
 

@@ -18,11 +18,11 @@ use crate::error::{AppError, FieldError, Result, Text};
 use crate::imports::names::Context;
 use crate::imports::run::{Columns, ReadRow, Reader, Registry, fields_of, import, row_error, text};
 use crate::imports::{Record, Report, Request, RowError, parse_bool};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
-use crate::view::{code_schema, utc};
+use crate::view::{List, code_schema, utc};
 
 /// One target as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -169,10 +169,16 @@ fn mismatches_of(rows: &[TargetRow]) -> Vec<Mismatch> {
     domain::mismatches(&targets)
 }
 
-/// A programme's targets with the warnings of their roll-up.
+/// A page of a programme's targets, with the warnings of the whole
+/// table's roll-up (on every page, as they concern totals and parts that
+/// may lie on different pages).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetTable {
+    /// The targets of this page, by metric and scope.
     pub items: Vec<TargetView>,
+    /// Pass as `?cursor=` for the next page; null on the last page.
+    pub next_cursor: Option<String>,
+    /// A warning per total whose parts do not add up.
     pub warnings: Vec<TargetWarning>,
 }
 
@@ -405,7 +411,7 @@ pub(crate) fn store_pack_targets(
     AppError::check(errors)
 }
 
-fn table(rows: Vec<TargetRow>) -> TargetTable {
+fn table(rows: Vec<TargetRow>, page: &Page) -> Result<TargetTable> {
     let warnings = mismatches_of(&rows)
         .iter()
         .map(|m| TargetWarning {
@@ -420,17 +426,25 @@ fn table(rows: Vec<TargetRow>) -> TargetTable {
             message: mismatch_text(m).en.to_string(),
         })
         .collect();
-    TargetTable {
-        items: rows.into_iter().map(TargetView::from).collect(),
+    let List { items, next_cursor } =
+        List::paged(rows.into_iter().map(TargetView::from).collect(), page)?;
+    Ok(TargetTable {
+        items,
+        next_cursor,
         warnings,
-    }
+    })
 }
 
 /// Every target of the programme, and a warning per total whose parts do
 /// not add up.
-pub fn list(s: &mut Session, who: &Principal, program_id: &str) -> Result<TargetTable> {
+pub fn list(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    page: &Page,
+) -> Result<TargetTable> {
     require_in_programme(who, Right::ReadTargets, program_id)?;
-    Ok(table(supervision::targets_of(s.conn(), program_id)?))
+    table(supervision::targets_of(s.conn(), program_id)?, page)
 }
 
 /// Sets one target (409 `target_exists` for a metric and scope set already).

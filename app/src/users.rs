@@ -184,7 +184,7 @@ fn user_change(
 pub fn list(s: &mut Session, who: &Principal, page: &Page) -> Result<List<UserView>> {
     who.require(Right::ManageUsers)?;
     let conn = s.conn();
-    let rows = users::list(conn, page.after(), page.limit())?;
+    let rows = users::list(conn, page.after()?.as_deref(), page.limit())?;
     let items = rows
         .items
         .iter()

@@ -2,10 +2,16 @@
 //! times as the wire shows them, and the schemas of closed sets for the
 //! OpenAPI document.
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use serde::Serialize;
 use shuzhuan_persistence::repo::Page as RepoPage;
 use shuzhuan_types::Code;
+
+use crate::error::Text;
+use crate::error::{AppError, Result};
+use crate::input::Page;
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{Array, Object, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{Ref, RefOr};
@@ -19,30 +25,74 @@ pub struct List<T> {
 }
 
 impl<T> List<T> {
-    pub fn all(items: Vec<T>) -> Self {
-        List {
-            items,
-            next_cursor: None,
-        }
-    }
-
     /// A page of rows as views, continuing after its last key.
     pub fn from_page<R>(page: RepoPage<R>) -> Self
     where
         T: From<R>,
     {
-        List {
-            items: page.items.into_iter().map(Into::into).collect(),
-            next_cursor: page.next_after,
-        }
+        List::new(
+            page.items.into_iter().map(Into::into).collect(),
+            page.next_after,
+        )
     }
 
     /// A page of `items`, continuing after the key `next_after`.
     pub fn new(items: Vec<T>, next_after: Option<String>) -> Self {
         List {
             items,
-            next_cursor: next_after,
+            next_cursor: next_after.as_deref().map(cursor_of),
         }
+    }
+
+    /// One page of a short collection loaded whole (regions, a project's
+    /// history): the same `limit` and `cursor` as every list, the cursor
+    /// holding the position.
+    pub fn paged(items: Vec<T>, page: &Page) -> Result<Self> {
+        let start = match page.after()? {
+            None => 0,
+            Some(key) => key.parse::<usize>().map_err(|_| malformed_cursor())?,
+        };
+        let limit = usize::try_from(page.limit()).unwrap_or(usize::MAX);
+        let end = start.saturating_add(limit).min(items.len());
+        let next = (end < items.len()).then(|| end.to_string());
+        let items = items.into_iter().skip(start).take(limit).collect();
+        Ok(List::new(items, next))
+    }
+}
+
+/// Cursors are opaque: the key a page ends at, tagged and encoded, so a
+/// cursor that was not given out is refused rather than read as a place
+/// in the list.
+const CURSOR_TAG: &str = "c1:";
+
+/// The cursor a client passes back for the page after `key`.
+fn cursor_of(key: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{CURSOR_TAG}{key}"))
+}
+
+/// The key a cursor given out by [`List`] stands for; 400
+/// `malformed_cursor` for anything else.
+pub fn cursor_key(cursor: Option<&str>) -> Result<Option<String>> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix(CURSOR_TAG).map(str::to_owned))
+        .map(Some)
+        .ok_or_else(malformed_cursor)
+}
+
+/// The refusal of a cursor no list gave out.
+pub(crate) fn malformed_cursor() -> AppError {
+    AppError::Malformed {
+        code: "malformed_cursor",
+        detail: Text::new(
+            "The cursor was not given out by this list: pass `next_cursor` of the previous page unchanged, or none for the first page.",
+            "游标无效：请原样传入上一页返回的 `next_cursor`，首页不传。",
+        ),
     }
 }
 

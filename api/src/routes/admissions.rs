@@ -2,11 +2,11 @@
 //! each programme: apply, list, and the pilot office's decisions.
 
 use actix_web::{HttpResponse, get, patch, post, web};
-use shuzhuan_app::List;
 use shuzhuan_app::admissions::{
     self as use_case, AdmissionChange, AdmissionView, LibraryApplication, LibraryQuery,
     PoolApplication, PoolQuery,
 };
+use shuzhuan_app::{List, Page};
 use shuzhuan_lifecycle::AdmissionKind;
 
 use crate::error::{ApiError, Problem};
@@ -34,6 +34,7 @@ pub async fn list_pool(
         caller,
         program_id,
         AdmissionKind::ProviderPool,
+        q.page(),
         q.status,
     )
     .await
@@ -117,6 +118,7 @@ pub async fn list_library(
         caller,
         program_id,
         AdmissionKind::ProductLibrary,
+        q.page(),
         q.status,
     )
     .await
@@ -187,11 +189,12 @@ async fn list(
     caller: Caller,
     program_id: web::Path<String>,
     kind: AdmissionKind,
+    page: Page,
     status: Option<String>,
 ) -> Result<web::Json<List<AdmissionView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            use_case::list(s, who, &program_id, kind, status.as_deref())
+            use_case::list(s, who, &program_id, kind, status.as_deref(), &page)
         })
         .await
         .map(web::Json)

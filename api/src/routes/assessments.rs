@@ -2,11 +2,11 @@
 //! self-assessments, diagnoses and acceptances.
 
 use actix_web::{HttpResponse, get, post, web};
-use shuzhuan_app::List;
 use shuzhuan_app::assessments::{
     self as use_case, AssessmentQuery, AssessmentRequest, AssessmentView, IndicatorSetSummary,
     IndicatorSetView,
 };
+use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Json, Query};
@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 #[utoipa::path(
     tag = "assessments",
+    params(Page),
     responses(
         (status = 200, description = "The loaded indicator sets", body = List<IndicatorSetSummary>),
     ),
@@ -24,9 +25,12 @@ use crate::state::AppState;
 pub async fn list_indicator_sets(
     state: web::Data<AppState>,
     caller: Caller,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<IndicatorSetSummary>>, ApiError> {
     state
-        .run(caller, |_, who| use_case::list_indicator_sets(who))
+        .run(caller, move |_, who| {
+            use_case::list_indicator_sets(who, &page)
+        })
         .await
         .map(web::Json)
 }

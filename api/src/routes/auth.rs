@@ -3,15 +3,15 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, delete, get, post, web};
-use shuzhuan_app::List;
 use shuzhuan_app::auth::{
     self as use_case, ApiTokenView, CreateApiTokenRequest, CreatedApiToken, RefreshRequest,
     TokenRequest, TokenResponse,
 };
 use shuzhuan_app::users::UserView;
+use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, Json};
+use crate::extract::{Caller, Json, Query};
 use crate::respond::created;
 use crate::state::AppState;
 
@@ -108,6 +108,7 @@ pub async fn create_api_token(
 
 #[utoipa::path(
     tag = "auth",
+    params(Page),
     responses(
         (status = 200, description = "The caller's own API tokens, without secrets", body = List<ApiTokenView>),
     ),
@@ -117,9 +118,12 @@ pub async fn create_api_token(
 pub async fn list_api_tokens(
     state: web::Data<AppState>,
     caller: Caller,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<ApiTokenView>>, ApiError> {
     state
-        .run(caller, use_case::list_api_tokens)
+        .run(caller, move |s, who| {
+            use_case::list_api_tokens(s, who, &page)
+        })
         .await
         .map(web::Json)
 }

@@ -8,7 +8,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use shuzhuan_app::documents::{
     self as use_case, DocumentView, MAX_DOCUMENT_BYTES, Requirements, UploadQuery,
 };
-use shuzhuan_app::{AppError, List};
+use shuzhuan_app::{AppError, List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Json, Query, read_limited};
@@ -71,7 +71,7 @@ pub async fn upload_document(
 
 #[utoipa::path(
     tag = "projects",
-    params(("id" = String, Path, description = "Project id")),
+    params(("id" = String, Path, description = "Project id"), Page),
     responses(
         (status = 200, description = "The project's documents with their hashes", body = List<DocumentView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -83,9 +83,10 @@ pub async fn list_documents(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<DocumentView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::list(s, who, &id))
+        .run(caller, move |s, who| use_case::list(s, who, &id, &page))
         .await
         .map(web::Json)
 }

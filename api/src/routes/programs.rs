@@ -107,7 +107,7 @@ pub async fn update_program(
 
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses((status = 200, description = "Districts, counties and parks in the seed's order", body = List<RegionView>)),
     security(("bearer" = []))
 )]
@@ -116,16 +116,19 @@ pub async fn list_regions(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<RegionView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::regions(s, who, &program_id))
+        .run(caller, move |s, who| {
+            use_case::regions(s, who, &program_id, &page)
+        })
         .await
         .map(web::Json)
 }
 
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses((status = 200, description = "Industry segments (细分行业)", body = List<IndustryView>)),
     security(("bearer" = []))
 )]
@@ -134,10 +137,11 @@ pub async fn list_industries(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<IndustryView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            use_case::industries(s, who, &program_id)
+            use_case::industries(s, who, &program_id, &page)
         })
         .await
         .map(web::Json)
@@ -145,7 +149,7 @@ pub async fn list_industries(
 
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses((status = 200, description = "Batches (批次) by number", body = List<BatchView>)),
     security(("bearer" = []))
 )]
@@ -154,9 +158,12 @@ pub async fn list_batches(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<BatchView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::batches(s, who, &program_id))
+        .run(caller, move |s, who| {
+            use_case::batches(s, who, &program_id, &page)
+        })
         .await
         .map(web::Json)
 }

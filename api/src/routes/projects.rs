@@ -3,11 +3,11 @@
 //! auditors and experts.
 
 use actix_web::{HttpResponse, get, post, put, web};
-use shuzhuan_app::List;
 use shuzhuan_app::projects::{
     self as use_case, AssignmentSpec, AssignmentView, PlanSpec, ProgressSpec, ProgressView,
     ProjectApplication, ProjectQuery, ProjectView, TransitionRequest, TransitionView,
 };
+use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, IfMatch, Json, Query};
@@ -153,7 +153,7 @@ pub async fn transition_project(
 
 #[utoipa::path(
     tag = "projects",
-    params(("id" = String, Path, description = "Project id")),
+    params(("id" = String, Path, description = "Project id"), Page),
     responses(
         (status = 200, description = "Every transition in order: who, when, from, to, comment", body = List<TransitionView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -165,9 +165,10 @@ pub async fn project_history(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<TransitionView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::history(s, who, &id))
+        .run(caller, move |s, who| use_case::history(s, who, &id, &page))
         .await
         .map(web::Json)
 }
@@ -201,7 +202,7 @@ pub async fn create_progress_report(
 
 #[utoipa::path(
     tag = "projects",
-    params(("id" = String, Path, description = "Project id")),
+    params(("id" = String, Path, description = "Project id"), Page),
     responses(
         (status = 200, description = "The project's progress reports, oldest first", body = List<ProgressView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -213,9 +214,12 @@ pub async fn list_progress_reports(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<ProgressView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::list_progress(s, who, &id))
+        .run(caller, move |s, who| {
+            use_case::list_progress(s, who, &id, &page)
+        })
         .await
         .map(web::Json)
 }

@@ -114,7 +114,7 @@ pub async fn create_finding(
 
 #[utoipa::path(
     tag = "monitoring",
-    params(("id" = String, Path, description = "Spot check id")),
+    params(("id" = String, Path, description = "Spot check id"), Page),
     responses(
         (status = 200, description = "The findings, in the order recorded", body = List<FindingView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -126,9 +126,12 @@ pub async fn list_findings(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<FindingView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::list_findings(s, who, &id))
+        .run(caller, move |s, who| {
+            use_case::list_findings(s, who, &id, &page)
+        })
         .await
         .map(web::Json)
 }

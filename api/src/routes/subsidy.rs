@@ -17,7 +17,7 @@ use crate::state::AppState;
 
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses((status = 200, description = "Policy versions, oldest first", body = List<PolicyView>)),
     security(("bearer" = []))
 )]
@@ -26,10 +26,11 @@ pub async fn list_policies(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<PolicyView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            use_case::list_policies(s, who, &program_id)
+            use_case::list_policies(s, who, &program_id, &page)
         })
         .await
         .map(web::Json)
@@ -89,7 +90,7 @@ pub async fn create_quote(
 
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses(
         (status = 200, description = "Pools with total, committed, disbursed and available", body = List<PoolView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -101,10 +102,11 @@ pub async fn list_pools(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<PoolView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            use_case::list_pools(s, who, &program_id)
+            use_case::list_pools(s, who, &program_id, &page)
         })
         .await
         .map(web::Json)
@@ -190,7 +192,7 @@ pub async fn create_award(
 
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses(
         (status = 200, body = List<DecisionView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -202,10 +204,11 @@ pub async fn list_decisions(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<List<DecisionView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            use_case::list_decisions(s, who, &program_id)
+            use_case::list_decisions(s, who, &program_id, &page)
         })
         .await
         .map(web::Json)

@@ -2,18 +2,19 @@
 //! warnings, one target at a time, or the whole table imported.
 
 use actix_web::{HttpResponse, get, post, web};
+use shuzhuan_app::Page;
 use shuzhuan_app::imports::{ImportQuery, ImportReport};
 use shuzhuan_app::targets::{self as use_case, TargetSpec, TargetTable, TargetView};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{AcceptLang, Caller, Json};
+use crate::extract::{AcceptLang, Caller, Json, Query};
 use crate::import::{self, Import};
 use crate::respond::created;
 use crate::state::AppState;
 
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id"), Page),
     responses(
         (status = 200, description = "Every target of the programme, and a warning per total whose parts do not add up", body = TargetTable),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -26,9 +27,12 @@ pub async fn list_targets(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(page): Query<Page>,
 ) -> Result<web::Json<TargetTable>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::list(s, who, &program_id))
+        .run(caller, move |s, who| {
+            use_case::list(s, who, &program_id, &page)
+        })
         .await
         .map(web::Json)
 }

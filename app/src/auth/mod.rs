@@ -23,7 +23,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::error::{AppError, Result, Text};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::{self, Principal};
 use crate::users::{UserView, load_user};
@@ -317,10 +317,14 @@ pub fn create_api_token(
 }
 
 /// The caller's own API tokens, without secrets.
-pub fn list_api_tokens(s: &mut Session, who: &Principal) -> Result<List<ApiTokenView>> {
+pub fn list_api_tokens(
+    s: &mut Session,
+    who: &Principal,
+    page: &Page,
+) -> Result<List<ApiTokenView>> {
     who.require(Right::ManageApiTokens)?;
     let rows = tokens::list_api_tokens(s.conn(), &who.user_id)?;
-    Ok(List::all(rows.into_iter().map(Into::into).collect()))
+    List::paged(rows.into_iter().map(Into::into).collect(), page)
 }
 
 /// Revokes one of the caller's tokens (a platform admin: anyone's).

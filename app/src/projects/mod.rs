@@ -468,7 +468,7 @@ pub fn list(
         s.conn(),
         &reach,
         &filter,
-        q.cursor.as_deref(),
+        crate::view::cursor_key(q.cursor.as_deref())?.as_deref(),
         q.limit.unwrap_or(50),
     )?;
     Ok(List::new(

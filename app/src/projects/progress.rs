@@ -12,7 +12,7 @@ use validator::Validate;
 
 use super::{check, save, visible};
 use crate::error::{AppError, Result, Text};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::Principal;
 use crate::view::{List, utc};
@@ -121,12 +121,18 @@ pub fn create_progress(
 }
 
 /// The project's progress reports, oldest first.
-pub fn list_progress(s: &mut Session, who: &Principal, id: &str) -> Result<List<ProgressView>> {
+pub fn list_progress(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<ProgressView>> {
     visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         projects::progress_of(s.conn(), id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }

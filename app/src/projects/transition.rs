@@ -21,7 +21,7 @@ use validator::Validate;
 use super::plan::admitted;
 use super::{ProjectView, batch_state, facts_of, roles_on, save, view_for, visible};
 use crate::error::{AppError, FieldError, Result, Text};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::Principal;
 use crate::subsidy::{
@@ -551,12 +551,18 @@ impl From<TransitionRow> for TransitionView {
 }
 
 /// Every transition in order: who, when, from, to, comment, data.
-pub fn history(s: &mut Session, who: &Principal, id: &str) -> Result<List<TransitionView>> {
+pub fn history(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<TransitionView>> {
     visible(s.conn(), who, id)?;
-    Ok(List::all(
+    List::paged(
         projects::history(s.conn(), id)?
             .into_iter()
             .map(Into::into)
             .collect(),
-    ))
+        page,
+    )
 }

@@ -215,7 +215,12 @@ fn visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<Webhoo
 pub fn list(s: &mut Session, who: &Principal, page: &Page) -> Result<List<WebhookView>> {
     let reach = who.require(Right::ManageWebhooks)?;
     let owner = (!reach.all).then(|| who.user_id.clone());
-    let rows = webhooks::list(s.conn(), owner.as_deref(), page.after(), page.limit())?;
+    let rows = webhooks::list(
+        s.conn(),
+        owner.as_deref(),
+        page.after()?.as_deref(),
+        page.limit(),
+    )?;
     Ok(List::from_page(rows))
 }
 
@@ -419,7 +424,7 @@ pub fn deliveries(
         s.conn(),
         id,
         status,
-        q.cursor.as_deref(),
+        crate::view::cursor_key(q.cursor.as_deref())?.as_deref(),
         q.limit.unwrap_or(50),
     )?;
     Ok(List::from_page(page))

@@ -74,8 +74,12 @@ impl AdmissionKind {
     /// What the value means, for people reading the API contract.
     pub fn meaning(self) -> &'static str {
         match self {
-            AdmissionKind::ProviderPool => "A provider into the programme's provider pool (服务商资源池).",
-            AdmissionKind::ProductLibrary => "A product into the programme's product library (产品库).",
+            AdmissionKind::ProviderPool => {
+                "A provider into the programme's provider pool (服务商资源池)."
+            }
+            AdmissionKind::ProductLibrary => {
+                "A product into the programme's product library (产品库)."
+            }
         }
     }
 

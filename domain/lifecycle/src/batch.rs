@@ -65,7 +65,9 @@ impl BatchState {
             BatchState::Open => "Taking applications (申报).",
             BatchState::Implementing => "Transformations under way (改造实施).",
             BatchState::Accepting => "Acceptance evaluations under way (验收评测).",
-            BatchState::Closed => "Finished: no more transitions but withdrawals and disqualifications.",
+            BatchState::Closed => {
+                "Finished: no more transitions but withdrawals and disqualifications."
+            }
         }
     }
 

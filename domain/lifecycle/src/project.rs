@@ -339,22 +339,32 @@ impl ProjectState {
     /// What the value means, for people reading the API contract.
     pub fn meaning(self) -> &'static str {
         match self {
-            ProjectState::Draft => "Being written by the enterprise (草稿): where every project starts.",
+            ProjectState::Draft => {
+                "Being written by the enterprise (草稿): where every project starts."
+            }
             ProjectState::Submitted => "Applied, waiting for the county (申报).",
             ProjectState::Enrolled => "Approved by the county into the batch (入库).",
             ProjectState::Matched => "A provider from the pool chosen (对接服务商).",
-            ProjectState::Diagnosed => "The provider's diagnosis recorded: the level before (诊断).",
+            ProjectState::Diagnosed => {
+                "The provider's diagnosis recorded: the level before (诊断)."
+            }
             ProjectState::PlanFiled => "Plan and contract filed (方案备案).",
-            ProjectState::Implementing => "Plan approved by county and city; transformation under way (实施).",
+            ProjectState::Implementing => {
+                "Plan approved by county and city; transformation under way (实施)."
+            }
             ProjectState::AcceptanceRequested => "The enterprise asked for acceptance (申请验收).",
             ProjectState::AcceptancePrechecked => "The county's pre-check done (初验).",
-            ProjectState::Accepted => "Third-party acceptance passed at level 2 or higher (验收通过).",
+            ProjectState::Accepted => {
+                "Third-party acceptance passed at level 2 or higher (验收通过)."
+            }
             ProjectState::Rectification => "Acceptance failed: rectify by a deadline (限期整改).",
             ProjectState::Audited => "Eligible investment verified (审计).",
             ProjectState::SubsidyApproved => "The subsidy decided and approved (奖补核定).",
             ProjectState::Disbursed => "The subsidy paid (拨付): final.",
             ProjectState::Withdrawn => "Withdrawn by the enterprise (撤回): final.",
-            ProjectState::Disqualified => "Removed, e.g. on a spot-check finding of fake transformation.",
+            ProjectState::Disqualified => {
+                "Removed, e.g. on a spot-check finding of fake transformation."
+            }
         }
     }
 
@@ -409,21 +419,39 @@ impl ProjectAction {
     pub fn meaning(self) -> &'static str {
         match self {
             ProjectAction::Submit => "The enterprise applies (申报).",
-            ProjectAction::ApproveEnrolment => "The county approves the application into the batch (入库).",
-            ProjectAction::Return => "The county or city returns an application or plan for rework (退回).",
-            ProjectAction::ChooseProvider => "The enterprise chooses a provider from the pool (对接服务商).",
-            ProjectAction::RecordDiagnosis => "The provider records the diagnosis: the level before (诊断).",
-            ProjectAction::FilePlan => "The provider or enterprise files the plan and contract (方案备案).",
+            ProjectAction::ApproveEnrolment => {
+                "The county approves the application into the batch (入库)."
+            }
+            ProjectAction::Return => {
+                "The county or city returns an application or plan for rework (退回)."
+            }
+            ProjectAction::ChooseProvider => {
+                "The enterprise chooses a provider from the pool (对接服务商)."
+            }
+            ProjectAction::RecordDiagnosis => {
+                "The provider records the diagnosis: the level before (诊断)."
+            }
+            ProjectAction::FilePlan => {
+                "The provider or enterprise files the plan and contract (方案备案)."
+            }
             ProjectAction::ApprovePlan => "The county, then the city, approve the plan (方案审核).",
             ProjectAction::RequestAcceptance => "The enterprise asks for acceptance (申请验收).",
-            ProjectAction::PrecheckAcceptance => "The county pre-checks the acceptance request (初验).",
-            ProjectAction::RecordAcceptance => "The evaluator records the acceptance assessment (验收评测).",
+            ProjectAction::PrecheckAcceptance => {
+                "The county pre-checks the acceptance request (初验)."
+            }
+            ProjectAction::RecordAcceptance => {
+                "The evaluator records the acceptance assessment (验收评测)."
+            }
             ProjectAction::Resume => "Back to implementation after rectification (整改后继续).",
-            ProjectAction::RecordAudit => "The auditor records the verified eligible investment (审计).",
+            ProjectAction::RecordAudit => {
+                "The auditor records the verified eligible investment (审计)."
+            }
             ProjectAction::ApproveSubsidy => "Finance approves the subsidy decision (奖补核定).",
             ProjectAction::Disburse => "Finance records the payment (拨付).",
             ProjectAction::Withdraw => "The enterprise withdraws before acceptance (撤回).",
-            ProjectAction::Disqualify => "The city removes the project, e.g. on a spot-check finding (取消资格).",
+            ProjectAction::Disqualify => {
+                "The city removes the project, e.g. on a spot-check finding (取消资格)."
+            }
         }
     }
 

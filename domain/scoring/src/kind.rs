@@ -16,9 +16,15 @@ impl AssessmentKind {
     /// What the value means, for people reading the API contract.
     pub fn meaning(self) -> &'static str {
         match self {
-            AssessmentKind::SelfAssessment => "线上自评: the enterprise, any time; informs, decides nothing.",
-            AssessmentKind::Diagnosis => "诊断 (改造前): the provider, before the plan; the baseline.",
-            AssessmentKind::Acceptance => "验收评测 (改造后, 现场评定): the third-party evaluator, on site.",
+            AssessmentKind::SelfAssessment => {
+                "线上自评: the enterprise, any time; informs, decides nothing."
+            }
+            AssessmentKind::Diagnosis => {
+                "诊断 (改造前): the provider, before the plan; the baseline."
+            }
+            AssessmentKind::Acceptance => {
+                "验收评测 (改造后, 现场评定): the third-party evaluator, on site."
+            }
         }
     }
 

@@ -44,7 +44,9 @@ impl ExpenseCategory {
             ExpenseCategory::Software => "Software licences and subscriptions (软件).",
             ExpenseCategory::CloudService => "Cloud services (云服务).",
             ExpenseCategory::NetworkEquipment => "Gateways, routers (网关、路由).",
-            ExpenseCategory::DataAcquisitionEquipment => "Data acquisition and transmission devices (数据采集传输设备).",
+            ExpenseCategory::DataAcquisitionEquipment => {
+                "Data acquisition and transmission devices (数据采集传输设备)."
+            }
             ExpenseCategory::Hardware => "Other purchased hardware (硬件).",
             ExpenseCategory::Consulting => "Pre-assessment and consulting (预评估咨询).",
             ExpenseCategory::TechnicalRetrofit => "Technical retrofit of equipment (技术改造).",

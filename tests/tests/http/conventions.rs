@@ -11,6 +11,7 @@ both_backends!(
     head_answers_what_get_would_without_a_body,
     answers_are_compressed_on_request_and_docs_redirect,
     the_feed_takes_cursor_like_every_list,
+    every_collection_pages_with_limit_and_cursor,
     chinese_answers_are_chinese_from_end_to_end,
 );
 
@@ -106,6 +107,70 @@ fn the_feed_takes_cursor_like_every_list(app: TestApp) {
     assert_ne!(by_cursor.body["items"], first.body["items"]);
     let both = sync.get(&format!("/sync/changes?limit=3&cursor={next}&after=1"));
     assert_eq!(both.body, by_cursor.body, "cursor wins over its old name");
+}
+
+/// Walks a list two at a time and returns every item seen.
+fn walk(who: &shuzhuan_tests::As<'_>, path: &str) -> Vec<serde_json::Value> {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let url = match &cursor {
+            None => format!("{path}{sep}limit=2"),
+            Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
+        };
+        let page = who.get(&url);
+        assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.body);
+        let items = page.body["items"].as_array().unwrap();
+        assert!(items.len() <= 2, "{url}: limit ignored");
+        seen.extend(items.iter().cloned());
+        match page.body["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return seen,
+        }
+        assert!(seen.len() < 1000, "{path} does not end");
+    }
+}
+
+fn every_collection_pages_with_limit_and_cursor(app: TestApp) {
+    let admin = app.admin();
+    let yinchuan = app.program_id("yinchuan");
+    for list in [
+        "regions",
+        "industries",
+        "batches",
+        "targets",
+        "provider-pool",
+        "subsidy-policies",
+    ] {
+        let path = format!("/programs/{yinchuan}/{list}");
+        let whole = admin.get(&format!("{path}?limit=500"));
+        assert_eq!(whole.status, StatusCode::OK, "{path}: {}", whole.body);
+        let all = whole.body["items"].as_array().unwrap().clone();
+        assert!(
+            all.len() > 2 || matches!(list, "subsidy-policies" | "provider-pool"),
+            "{path}"
+        );
+        assert_eq!(
+            walk(&admin, &path),
+            all,
+            "{path}: pages add up to the whole"
+        );
+        admin
+            .get(&format!("{path}?cursor=not-a-cursor"))
+            .assert_problem(StatusCode::BAD_REQUEST, "malformed_cursor");
+        admin
+            .get(&format!("{path}?limit=501"))
+            .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    }
+    // The targets' roll-up warnings come with every page.
+    let first = admin.get(&format!("/programs/{yinchuan}/targets?limit=1"));
+    assert!(first.body["warnings"].is_array());
+    for path in ["/enterprises", "/sync/changes", "/audit-log"] {
+        admin
+            .get(&format!("{path}?cursor=%E2%9C%97garbage"))
+            .assert_problem(StatusCode::BAD_REQUEST, "malformed_cursor");
+    }
 }
 
 fn chinese_answers_are_chinese_from_end_to_end(app: TestApp) {

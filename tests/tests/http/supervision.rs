@@ -17,7 +17,7 @@ both_backends!(
 );
 
 fn targets(who: &As<'_>, program: &str) -> Value {
-    ok(who.get(&format!("/programs/{program}/targets")))
+    ok(who.get(&format!("/programs/{program}/targets?limit=500")))
 }
 
 fn sum(items: &Value, f: impl Fn(&Value) -> bool) -> i64 {
