@@ -75,6 +75,7 @@ impl ApiError {
                 ApiError::App(AppError::ImportRejected(_)) => {
                     Text::new("Import rejected", "导入未通过")
                 }
+                ApiError::App(AppError::Refused { .. }) => Text::new("Refused", "请求无法处理"),
                 _ => Text::new("Validation failed", "数据校验未通过"),
             },
             StatusCode::BAD_REQUEST => Text::new("Malformed request", "请求格式错误"),
@@ -234,7 +235,7 @@ impl ResponseError for ApiError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::StaleVersion { .. } => StatusCode::PRECONDITION_FAILED,
-            AppError::Validation(_) | AppError::ImportRejected(_) => {
+            AppError::Validation(_) | AppError::ImportRejected(_) | AppError::Refused { .. } => {
                 StatusCode::UNPROCESSABLE_ENTITY
             }
             AppError::Malformed { .. } => StatusCode::BAD_REQUEST,

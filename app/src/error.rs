@@ -87,8 +87,14 @@ pub enum AppError {
     /// Optimistic concurrency: the caller read an older version.
     #[error("stale version: now at {current}")]
     StaleVersion { current: i64 },
+    /// Fields of the request are invalid: `errors` names each.
     #[error("invalid input")]
     Validation(Vec<FieldError>),
+    /// Well-formed input the rules refuse for a reason that is not one of
+    /// its fields (a policy without a rate for the level reached, a key
+    /// used for another request): its own top-level code.
+    #[error("refused: {code}")]
+    Refused { code: &'static str, detail: Text },
     /// An atomic import with failed rows: nothing was written.
     #[error("import rejected")]
     ImportRejected(Box<Report>),
@@ -173,6 +179,7 @@ impl AppError {
             AppError::Validation(_) => "validation_failed",
             AppError::ImportRejected(_) => "import_rejected",
             AppError::Malformed { code, .. } => code,
+            AppError::Refused { code, .. } => code,
             AppError::UnsupportedMediaType { .. } => "unsupported_media_type",
             AppError::Unavailable(_) => "unavailable",
             AppError::Throttled { .. } => "too_many_attempts",
@@ -218,9 +225,9 @@ impl AppError {
                 "No such resource, or it is outside your scope.",
                 "资源不存在，或不在您的权限范围内。",
             ),
-            AppError::Conflict { detail, .. } | AppError::Malformed { detail, .. } => {
-                detail.clone()
-            }
+            AppError::Conflict { detail, .. }
+            | AppError::Malformed { detail, .. }
+            | AppError::Refused { detail, .. } => detail.clone(),
             AppError::StaleVersion { current } => Text::new(
                 format!(
                     "The resource has changed since you read it; it is now at version {current}. Read it again and retry."

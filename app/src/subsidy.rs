@@ -430,26 +430,45 @@ fn bound_code(b: Bound) -> &'static str {
     }
 }
 
+/// A quote the rules refuse: about the policy (no rate for the level
+/// reached) a top-level refusal, about the request's own figures a field
+/// error.
 fn quote_error(e: QuoteError) -> AppError {
-    let (field, code) = match &e {
-        QuoteError::NoRateForLevel { .. } => ("level", "policy_sets_no_rate_for_level"),
-        QuoteError::LevelOutOfRange(_) => ("level", "range"),
-        QuoteError::NegativeAmount { .. } => ("line_items", "negative_amount"),
-        QuoteError::RateAboveMaximum { .. } => ("rate_bp", "rate_above_policy_maximum"),
-        QuoteError::NegativeReceived | QuoteError::Overflow => {
-            ("line_items", "amount_out_of_range")
-        }
-        QuoteError::UnitsRequired => ("units", "units_required"),
-    };
-    let zh = match &e {
+    let (field, code, zh) = match &e {
         QuoteError::NoRateForLevel { level, version } => {
-            format!("政策第{version}版未规定 {level} 级的补贴比例")
+            return AppError::Refused {
+                code: "policy_sets_no_rate_for_level",
+                detail: Text::new(
+                    format!(
+                        "{e}: the programme's policy sets no subsidy rate for the level reached, so nothing can be quoted (never a quote of zero)."
+                    ),
+                    format!(
+                        "政策第{version}版未规定 {level} 级的补贴比例，无法测算（不会按零元测算）。"
+                    ),
+                ),
+            };
         }
-        QuoteError::RateAboveMaximum { rate_bp, max_bp } => {
-            format!("比例 {rate_bp} 基点超过政策上限 {max_bp} 基点")
-        }
-        QuoteError::UnitsRequired => "按数量计的奖励须给出数量".to_owned(),
-        other => format!("金额或等级无效：{other}"),
+        QuoteError::RateAboveMaximum { rate_bp, max_bp } => (
+            "rate_bp",
+            "rate_above_policy_maximum",
+            format!("比例 {rate_bp} 基点超过政策上限 {max_bp} 基点"),
+        ),
+        QuoteError::UnitsRequired => (
+            "units",
+            "units_required",
+            "按数量计的奖励须给出数量".to_owned(),
+        ),
+        QuoteError::LevelOutOfRange(_) => ("level", "range", format!("金额或等级无效：{e}")),
+        QuoteError::NegativeAmount { .. } => (
+            "line_items",
+            "negative_amount",
+            format!("金额或等级无效：{e}"),
+        ),
+        QuoteError::NegativeReceived | QuoteError::Overflow => (
+            "line_items",
+            "amount_out_of_range",
+            format!("金额或等级无效：{e}"),
+        ),
     };
     AppError::field(field, code, Text::new(e.to_string(), zh))
 }
@@ -466,15 +485,12 @@ fn policies(conn: &mut AnyConnection, program_id: &str) -> Result<Vec<Policy>> {
 fn policy_on(conn: &mut AnyConnection, program_id: &str, day: NaiveDate) -> Result<Policy> {
     select(&policies(conn, program_id)?, day)
         .cloned()
-        .ok_or_else(|| {
-            AppError::field(
-                "as_of",
-                "no_policy_in_force",
-                Text::new(
-                    format!("no policy version is in force on {day}"),
-                    format!("{day} 无生效的补贴政策"),
-                ),
-            )
+        .ok_or_else(|| AppError::Refused {
+            code: "no_policy_in_force",
+            detail: Text::new(
+                format!("No policy version is in force on {day}."),
+                format!("{day} 无生效的补贴政策。"),
+            ),
         })
 }
 

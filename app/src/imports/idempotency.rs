@@ -88,14 +88,17 @@ impl Key {
             return Ok(None);
         };
         if row.request_sha256 != self.sha256 || row.path != self.path {
-            return Err(AppError::field(
-                HEADER,
-                "idempotency_key_reused",
-                Text::new(
-                    "this key was used for another request; use a new key for a new file",
-                    "该幂等键已用于其他请求；新文件请使用新的幂等键",
+            return Err(AppError::Refused {
+                code: "idempotency_key_reused",
+                detail: Text::new(
+                    format!(
+                        "The `{HEADER}` was used for another request (another file, programme or mode); use a new key for a new request."
+                    ),
+                    format!(
+                        "该 `{HEADER}` 已用于其他请求（不同的文件、试点或模式）；新请求请使用新的幂等键。"
+                    ),
                 ),
-            ));
+            });
         }
         serde_json::from_str(&row.response)
             .map(Some)

@@ -427,10 +427,9 @@ fn every_seed_programme_walks_a_project_as_far_as_its_policy_allows(app: TestApp
                 assert_eq!(pools["items"][0]["disbursed_fen"].as_i64(), Some(amount));
             }
             None => {
-                res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
-                assert_eq!(
-                    res.body["errors"][0]["code"], "policy_sets_no_rate_for_level",
-                    "{code}"
+                res.assert_problem(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "policy_sets_no_rate_for_level",
                 );
                 assert_eq!(
                     ok(pilot.city.get(&format!("/projects/{id}")))["state"],
