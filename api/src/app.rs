@@ -39,7 +39,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .get_or_insert_with(Default::default)
         .schemas
         .extend(shuzhuan_app::view::code_components());
-    let mut doc = shuzhuan_openapi::finish(doc);
+    let mut doc = shuzhuan_openapi::finish(doc, &crate::error::example);
     outbox::describe(&mut doc);
     doc
 }

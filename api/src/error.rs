@@ -61,32 +61,7 @@ impl ApiError {
     }
 
     fn title(&self) -> Text {
-        match self.status_code() {
-            StatusCode::UNAUTHORIZED => Text::new("Authentication required", "需要身份认证"),
-            StatusCode::FORBIDDEN => Text::new("Forbidden", "无权操作"),
-            StatusCode::NOT_FOUND => Text::new("Not found", "未找到"),
-            StatusCode::METHOD_NOT_ALLOWED => Text::new("Method not allowed", "不支持该请求方法"),
-            StatusCode::CONFLICT => Text::new("Conflict", "状态冲突"),
-            StatusCode::PRECONDITION_FAILED => Text::new("Precondition failed", "版本已过期"),
-            StatusCode::PRECONDITION_REQUIRED => {
-                Text::new("Precondition required", "缺少 If-Match 请求头")
-            }
-            StatusCode::UNPROCESSABLE_ENTITY => match self {
-                ApiError::App(AppError::ImportRejected(_)) => {
-                    Text::new("Import rejected", "导入未通过")
-                }
-                ApiError::App(AppError::Refused { .. }) => Text::new("Refused", "请求无法处理"),
-                _ => Text::new("Validation failed", "数据校验未通过"),
-            },
-            StatusCode::BAD_REQUEST => Text::new("Malformed request", "请求格式错误"),
-            StatusCode::PAYLOAD_TOO_LARGE => Text::new("Payload too large", "请求体过大"),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-                Text::new("Unsupported media type", "不支持的媒体类型")
-            }
-            StatusCode::SERVICE_UNAVAILABLE => Text::new("Service unavailable", "服务暂不可用"),
-            StatusCode::TOO_MANY_REQUESTS => Text::new("Too many requests", "请求过于频繁"),
-            _ => Text::new("Internal error", "服务器内部错误"),
-        }
+        title_of(self.status_code(), self.code())
     }
 
     fn detail(&self) -> Text {
@@ -159,16 +134,57 @@ impl ApiError {
     }
 }
 
+/// The title of a problem of `status` with `code`.
+fn title_of(status: StatusCode, code: &str) -> Text {
+    match status {
+        StatusCode::UNAUTHORIZED => Text::new("Authentication required", "需要身份认证"),
+        StatusCode::FORBIDDEN => Text::new("Forbidden", "无权操作"),
+        StatusCode::NOT_FOUND => Text::new("Not found", "未找到"),
+        StatusCode::METHOD_NOT_ALLOWED => Text::new("Method not allowed", "不支持该请求方法"),
+        StatusCode::CONFLICT => Text::new("Conflict", "状态冲突"),
+        StatusCode::PRECONDITION_FAILED => Text::new("Precondition failed", "版本已过期"),
+        StatusCode::PRECONDITION_REQUIRED => {
+            Text::new("Precondition required", "缺少 If-Match 请求头")
+        }
+        StatusCode::UNPROCESSABLE_ENTITY => match code {
+            "import_rejected" => Text::new("Import rejected", "导入未通过"),
+            "validation_failed" => Text::new("Validation failed", "数据校验未通过"),
+            _ => Text::new("Refused", "请求无法处理"),
+        },
+        StatusCode::BAD_REQUEST => Text::new("Malformed request", "请求格式错误"),
+        StatusCode::PAYLOAD_TOO_LARGE => Text::new("Payload too large", "请求体过大"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+            Text::new("Unsupported media type", "不支持的媒体类型")
+        }
+        StatusCode::SERVICE_UNAVAILABLE => Text::new("Service unavailable", "服务暂不可用"),
+        StatusCode::TOO_MANY_REQUESTS => Text::new("Too many requests", "请求过于频繁"),
+        _ => Text::new("Internal error", "服务器内部错误"),
+    }
+}
+
+/// A problem body as the server would send it, for the contract's
+/// examples: `detail` is the code's meaning from docs/ERRORS.md.
+pub fn example(status: u16, code: &str, detail: &str) -> serde_json::Value {
+    let status_code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let errors = if code == "validation_failed" {
+        serde_json::json!([{"field": "name", "code": "length", "message": "1 to 200 characters"}])
+    } else {
+        serde_json::json!([])
+    };
+    serde_json::json!({
+        "type": format!("urn:shuzhuan:problem:{code}"),
+        "title": title_of(status_code, code).en,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        "errors": errors,
+        "instance": "urn:shuzhuan:request:0193a0c4-7f5e-7b61-9c1d-2f8e4a6b5c3d",
+        "request_id": "0193a0c4-7f5e-7b61-9c1d-2f8e4a6b5c3d",
+    })
+}
+
 /// RFC 9457 problem details.
 #[derive(Debug, Clone, Serialize, ToSchema)]
-#[schema(example = json!({
-    "type": "urn:shuzhuan:problem:validation_failed",
-    "title": "Validation failed",
-    "status": 422,
-    "detail": "1 field(s) are invalid; see `errors`.",
-    "code": "validation_failed",
-    "errors": [{"field": "password", "code": "length", "message": "must be 12 to 256 characters"}]
-}))]
 pub struct Problem {
     /// A URI naming the problem type: `urn:shuzhuan:problem:<code>`.
     pub r#type: String,

@@ -99,7 +99,8 @@ pub fn operations(item: &PathItem) -> Vec<(&'static str, &Operation)> {
 /// where the path names an object, 412 and 428 where `If-Match` is taken,
 /// and 503 everywhere but liveness and metrics (the database away or busy,
 /// the instance overloaded, starting or shutting down).
-pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::openapi::OpenApi {
+    let codes = problem_codes();
     for (path, item) in doc.paths.paths.iter_mut() {
         let names_object = path.contains('{');
         let always_answers = matches!(path.as_str(), "/healthz" | "/metrics");
@@ -122,27 +123,24 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 .flatten()
                 .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
             if has_body {
-                add_problem(op, "400", "Malformed JSON or If-Match header");
-                add_problem(op, "413", "The body exceeds the size limit");
-                add_problem(op, "415", "The body is not application/json");
+                add_problem(op, "400");
+                add_problem(op, "413");
+                unsupported_media_type(op);
             }
-            if has_input {
-                add_problem(op, "422", "Invalid input; `errors` names each field");
+            if has_input || has_body {
+                add_problem(op, "422");
             }
             if secured {
-                add_problem(op, "401", "Missing, invalid or expired token");
+                add_problem(op, "401");
+                add_problem(op, "403");
             }
             if names_object {
-                add_problem(op, "404", "No such object, or it is outside your scope");
+                add_problem(op, "404");
             }
             if if_match {
-                add_problem(op, "400", "Malformed If-Match header");
-                add_problem(
-                    op,
-                    "412",
-                    "Stale If-Match: the object has changed since you read it",
-                );
-                add_problem(op, "428", "If-Match is required");
+                add_problem(op, "400");
+                add_problem(op, "412");
+                add_problem(op, "428");
             }
             if op
                 .responses
@@ -153,13 +151,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
                 conditional(op);
             }
             if !always_answers {
-                add_problem(
-                    op,
-                    "503",
-                    "The database is unavailable or busy, or this instance is overloaded, starting or shutting down; retry after `Retry-After` seconds",
-                );
+                add_problem(op, "503");
             }
-            describe_responses(op);
+            describe_responses(op, &codes, example);
             // Paths and query strings are checked for control characters
             // (headers cannot carry most of them anyway).
             for parameter in op.parameters.iter_mut().flatten() {
@@ -183,6 +177,12 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
     }
     if let Some(components) = &mut doc.components {
         link_list_items(&mut components.schemas);
+        for status in STATUSES {
+            components.responses.insert(
+                response_name(status).to_owned(),
+                shared_problem(status, &codes, example).into(),
+            );
+        }
     }
     let bodies = request_schemas(&doc);
     if let Some(components) = &mut doc.components {
@@ -346,44 +346,158 @@ fn forbid_control(schema: &mut RefOr<Schema>, pattern: &str) {
     }
 }
 
-/// OpenAPI requires a description on every response; one a route left
-/// without says what its status means here.
-fn describe_responses(op: &mut Operation) {
-    for (status, response) in op.responses.responses.iter_mut() {
-        if let RefOr::T(r) = response
-            && r.description.is_empty()
-        {
-            r.description = meaning(status).to_owned();
-        }
+/// Builds an example problem body: status, code, detail.
+pub type Example = dyn Fn(u16, &str, &str) -> serde_json::Value;
+
+/// docs/ERRORS.md, whose problem table the error responses quote.
+const ERRORS_MD: &str = include_str!("../../docs/ERRORS.md");
+
+/// A problem code as docs/ERRORS.md lists it.
+pub struct ProblemCode {
+    pub status: u16,
+    pub code: &'static str,
+    pub meaning: &'static str,
+}
+
+/// The rows of docs/ERRORS.md's problem table (`| 409 | `code` | meaning | 含义 |`).
+pub fn problem_codes() -> Vec<ProblemCode> {
+    ERRORS_MD
+        .lines()
+        .filter_map(|line| {
+            let cells: Vec<&str> = line.split(" | ").collect();
+            let status = cells.first()?.strip_prefix("| ")?.parse().ok()?;
+            let code = cells.get(1)?.trim_matches('`');
+            Some(ProblemCode {
+                status,
+                code,
+                meaning: cells.get(2)?,
+            })
+        })
+        .collect()
+}
+
+/// The statuses of shared problem responses, by their component name.
+const STATUSES: [&str; 10] = [
+    "400", "401", "403", "404", "409", "412", "413", "422", "428", "503",
+];
+
+fn response_name(status: &str) -> &'static str {
+    match status {
+        "400" => "BadRequest",
+        "401" => "Unauthorized",
+        "403" => "Forbidden",
+        "404" => "NotFound",
+        "409" => "Conflict",
+        "412" => "PreconditionFailed",
+        "413" => "PayloadTooLarge",
+        "415" => "UnsupportedMediaType",
+        "422" => "UnprocessableContent",
+        "428" => "PreconditionRequired",
+        "429" => "TooManyRequests",
+        _ => "ServiceUnavailable",
     }
 }
 
-/// What a status means in this API, for responses not described otherwise.
+/// What a status means in this API.
 fn meaning(status: &str) -> &'static str {
     match status {
         "200" => "OK",
         "201" => "Created; `Location` names it",
         "204" => "Done; no content",
-        "400" => "Malformed request",
+        "304" => "Not modified: the `If-None-Match` ETag is current",
+        "400" => "Malformed request: the body, a header or a cursor cannot be read",
         "401" => "Missing, invalid or expired token",
-        "403" => "Your roles lack the right",
-        "404" => "No such object, or it is outside your scope",
+        "403" => "Your roles lack the right (checked before anything about the object is revealed)",
+        "404" => "No such object, or it is outside your scope (the two look the same)",
         "409" => "The object's state or the data's rules refuse it; `code` says which",
         "412" => "Stale If-Match: the object has changed since you read it",
-        "422" => "Invalid input; `errors` names each field",
-        "503" => "The database does not answer; retry after `Retry-After`",
+        "413" => "The body exceeds the size limit",
+        "415" => "The body's media type is not one this operation takes",
+        "422" => {
+            "Invalid input (`validation_failed`, `errors` names each field the request sent) or a refusal with its own code"
+        }
+        "428" => "If-Match is required",
+        "429" => "Too many attempts; wait `Retry-After` seconds",
+        "503" => {
+            "The database is unavailable or busy, or this instance is overloaded, starting or shutting down; retry after `Retry-After` seconds"
+        }
         _ => "See `code` in the problem body",
     }
 }
 
-fn add_problem(op: &mut Operation, status: &str, description: &str) {
+/// The problem codes of `status`, with their meanings, as a list.
+fn code_list(status: u16, codes: &[ProblemCode]) -> String {
+    codes
+        .iter()
+        .filter(|c| c.status == status)
+        .map(|c| format!("\n- `{}`: {}", c.code, c.meaning))
+        .collect()
+}
+
+/// A problem+json body with an example of `code`.
+fn problem_content(status: u16, code: &ProblemCode, example: &Example) -> Content {
+    let mut content = Content::new(Some(Ref::from_schema_name("Problem")));
+    content.example = Some(example(status, code.code, &sentence(code.meaning)));
+    content
+}
+
+/// A meaning as a sentence: capitalised, with a full stop.
+fn sentence(meaning: &str) -> String {
+    let mut chars = meaning.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_uppercase().to_string())
+        .unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
+}
+
+/// The shared response of a status: what it means here, every code it
+/// carries, and an example.
+fn shared_problem(
+    status: &str,
+    codes: &[ProblemCode],
+    example: &Example,
+) -> utoipa::openapi::Response {
+    let n: u16 = status.parse().unwrap_or(500);
+    let mut builder = ResponseBuilder::new().description(format!(
+        "{}. Codes:{}",
+        meaning(status),
+        code_list(n, codes)
+    ));
+    if let Some(first) = codes.iter().find(|c| c.status == n) {
+        builder = builder.content(
+            "application/problem+json",
+            problem_content(n, first, example),
+        );
+    }
+    builder.build()
+}
+
+/// Refers to the shared response of `status` unless the route documents
+/// its own.
+fn add_problem(op: &mut Operation, status: &str) {
     op.responses
         .responses
         .entry(status.to_owned())
+        .or_insert_with(|| RefOr::Ref(Ref::from_response_name(response_name(status))));
+}
+
+/// 415 names the media types this operation's body takes.
+fn unsupported_media_type(op: &mut Operation) {
+    let Some(RefOr::T(body)) = &op.request_body else {
+        return;
+    };
+    let types: Vec<String> = body.content.keys().map(|t| format!("`{t}`")).collect();
+    op.responses
+        .responses
+        .entry("415".to_owned())
         .or_insert_with(|| {
             RefOr::T(
                 ResponseBuilder::new()
-                    .description(description)
+                    .description(format!(
+                        "`unsupported_media_type`: send the body as {}",
+                        types.join(" or ")
+                    ))
                     .content(
                         "application/problem+json",
                         Content::new(Some(Ref::from_schema_name("Problem"))),
@@ -391,6 +505,33 @@ fn add_problem(op: &mut Operation, status: &str, description: &str) {
                     .build(),
             )
         });
+}
+
+/// Every response has a description (OpenAPI requires one), and every
+/// problem response its example: the code its description names, or the
+/// first of its status.
+fn describe_responses(op: &mut Operation, codes: &[ProblemCode], example: &Example) {
+    for (status, response) in op.responses.responses.iter_mut() {
+        let RefOr::T(r) = response else { continue };
+        if r.description.is_empty() {
+            r.description = meaning(status).to_owned();
+        }
+        let n: u16 = status.parse().unwrap_or(0);
+        let named = codes
+            .iter()
+            .filter(|c| c.status == n)
+            .find(|c| r.description.contains(&format!("`{}`", c.code)))
+            .or_else(|| codes.iter().find(|c| c.status == n));
+        for (media, content) in r.content.iter_mut() {
+            if media == "application/problem+json"
+                && let RefOr::T(content) = content
+                && content.example.is_none()
+                && let Some(code) = named
+            {
+                *content = problem_content(n, code, example);
+            }
+        }
+    }
 }
 
 /// The canonical text of a document: pretty JSON with a final newline, as

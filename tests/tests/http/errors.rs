@@ -184,6 +184,13 @@ fn served_openapi_equals_the_committed_document(app: TestApp) {
     for (path, item) in served.body["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
             for (status, response) in op["responses"].as_object().unwrap() {
+                let response = match response["$ref"].as_str() {
+                    Some(r) => {
+                        let name = r.strip_prefix("#/components/responses/").unwrap();
+                        &served.body["components"]["responses"][name]
+                    }
+                    None => response,
+                };
                 assert!(
                     response["description"]
                         .as_str()
