@@ -40,6 +40,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .schemas
         .extend(shuzhuan_app::view::code_components());
     let mut doc = shuzhuan_openapi::finish(doc, &crate::error::example);
+    crate::routes::rights::describe(&mut doc);
     outbox::describe(&mut doc);
     doc
 }

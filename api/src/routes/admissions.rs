@@ -16,6 +16,10 @@ use crate::state::AppState;
 
 const IF_MATCH: &str = "ETag of the version you read";
 
+/// List a programme's provider pool (服务商资源池)
+///
+/// The providers that applied to or are in the programme's pool, with status,
+/// grade and consortium; filter by status.
 #[utoipa::path(
     tag = "providers",
     params(("program_id" = String, Path, description = "Programme id"), PoolQuery),
@@ -40,6 +44,10 @@ pub async fn list_pool(
     .await
 }
 
+/// Apply to the provider pool
+///
+/// A provider applies to join the programme's pool (status `applied`); the
+/// pilot office decides.
 #[utoipa::path(
     tag = "providers",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -66,6 +74,11 @@ pub async fn apply_to_pool(
         .map(created)
 }
 
+/// Decide on a pool entry
+///
+/// The pilot office admits, suspends or removes a provider (a reason where the
+/// change needs one), grades it or records its consortium (`If-Match`
+/// required).
 #[utoipa::path(
     tag = "providers",
     params(
@@ -100,6 +113,10 @@ pub async fn change_pool_entry(
     .await
 }
 
+/// List a programme's product library (产品库)
+///
+/// The products submitted to or listed in the programme's library; filter by
+/// status.
 #[utoipa::path(
     tag = "products",
     params(("program_id" = String, Path, description = "Programme id"), LibraryQuery),
@@ -124,6 +141,10 @@ pub async fn list_library(
     .await
 }
 
+/// Submit a product to the library
+///
+/// A provider submits one of its products to the programme's library (status
+/// `submitted`).
 #[utoipa::path(
     tag = "products",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -150,6 +171,10 @@ pub async fn submit_to_library(
         .map(created)
 }
 
+/// Decide on a library entry
+///
+/// The pilot office lists, recommends or delists a product (a reason where
+/// needed; `If-Match` required).
 #[utoipa::path(
     tag = "products",
     params(

@@ -13,6 +13,9 @@ use crate::extract::{Caller, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List indicator sets
+///
+/// The MIIT digital-level indicator sets the server has loaded (中小企业数字化水平评测指标).
 #[utoipa::path(
     tag = "assessments",
     params(Page),
@@ -35,6 +38,10 @@ pub async fn list_indicator_sets(
         .map(web::Json)
 }
 
+/// Read an indicator set
+///
+/// One indicator set: dimensions, indicators with their options and points,
+/// scenarios and the level rules (SCORING.md).
 #[utoipa::path(
     tag = "assessments",
     params(("code" = String, Path, description = "Indicator set code", example = "miit-2024-manufacturing")),
@@ -58,6 +65,11 @@ pub async fn get_indicator_set(
         .map(web::Json)
 }
 
+/// Record an assessment (数字化水平评测)
+///
+/// Scores answers against an indicator set and records them: a self-assessment
+/// by the enterprise, a diagnosis by the provider (level before), an acceptance
+/// by the evaluator (level after); `dry_run` only scores.
 #[utoipa::path(
     tag = "assessments",
     params(AssessmentQuery),
@@ -90,6 +102,10 @@ pub async fn create_assessment(
     })
 }
 
+/// Read an assessment
+///
+/// One assessment with its scorecard: points per dimension, scenario levels,
+/// the level reached and the gaps to the next.
 #[utoipa::path(
     tag = "assessments",
     params(("id" = String, Path, description = "Assessment id")),

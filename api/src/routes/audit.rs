@@ -11,6 +11,11 @@ use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Query};
 use crate::state::AppState;
 
+/// Read the audit log (审计日志)
+///
+/// Audit entries in sequence order: who did what to which object, when, with
+/// the hash chaining each entry to the previous. A city office reads its
+/// programme's (`program_id` required).
 #[utoipa::path(
     tag = "audit",
     params(AuditQuery),
@@ -32,6 +37,10 @@ pub async fn list_audit_log(
         .map(web::Json)
 }
 
+/// Verify the audit chain
+///
+/// Recomputes the hash chain and lists every break (an entry changed, removed
+/// or inserted), so an auditor can prove the log untouched.
 #[utoipa::path(
     tag = "audit",
     responses(
@@ -48,6 +57,11 @@ pub async fn verify_audit_log(
     state.run(caller, use_case::verify).await.map(web::Json)
 }
 
+/// Read the change feed (变更流)
+///
+/// Every committed change in commit order, each once, for the national platform
+/// and other systems: keep calling with `next_cursor` (always present; an empty
+/// page means nothing new yet). Sync clients receive business objects only.
 #[utoipa::path(
     tag = "sync",
     params(ChangesQuery),

@@ -15,6 +15,11 @@ use crate::extract::{Caller, Json, Query};
 use crate::respond::created;
 use crate::state::AppState;
 
+/// Log in (获取令牌)
+///
+/// Exchanges a username and password for a short-lived access JWT and a refresh
+/// token. Wrong passwords are throttled per username and per address (429 with
+/// `Retry-After`). No token needed.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
@@ -50,6 +55,11 @@ fn no_store(tokens: TokenResponse) -> HttpResponse {
         .json(tokens)
 }
 
+/// Refresh a login
+///
+/// Exchanges a refresh token for a new access token and a new refresh token;
+/// each refresh token is spent once, and presenting a spent one again revokes
+/// the whole login. No token needed.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -69,6 +79,10 @@ pub async fn refresh_token(
         .map(no_store)
 }
 
+/// The caller
+///
+/// Who the token names: the user, its roles with their scopes (programme,
+/// regions, enterprise, provider). Any valid token.
 #[utoipa::path(
     tag = "auth",
     responses(
@@ -84,6 +98,10 @@ pub async fn me(
     state.run(caller, use_case::me).await.map(web::Json)
 }
 
+/// Create an API token
+///
+/// Creates a long-lived API token (`szt_…`) for a system acting as the caller,
+/// with an optional expiry; the secret is shown once, only its hash is kept.
 #[utoipa::path(
     tag = "auth",
     request_body = CreateApiTokenRequest,
@@ -106,6 +124,9 @@ pub async fn create_api_token(
         .map(created)
 }
 
+/// List your API tokens
+///
+/// The caller's own API tokens, without their secrets, a page at a time.
 #[utoipa::path(
     tag = "auth",
     params(Page),
@@ -128,6 +149,10 @@ pub async fn list_api_tokens(
         .map(web::Json)
 }
 
+/// Revoke an API token
+///
+/// Revokes one of the caller's API tokens at once; requests with it get 401
+/// afterwards.
 #[utoipa::path(
     tag = "auth",
     params(("id" = String, Path, description = "API token id")),

@@ -15,6 +15,10 @@ use crate::extract::{Caller, Json, Query, read_limited};
 use crate::respond::created;
 use crate::state::AppState;
 
+/// Attach a document
+///
+/// Uploads a file (PDF, image, office document, zip) of a kind (contract,
+/// invoice, report…) to a project; the content must match its declared type.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id"), UploadQuery),
@@ -69,6 +73,9 @@ pub async fn upload_document(
         .map(created)
 }
 
+/// List a project's documents
+///
+/// The documents attached to a project.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id"), Page),
@@ -91,6 +98,9 @@ pub async fn list_documents(
         .map(web::Json)
 }
 
+/// Download a document
+///
+/// The file as uploaded, with its media type and SHA-256.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Document id")),
@@ -131,6 +141,9 @@ pub async fn document_content(
     Ok(res)
 }
 
+/// Read document requirements
+///
+/// Which document kinds the programme requires before which project actions.
 #[utoipa::path(
     tag = "projects",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -154,6 +167,9 @@ pub async fn get_requirements(
         .map(web::Json)
 }
 
+/// Set document requirements
+///
+/// Replaces the programme's document requirements as a whole.
 #[utoipa::path(
     tag = "projects",
     params(("program_id" = String, Path, description = "Programme id")),

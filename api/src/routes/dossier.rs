@@ -27,6 +27,11 @@ pub struct DossierQuery {
     pub format: Option<String>,
 }
 
+/// An enterprise's dossier (一企一档)
+///
+/// Everything on file for one enterprise: profile, projects with their history,
+/// assessments, plans, subsidies and documents, as JSON or as a zip with the
+/// documents; only what the caller may read is included.
 #[utoipa::path(
     tag = "enterprises",
     params(("id" = String, Path, description = "Enterprise id"), DossierQuery),

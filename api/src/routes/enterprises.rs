@@ -14,6 +14,10 @@ use crate::import::{self, Import};
 use crate::respond::{created, current, upserted};
 use crate::state::AppState;
 
+/// List enterprises (企业)
+///
+/// Enterprises in your scope, filtered by programme, region, industry, size,
+/// tier, flags or text, a page at a time.
 #[utoipa::path(
     tag = "enterprises",
     params(EnterpriseQuery),
@@ -33,6 +37,10 @@ pub async fn list_enterprises(
     ))
 }
 
+/// Register an enterprise
+///
+/// Registers an SME by its unified social credit code (统一社会信用代码, checked by GB
+/// 32100-2015) in a programme's region and industry.
 #[utoipa::path(
     tag = "enterprises",
     request_body = EnterpriseFields,
@@ -55,6 +63,9 @@ pub async fn create_enterprise(
         .map(created)
 }
 
+/// Read an enterprise
+///
+/// One enterprise's profile and enrolment; `ETag` carries its version.
 #[utoipa::path(
     tag = "enterprises",
     params(("id" = String, Path, description = "Enterprise id")),
@@ -73,6 +84,11 @@ pub async fn get_enterprise(
         .map(current)
 }
 
+/// Change an enterprise
+///
+/// Changes an enterprise (`If-Match` required): its own staff edit the profile
+/// (name, contact, descriptive fields), the programme's offices the enrolment
+/// (region, industry, tier, flags, figures).
 #[utoipa::path(
     tag = "enterprises",
     params(
@@ -105,6 +121,10 @@ pub async fn update_enterprise(
         .map(current)
 }
 
+/// Read an enterprise by credit code
+///
+/// The enterprise with this unified social credit code, as the national
+/// platform names it.
 #[utoipa::path(
     tag = "enterprises",
     params(("uscc" = String, Path, description = "Unified social credit code")),
@@ -123,6 +143,11 @@ pub async fn get_enterprise_by_code(
         .map(current)
 }
 
+/// Upsert an enterprise by credit code
+///
+/// Creates the enterprise (201) or changes it (200), idempotently: the national
+/// platform's way to keep enterprises in step. `If-Match` is optional and
+/// checked when sent.
 #[utoipa::path(
     tag = "enterprises",
     params(
@@ -156,6 +181,12 @@ pub async fn put_enterprise_by_code(
         .map(upserted)
 }
 
+/// Import enterprises
+///
+/// Imports enterprises from CSV (UTF-8 or GBK as Excel saves it, Chinese or
+/// English headers), NDJSON or JSON; atomic (all or nothing) or partial, with a
+/// dry run and an `Idempotency-Key`. The report names each failed row and
+/// column.
 #[utoipa::path(
     tag = "enterprises",
     params(

@@ -16,12 +16,21 @@ pub struct Health {
     pub status: &'static str,
 }
 
+/// Liveness
+///
+/// Answers 200 while the process runs, also while it migrates at start
+/// (`status: starting`). No token; for the orchestrator's liveness probe.
 #[utoipa::path(tag = "health", responses((status = 200, description = "The process is up", body = Health)))]
 #[get("/healthz")]
 pub async fn healthz() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
 }
 
+/// Readiness
+///
+/// 200 when this instance takes requests: the database answers within 800 ms
+/// and it is not shutting down; 503 `unavailable`, `starting` or
+/// `shutting_down` otherwise. No token; for the load balancer.
 #[utoipa::path(
     tag = "health",
     responses(
@@ -45,6 +54,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<web::Json<Health>, Api
 /// probe answers within a second whatever the database does.
 const READINESS_WAIT: std::time::Duration = std::time::Duration::from_millis(800);
 
+/// Prometheus metrics
+///
+/// Request, pool, ledger-lock, webhook and import figures in the Prometheus
+/// text format (README, Operating it). No token: expose it only to the
+/// monitoring network.
 #[utoipa::path(
     tag = "health",
     responses((status = 200, description = "Prometheus text exposition", body = String, content_type = "text/plain; version=0.0.4"))

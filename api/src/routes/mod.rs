@@ -16,6 +16,7 @@ pub mod programs;
 pub mod projects;
 pub mod promotion;
 pub mod providers;
+pub mod rights;
 pub mod spot_checks;
 pub mod subsidy;
 pub mod targets;

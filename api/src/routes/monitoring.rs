@@ -13,6 +13,9 @@ use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
 use crate::respond::current;
 use crate::state::AppState;
 
+/// Read monitoring thresholds
+///
+/// The programme's thresholds for yellow and red.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -37,6 +40,9 @@ pub async fn get_monitoring_settings(
         .map(current)
 }
 
+/// Set monitoring thresholds
+///
+/// Replaces the programme's thresholds (`If-Match` required).
 #[utoipa::path(
     tag = "monitoring",
     params(
@@ -69,6 +75,10 @@ pub async fn put_monitoring_settings(
         .map(current)
 }
 
+/// Red/yellow/green monitoring (红黄绿)
+///
+/// The ten core indicators per project and group, coloured by the programme's
+/// thresholds.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id"), MonitoringQuery),
@@ -95,6 +105,10 @@ pub async fn monitoring(
         .map(web::Json)
 }
 
+/// The targets dashboard
+///
+/// Each target with its actual, share and colour against the pace of its
+/// period.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id"), DashboardQuery),
@@ -121,6 +135,9 @@ pub async fn get_dashboard(
         .map(web::Json)
 }
 
+/// Provider ranking (赛马)
+///
+/// Providers ranked by contracts, acceptances, satisfaction and red projects.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id")),

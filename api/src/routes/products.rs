@@ -12,6 +12,10 @@ use crate::import::{self, Import};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List products (小快轻准产品)
+///
+/// Products and solutions of the registry, filtered by provider, deployment,
+/// scenario or text.
 #[utoipa::path(
     tag = "products",
     params(ProductQuery),
@@ -30,6 +34,10 @@ pub async fn list_products(
         .map(web::Json)
 }
 
+/// Register a product
+///
+/// Adds a product or solution of a provider, with its scenarios, deployment and
+/// price.
 #[utoipa::path(
     tag = "products",
     request_body = ProductFields,
@@ -52,6 +60,9 @@ pub async fn create_product(
         .map(created)
 }
 
+/// Read a product
+///
+/// One product; `ETag` carries its version.
 #[utoipa::path(
     tag = "products",
     params(("id" = String, Path, description = "Product id")),
@@ -70,6 +81,10 @@ pub async fn get_product(
         .map(current)
 }
 
+/// Change a product
+///
+/// Changes a product (`If-Match` required); the provider's staff and whoever
+/// maintains the provider.
 #[utoipa::path(
     tag = "products",
     params(
@@ -100,6 +115,10 @@ pub async fn update_product(
         .map(current)
 }
 
+/// Import products
+///
+/// Imports products from CSV (UTF-8 or GBK), NDJSON or JSON, atomic or partial,
+/// with a dry run and an `Idempotency-Key`.
 #[utoipa::path(
     tag = "products",
     params(

@@ -14,6 +14,9 @@ use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List programmes (试点)
+///
+/// The pilot programmes the caller may read, a page at a time.
 #[utoipa::path(
     tag = "programs",
     params(Page),
@@ -34,6 +37,10 @@ pub async fn list_programs(
         .map(web::Json)
 }
 
+/// Create a programme
+///
+/// Creates a pilot programme from a pack: its regions, industries, batches,
+/// targets and policy, as the city's work plan (实施方案) sets them.
 #[utoipa::path(
     tag = "programs",
     request_body(content = ProgramPack, description = "A programme pack, the format of the files in `packs/`"),
@@ -56,6 +63,9 @@ pub async fn create_program(
         .map(created)
 }
 
+/// Read a programme
+///
+/// One programme with its settings and pass level; `ETag` carries its version.
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -76,6 +86,10 @@ pub async fn get_program(
         .map(current)
 }
 
+/// Change a programme
+///
+/// Changes a programme's name, dates, pass level or description (`If-Match`
+/// required).
 #[utoipa::path(
     tag = "programs",
     params(
@@ -105,6 +119,10 @@ pub async fn update_program(
         .map(current)
 }
 
+/// List a programme's regions (区县/园区)
+///
+/// The districts, counties and parks the programme is organised by, in the
+/// seed's order.
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -126,6 +144,9 @@ pub async fn list_regions(
         .map(web::Json)
 }
 
+/// List a programme's industries (细分行业)
+///
+/// The industry segments the programme transforms.
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -147,6 +168,9 @@ pub async fn list_industries(
         .map(web::Json)
 }
 
+/// List a programme's batches (批次)
+///
+/// The batches by number with their windows and state.
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -168,6 +192,9 @@ pub async fn list_batches(
         .map(web::Json)
 }
 
+/// Plan a batch
+///
+/// Adds a batch with its application, implementation and acceptance windows.
 #[utoipa::path(
     tag = "programs",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -194,6 +221,10 @@ pub async fn create_batch(
         .map(created)
 }
 
+/// Read a batch
+///
+/// One batch with its state, windows and the actions that move it on; `ETag`
+/// carries its version.
 #[utoipa::path(
     tag = "programs",
     params(
@@ -219,6 +250,10 @@ pub async fn get_batch(
         .map(current)
 }
 
+/// Move a batch on
+///
+/// Opens a batch for applications, starts implementation, starts acceptance or
+/// closes it (`If-Match` required).
 #[utoipa::path(
     tag = "programs",
     params(

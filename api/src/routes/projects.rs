@@ -14,6 +14,10 @@ use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// Apply for a project (申报)
+///
+/// The enterprise starts a transformation project in an open batch (state
+/// `draft`).
 #[utoipa::path(
     tag = "projects",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -42,6 +46,10 @@ pub async fn create_project(
         .map(created)
 }
 
+/// List projects (改造项目)
+///
+/// Projects in your scope, filtered by state, batch, region or enterprise, a
+/// page at a time, each with the actions you may take now.
 #[utoipa::path(
     tag = "projects",
     params(("program_id" = String, Path, description = "Programme id"), ProjectQuery),
@@ -64,6 +72,11 @@ pub async fn list_projects(
         .map(web::Json)
 }
 
+/// Read a project
+///
+/// One project with its state, plan, levels, subsidy quote and decision, and
+/// `next_actions`: what you may do now and, for the rest, why not; `ETag`
+/// carries its version.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id")),
@@ -86,6 +99,10 @@ pub async fn get_project(
         .map(current)
 }
 
+/// Write the plan (改造方案)
+///
+/// The provider or enterprise writes the plan after the diagnosis: goals, line
+/// items by expense category, providers and products (`If-Match` required).
 #[utoipa::path(
     tag = "projects",
     params(
@@ -118,6 +135,11 @@ pub async fn put_plan(
         .map(current)
 }
 
+/// Move a project on
+///
+/// Takes one action of the project's life (DOMAIN.md §4) with the fields it
+/// needs (`If-Match` required); who may take which action is the lifecycle's
+/// table below.
 #[utoipa::path(
     tag = "projects",
     params(
@@ -151,6 +173,10 @@ pub async fn transition_project(
         .map(current)
 }
 
+/// A project's history
+///
+/// Every transition of the project: action, from, to, who, when and what the
+/// step took.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id"), Page),
@@ -173,6 +199,10 @@ pub async fn project_history(
         .map(web::Json)
 }
 
+/// Report progress
+///
+/// The enterprise or provider reports progress while the project implements,
+/// with evidence documents.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id")),
@@ -200,6 +230,9 @@ pub async fn create_progress_report(
         .map(created)
 }
 
+/// List progress reports
+///
+/// The project's progress reports, oldest first.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id"), Page),
@@ -224,6 +257,10 @@ pub async fn list_progress_reports(
         .map(web::Json)
 }
 
+/// Assign to a project
+///
+/// Assigns an evaluator, auditor or expert of the programme to a project for a
+/// period.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id")),

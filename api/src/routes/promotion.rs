@@ -13,6 +13,10 @@ use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// Nominate a benchmark (标杆)
+///
+/// Nominates an enterprise, provider or product as a benchmark of a kind (小灯塔,
+/// smart factory, excellent provider…).
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -41,6 +45,9 @@ pub async fn nominate_benchmark(
         .map(created)
 }
 
+/// List benchmarks
+///
+/// The programme's nominations and benchmarks, filtered by kind or status.
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id"), BenchmarksQuery),
@@ -65,6 +72,10 @@ pub async fn list_benchmarks(
         .map(web::Json)
 }
 
+/// Review or decide a benchmark
+///
+/// Moves a nomination to review, recognises it or rejects it with a reason
+/// (`If-Match` required).
 #[utoipa::path(
     tag = "promotion",
     params(
@@ -98,6 +109,9 @@ pub async fn decide_benchmark(
         .map(current)
 }
 
+/// Record an event
+///
+/// Records a matchmaking event (供需对接) or a training with its participants.
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -125,6 +139,9 @@ pub async fn create_event(
         .map(created)
 }
 
+/// List events
+///
+/// The programme's events in the order recorded.
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -149,6 +166,10 @@ pub async fn list_events(
         .map(web::Json)
 }
 
+/// Record a finance product
+///
+/// Records a digital-transformation finance product (loan, insurance…) offered
+/// in the programme.
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -175,6 +196,9 @@ pub async fn create_finance_product(
         .map(created)
 }
 
+/// List finance products
+///
+/// The programme's finance products.
 #[utoipa::path(
     tag = "promotion",
     params(("program_id" = String, Path, description = "Programme id"), Page),

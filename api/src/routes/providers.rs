@@ -12,6 +12,10 @@ use crate::import::{self, Import};
 use crate::respond::{created, current, upserted};
 use crate::state::AppState;
 
+/// List providers (服务商)
+///
+/// Service providers of the national registry, filtered by kind, specialty,
+/// locality, scenario or text; a provider's staff see their own.
 #[utoipa::path(
     tag = "providers",
     params(ProviderQuery),
@@ -30,6 +34,10 @@ pub async fn list_providers(
         .map(web::Json)
 }
 
+/// Register a provider
+///
+/// Registers a service provider by its credit code, with its kind (综合型/场景型),
+/// specialty and scenarios.
 #[utoipa::path(
     tag = "providers",
     request_body = ProviderFields,
@@ -52,6 +60,9 @@ pub async fn create_provider(
         .map(created)
 }
 
+/// Read a provider
+///
+/// One provider; `ETag` carries its version.
 #[utoipa::path(
     tag = "providers",
     params(("id" = String, Path, description = "Provider id")),
@@ -70,6 +81,11 @@ pub async fn get_provider(
         .map(current)
 }
 
+/// Change a provider
+///
+/// Changes a provider's profile (`If-Match` required): its own staff, the
+/// platform and sync clients, and the pilot office of a programme whose pool
+/// holds it.
 #[utoipa::path(
     tag = "providers",
     params(
@@ -99,6 +115,9 @@ pub async fn update_provider(
         .map(current)
 }
 
+/// Read a provider by credit code
+///
+/// The provider with this unified social credit code.
 #[utoipa::path(
     tag = "providers",
     params(("uscc" = String, Path, description = "Unified social credit code")),
@@ -117,6 +136,10 @@ pub async fn get_provider_by_code(
         .map(current)
 }
 
+/// Upsert a provider by credit code
+///
+/// Creates (201) or changes (200) the provider with this credit code,
+/// idempotently; `If-Match` optional and checked when sent.
 #[utoipa::path(
     tag = "providers",
     params(
@@ -148,6 +171,10 @@ pub async fn put_provider_by_code(
         .map(upserted)
 }
 
+/// Import providers
+///
+/// Imports providers from CSV (UTF-8 or GBK), NDJSON or JSON, atomic or
+/// partial, with a dry run and an `Idempotency-Key`.
 #[utoipa::path(
     tag = "providers",
     params(

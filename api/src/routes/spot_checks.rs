@@ -12,6 +12,10 @@ use crate::extract::{Caller, Json, Query};
 use crate::respond::created;
 use crate::state::AppState;
 
+/// Draw a spot check (双随机、一公开)
+///
+/// Draws projects and inspectors at random from a published seed, so anyone can
+/// recompute the draw.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -39,6 +43,9 @@ pub async fn create_spot_check(
         .map(created)
 }
 
+/// List spot checks
+///
+/// The programme's draws with their seeds, populations and results.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -63,6 +70,9 @@ pub async fn list_spot_checks(
         .map(web::Json)
 }
 
+/// Read a spot check
+///
+/// One draw with the projects and inspectors drawn and the findings.
 #[utoipa::path(
     tag = "monitoring",
     params(("id" = String, Path, description = "Spot check id")),
@@ -84,6 +94,10 @@ pub async fn get_spot_check(
         .map(web::Json)
 }
 
+/// Record a finding
+///
+/// The drawn inspector (or the pilot office) records the outcome of checking a
+/// drawn project.
 #[utoipa::path(
     tag = "monitoring",
     params(("id" = String, Path, description = "Spot check id")),
@@ -112,6 +126,9 @@ pub async fn create_finding(
         .map(created)
 }
 
+/// List findings
+///
+/// The findings of one spot check, in the order recorded.
 #[utoipa::path(
     tag = "monitoring",
     params(("id" = String, Path, description = "Spot check id"), Page),

@@ -15,6 +15,10 @@ use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List subsidy policies (奖补政策)
+///
+/// The programme's policy versions, oldest first: rates and caps per level,
+/// eligible categories, awards.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -36,6 +40,10 @@ pub async fn list_policies(
         .map(web::Json)
 }
 
+/// Publish a policy version
+///
+/// Adds a policy version from its effective date; projects keep the version in
+/// force when their plan was approved.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -62,6 +70,10 @@ pub async fn create_policy(
         .map(created)
 }
 
+/// Quote a subsidy (测算)
+///
+/// What the rules would pay for line items at a level, explained step by step
+/// (eligible sum, rate, caps); writes nothing.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -88,6 +100,10 @@ pub async fn create_quote(
         .map(web::Json)
 }
 
+/// List budget pools (资金池)
+///
+/// The programme's budget pools by source with allocated, committed and
+/// disbursed sums.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -112,6 +128,10 @@ pub async fn list_pools(
         .map(web::Json)
 }
 
+/// Create a budget pool
+///
+/// Adds a budget pool of a fund source (central or local), optionally for a
+/// region.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -137,6 +157,10 @@ pub async fn create_pool(
         .map(created)
 }
 
+/// Propose a subsidy decision
+///
+/// Proposes paying an enterprise or provider from a pool (state `proposed`);
+/// finance approves.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -164,6 +188,10 @@ pub async fn create_decision(
         .map(created)
 }
 
+/// Propose an award
+///
+/// Proposes an award of the policy (a recognition paid a fixed sum or per unit)
+/// as a decision.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -190,6 +218,9 @@ pub async fn create_award(
         .map(created)
 }
 
+/// List subsidy decisions
+///
+/// The programme's decisions with their state and amounts.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -214,6 +245,10 @@ pub async fn list_decisions(
         .map(web::Json)
 }
 
+/// Approve a subsidy decision (核定)
+///
+/// Finance approves a proposed decision: the pool and the enterprise's cap are
+/// checked and committed in one transaction (`If-Match` required).
 #[utoipa::path(
     tag = "subsidy",
     params(
@@ -243,6 +278,10 @@ pub async fn approve_decision(
         .map(current)
 }
 
+/// Record a payment (拨付)
+///
+/// Finance records a payment against an approved decision; never beyond what
+/// the decision has left.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -269,6 +308,9 @@ pub async fn create_disbursement(
         .map(created)
 }
 
+/// List payments
+///
+/// The programme's disbursements.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -293,6 +335,10 @@ pub async fn list_disbursements(
         .map(web::Json)
 }
 
+/// An enterprise's subsidy ledger
+///
+/// What an enterprise was approved and paid in the programme, against its cap
+/// per level.
 #[utoipa::path(
     tag = "subsidy",
     params(("program_id" = String, Path, description = "Programme id"), ("enterprise_id" = String, Path, description = "Enterprise id"), LedgerQuery),
@@ -318,6 +364,9 @@ pub async fn enterprise_ledger(
         .map(web::Json)
 }
 
+/// Read a budget pool
+///
+/// One budget pool with its sums.
 #[utoipa::path(
     tag = "subsidy",
     params(
@@ -345,6 +394,9 @@ pub async fn get_pool(
         .map(current)
 }
 
+/// Read a subsidy decision
+///
+/// One decision; `ETag` carries its version.
 #[utoipa::path(
     tag = "subsidy",
     params(
@@ -372,6 +424,9 @@ pub async fn get_decision(
         .map(current)
 }
 
+/// Read a payment
+///
+/// One disbursement.
 #[utoipa::path(
     tag = "subsidy",
     params(

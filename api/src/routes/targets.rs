@@ -12,6 +12,10 @@ use crate::import::{self, Import};
 use crate::respond::created;
 use crate::state::AppState;
 
+/// List targets (目标)
+///
+/// The programme's targets by metric and scope (year, industry, region), with a
+/// warning per total whose parts do not add up.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id"), Page),
@@ -37,6 +41,10 @@ pub async fn list_targets(
         .map(web::Json)
 }
 
+/// Set a target
+///
+/// Sets one target: a metric for a scope with its value (count, basis points or
+/// fen).
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id")),
@@ -64,6 +72,10 @@ pub async fn create_target(
         .map(created)
 }
 
+/// Import targets
+///
+/// Imports a target table from CSV (UTF-8 or GBK) as officials write it, atomic
+/// or partial.
 #[utoipa::path(
     tag = "monitoring",
     params(

@@ -11,6 +11,9 @@ use crate::extract::{Caller, IfMatch, Json, OptionalIfMatch, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List users
+///
+/// Every user of the deployment with their grants, a page at a time.
 #[utoipa::path(
     tag = "users",
     params(Page),
@@ -32,6 +35,10 @@ pub async fn list_users(
         .map(web::Json)
 }
 
+/// Create a user
+///
+/// Creates a user with a password and role grants (a role in a scope: a
+/// programme, regions, an enterprise, a provider).
 #[utoipa::path(
     tag = "users",
     request_body = CreateUserRequest,
@@ -54,6 +61,9 @@ pub async fn create_user(
         .map(created)
 }
 
+/// Read a user
+///
+/// One user with their grants; `ETag` carries its version.
 #[utoipa::path(
     tag = "users",
     params(("id" = String, Path, description = "User id")),
@@ -75,6 +85,11 @@ pub async fn get_user(
         .map(current)
 }
 
+/// Change a user
+///
+/// Changes the display name, password or active flag (`If-Match` required).
+/// Deactivating or changing the password ends the user's refresh tokens; the
+/// last platform admin cannot be deactivated.
 #[utoipa::path(
     tag = "users",
     params(
@@ -104,6 +119,11 @@ pub async fn update_user(
         .map(current)
 }
 
+/// Replace a user's grants (授权)
+///
+/// Replaces the user's role grants as a whole (`If-Match` with the user's
+/// version required); the change is audited and ends nothing already done under
+/// the old grants.
 #[utoipa::path(
     tag = "users",
     params(

@@ -13,6 +13,10 @@ use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
+/// List webhooks
+///
+/// Your webhooks (all of them for the platform admin) with their health:
+/// `failing_since`, `paused_until`, the last delivery's outcome.
 #[utoipa::path(
     tag = "sync",
     params(Page),
@@ -34,6 +38,11 @@ pub async fn list_webhooks(
         .map(web::Json)
 }
 
+/// Subscribe a webhook
+///
+/// Registers an https URL to receive change events (the feed's events, signed
+/// with HMAC-SHA256 of the secret) for the event types given; deliveries start
+/// after the feed's current head.
 #[utoipa::path(
     tag = "sync",
     request_body = CreateWebhookRequest,
@@ -59,6 +68,9 @@ pub async fn create_webhook(
         .map(created)
 }
 
+/// Read a webhook
+///
+/// One webhook with its state and health; `ETag` carries its version.
 #[utoipa::path(
     tag = "sync",
     params(("id" = String, Path, description = "Webhook id")),
@@ -81,6 +93,10 @@ pub async fn get_webhook(
         .map(current)
 }
 
+/// Change a webhook
+///
+/// Changes URL, event types, secret or active flag (`If-Match` required). Re-
+/// enabling a webhook the server disabled resumes delivery where it stopped.
 #[utoipa::path(
     tag = "sync",
     params(
@@ -114,6 +130,9 @@ pub async fn update_webhook(
         .map(current)
 }
 
+/// Delete a webhook
+///
+/// Removes the webhook and its pending deliveries.
 #[utoipa::path(
     tag = "sync",
     params(("id" = String, Path, description = "Webhook id")),
@@ -136,6 +155,10 @@ pub async fn delete_webhook(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// List a webhook's deliveries
+///
+/// The delivery attempts of one webhook, newest first, with status, attempts,
+/// last answer and next attempt.
 #[utoipa::path(
     tag = "sync",
     params(("id" = String, Path, description = "Webhook id"), DeliveriesQuery),
