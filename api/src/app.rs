@@ -39,10 +39,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         .get_or_insert_with(Default::default)
         .schemas
         .extend(shuzhuan_app::view::code_components());
+    outbox::describe(&mut doc);
     let mut doc = shuzhuan_openapi::finish(doc, &crate::error::example);
     crate::routes::rights::describe(&mut doc);
-    outbox::describe(&mut doc);
     doc
+}
+
+/// The Swagger UI page under the API's own name (the bundled page is
+/// titled "Swagger UI").
+async fn docs_page() -> HttpResponse {
+    let config = std::sync::Arc::new(utoipa_swagger_ui::Config::new(["/openapi.json"]));
+    match utoipa_swagger_ui::serve("index.html", config) {
+        Ok(Some(file)) => HttpResponse::Ok().content_type(file.content_type).body(
+            String::from_utf8_lossy(&file.bytes).replace(
+                "<title>Swagger UI</title>",
+                "<title>Shuzhuan (数转) API</title>",
+            ),
+        ),
+        _ => HttpResponse::NotFound().finish(),
+    }
 }
 
 /// The documented paths and their methods, so a known path asked with
@@ -182,7 +197,9 @@ pub fn start(
             .app_data(known.clone())
             .configure(configure)
             .map(|app| {
-                app.service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
+                app.route("/docs/", web::get().to(docs_page))
+                    .route("/docs/index.html", web::get().to(docs_page))
+                    .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", doc.clone()))
                     .route(
                         "/docs",
                         web::get().to(|| async {

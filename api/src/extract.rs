@@ -12,7 +12,7 @@ use futures_util::future::{LocalBoxFuture, Ready, ready};
 use serde::de::DeserializeOwned;
 use shuzhuan_app::error::from_validation;
 use shuzhuan_app::input::{field_path, serde_message};
-use shuzhuan_app::{AppError, Body, Credential, Lang, Text};
+use shuzhuan_app::{AppError, Body, Credential, Expected, Lang, Text};
 use validator::Validate;
 
 use crate::error::ApiError;
@@ -161,22 +161,25 @@ pub(crate) fn parse_query<T: DeserializeOwned + Validate>(query: &str) -> Result
     Ok(value)
 }
 
-/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`).
-fn if_match(req: &HttpRequest) -> Option<Result<i64, ApiError>> {
+/// The version in an `If-Match` header (`"3"`, `W/"3"` or `3`), or `*`
+/// for whatever version is current.
+fn if_match(req: &HttpRequest) -> Option<Result<Expected, ApiError>> {
     let raw = req.headers().get(header::IF_MATCH)?;
-    let parsed = raw.to_str().ok().and_then(|v| {
-        v.trim()
+    let parsed = raw.to_str().ok().and_then(|v| match v.trim() {
+        "*" => Some(Expected::Any),
+        v => v
             .trim_start_matches("W/")
             .trim_matches('"')
             .parse::<i64>()
             .ok()
+            .map(Expected::Version),
     });
     Some(parsed.ok_or_else(|| {
         ApiError::malformed(
             "invalid_if_match",
             Text::new(
-                "If-Match must carry the ETag you read, e.g. \"3\".",
-                "If-Match 必须是读取到的 ETag，例如 \"3\"。",
+                "If-Match must carry the ETag you read, e.g. \"3\", or `*`.",
+                "If-Match 必须是读取到的 ETag（例如 \"3\"）或 `*`。",
             ),
         )
     }))
@@ -184,7 +187,7 @@ fn if_match(req: &HttpRequest) -> Option<Result<i64, ApiError>> {
 
 /// The version a client read, from `If-Match`. Changes to versioned
 /// objects require it (428 without).
-pub struct IfMatch(pub i64);
+pub struct IfMatch(pub Expected);
 
 impl FromRequest for IfMatch {
     type Error = ApiError;
@@ -200,7 +203,7 @@ impl FromRequest for IfMatch {
 
 /// `If-Match` where it is optional (the upserts by code, whose last
 /// writer wins without it).
-pub struct OptionalIfMatch(pub Option<i64>);
+pub struct OptionalIfMatch(pub Option<Expected>);
 
 impl FromRequest for OptionalIfMatch {
     type Error = ApiError;

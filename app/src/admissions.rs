@@ -16,7 +16,7 @@ use shuzhuan_types::{ObjectType, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{self, Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
@@ -502,7 +502,7 @@ pub fn change_entry(
     who: &Principal,
     (program_id, member_id): (&str, &str),
     kind: AdmissionKind,
-    expected: i64,
+    expected: Expected,
     body: Body<AdmissionChange>,
 ) -> Result<AdmissionView> {
     require_in_programme(who, Right::DecideAdmission, program_id)?;
@@ -528,7 +528,7 @@ pub fn change_entry(
         .transpose()?;
     s.write(&who.actor(), |tx| {
         let before = admissions::find(tx.conn(), program_id, kind, member_id)?;
-        AppError::expect_version(expected, before.version)?;
+        expected.check(before.version)?;
         let from = before.status.0;
         let mut row = before.clone();
         if let Some(to) = to {

@@ -18,7 +18,7 @@ use shuzhuan_types::{ObjectType, Reach, SizeClass, Target, Tier};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{self, Body};
 use crate::journal::{Key, change};
 use crate::policy::Right;
@@ -624,7 +624,7 @@ pub fn update(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<EnterpriseFields>,
 ) -> Result<EnterpriseView> {
     who.require(Right::EditEnterpriseProfile)?;
@@ -644,7 +644,7 @@ pub fn update(
     let errors = apply(&mut row, fields);
     may_change(s.conn(), who, &before, &row)?;
     AppError::check(errors)?;
-    AppError::expect_version(expected, before.version)?;
+    expected.check(before.version)?;
     s.write(&who.actor(), |tx| {
         check_codes(tx.conn(), &row)?;
         Ok(store_update(tx, before, row)?.0)
@@ -658,7 +658,7 @@ pub fn put_by_code(
     s: &mut Session,
     who: &Principal,
     uscc: &str,
-    expected: Option<i64>,
+    expected: Option<Expected>,
     body: Body<EnterpriseFields>,
 ) -> Result<Upserted<EnterpriseView>> {
     who.require(Right::RegisterEnterprise)?;

@@ -69,6 +69,25 @@ impl FieldError {
     }
 }
 
+/// The version a writer read (`If-Match`): a version, or `*` for whatever
+/// is current (RFC 9110: the object must exist, any version will do).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expected {
+    Any,
+    Version(i64),
+}
+
+impl Expected {
+    /// The version to write against: `current`, unless the caller read
+    /// another (412 `stale_version`).
+    pub fn check(self, current: i64) -> Result<i64> {
+        match self {
+            Expected::Version(v) if v != current => Err(AppError::StaleVersion { current }),
+            _ => Ok(current),
+        }
+    }
+}
+
 /// Every way a use case can fail.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -127,15 +146,6 @@ impl AppError {
     }
 
     /// Validation errors, or `Ok` when there are none.
-    /// 412 unless the version the caller read (`If-Match`) is `current`.
-    pub fn expect_version(expected: i64, current: i64) -> Result<()> {
-        if expected == current {
-            Ok(())
-        } else {
-            Err(AppError::StaleVersion { current })
-        }
-    }
-
     pub fn check(errors: Vec<FieldError>) -> Result<()> {
         if errors.is_empty() {
             Ok(())

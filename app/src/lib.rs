@@ -44,7 +44,7 @@ pub mod webhooks;
 
 use std::sync::Arc;
 
-pub use error::{AppError, FieldError, Lang, Result, Text};
+pub use error::{AppError, Expected, FieldError, Lang, Result, Text};
 pub use input::{Body, Page};
 pub use policy::Right;
 pub use principal::{Credential, Principal};

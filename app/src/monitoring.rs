@@ -25,7 +25,7 @@ use shuzhuan_types::{ObjectType, Reach};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Lang, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Lang, Result, Text};
 use crate::input::{self, Body};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
@@ -276,7 +276,7 @@ pub fn put_settings(
     s: &mut Session,
     who: &Principal,
     program_id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<MonitoringSettingsRequest>,
 ) -> Result<MonitoringSettingsView> {
     require_in_programme(who, Right::SetThresholds, program_id)?;
@@ -305,7 +305,7 @@ pub fn put_settings(
         programs::find(tx.conn(), program_id)?;
         let before = supervision::settings_of(tx.conn(), program_id)?;
         let (old, current) = thresholds_of(before.as_ref());
-        AppError::expect_version(expected, current)?;
+        expected.check(current)?;
         let row = MonitoringSettingsRow {
             program_id: program_id.to_owned(),
             thresholds: Json::new(thresholds.clone())?,

@@ -12,7 +12,7 @@ use shuzhuan_types::{Deployment, ObjectType, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{self, Body};
 use crate::journal::{Key, change};
 use crate::policy::Right;
@@ -301,7 +301,7 @@ pub fn update(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<ProductFields>,
 ) -> Result<ProductView> {
     who.require(Right::MaintainProduct)?;
@@ -315,7 +315,7 @@ pub fn update(
             Text::new("a product keeps its provider", "产品所属服务商不可修改"),
         ));
     }
-    AppError::expect_version(expected, before.version)?;
+    expected.check(before.version)?;
     let mut row = before.clone();
     AppError::check(apply(&mut row, fields))?;
     s.write(&who.actor(), |tx| Ok(store_update(tx, before, row)?.0))

@@ -11,7 +11,7 @@ use shuzhuan_types::{ObjectType, Op, RegionKind, Role};
 use utoipa::ToSchema;
 use validator::Validate;
 
-use crate::error::{AppError, Result, Text};
+use crate::error::{AppError, Expected, Result, Text};
 use crate::input::{Body, Page};
 use crate::journal::{Key, change_with};
 use crate::packs::{BatchSpec, ProgramPack};
@@ -271,14 +271,14 @@ pub fn update(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<UpdateProgramRequest>,
 ) -> Result<ProgramView> {
     require_in_programme(who, Right::EditProgramme, id)?;
     let body = body.read()?;
     s.write(&who.actor(), |tx| {
         let mut row = programs::find(tx.conn(), id)?;
-        AppError::expect_version(expected, row.version)?;
+        let expected = expected.check(row.version)?;
         let before = ProgramView::from(row.clone());
         if let Some(v) = body.name {
             row.name = v;
@@ -405,7 +405,7 @@ pub fn transition_batch(
     s: &mut Session,
     who: &Principal,
     (program_id, batch_id): (&str, &str),
-    expected: i64,
+    expected: Expected,
     body: Body<BatchTransitionRequest>,
 ) -> Result<BatchView> {
     require_in_programme(who, Right::RunBatches, program_id)?;
@@ -417,7 +417,7 @@ pub fn transition_batch(
     };
     s.write(&who.actor(), |tx| {
         let mut row = programs::find_batch(tx.conn(), program_id, batch_id)?;
-        AppError::expect_version(expected, row.version)?;
+        let expected = expected.check(row.version)?;
         let from = row.state.0;
         let to = from
             .apply(body.action, role)

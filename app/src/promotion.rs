@@ -13,7 +13,7 @@ use shuzhuan_types::{Code, ObjectType, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::{Validate, ValidationError};
 
-use crate::error::{AppError, Result, Text};
+use crate::error::{AppError, Expected, Result, Text};
 use crate::input::{self, Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{self, Right, require_in_programme};
@@ -268,7 +268,7 @@ pub fn decide(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<DecideBenchmark>,
 ) -> Result<BenchmarkView> {
     let review = who.reach(Right::ReviewBenchmark);
@@ -290,7 +290,7 @@ pub fn decide(
         if !reach.contains(&target) {
             return Err(AppError::Forbidden(right));
         }
-        AppError::expect_version(expected, before.version)?;
+        expected.check(before.version)?;
         before
             .status
             .check(to, body.reason.is_some())

@@ -13,7 +13,7 @@ use shuzhuan_types::{ObjectType, ProviderKind, Reach, Specialty, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{self, Body};
 use crate::journal::{Key, change};
 use crate::policy::Right;
@@ -474,7 +474,7 @@ pub fn update(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<ProviderFields>,
 ) -> Result<ProviderView> {
     who.require(Right::MaintainProvider)?;
@@ -488,7 +488,7 @@ pub fn update(
             Text::new("the credit code cannot change", "统一社会信用代码不可修改"),
         ));
     }
-    AppError::expect_version(expected, before.version)?;
+    expected.check(before.version)?;
     let mut row = before.clone();
     AppError::check(apply(&mut row, fields))?;
     s.write(&who.actor(), |tx| Ok(store_update(tx, before, row)?.0))
@@ -499,7 +499,7 @@ pub fn put_by_code(
     s: &mut Session,
     who: &Principal,
     uscc: &str,
-    expected: Option<i64>,
+    expected: Option<Expected>,
     body: Body<ProviderFields>,
 ) -> Result<Upserted<ProviderView>> {
     let maintain = who.reach(Right::MaintainProvider);

@@ -7,7 +7,7 @@
 
 use shuzhuan_persistence::{AnyConnection, RepoError, Tx};
 
-use crate::error::{AppError, Result};
+use crate::error::{AppError, Expected, Result};
 
 /// How a registry's rows are found, inserted and updated by code.
 pub(crate) trait ByCode {
@@ -42,7 +42,7 @@ const ROUNDS: usize = 8;
 pub(crate) fn upsert<R: ByCode>(
     tx: &mut Tx<'_>,
     code: &str,
-    expected: Option<i64>,
+    expected: Option<Expected>,
     create: impl Fn(&mut AnyConnection) -> Result<R::Row>,
     change: impl Fn(&mut AnyConnection, &R::Row) -> Result<R::Row>,
 ) -> Result<Upserted<R::View>> {
@@ -70,12 +70,8 @@ pub(crate) fn upsert<R: ByCode>(
                 }
             }
             Some(before) => {
-                if let Some(v) = expected
-                    && v != R::version(&before)
-                {
-                    return Err(AppError::StaleVersion {
-                        current: R::version(&before),
-                    });
+                if let Some(v) = expected {
+                    v.check(R::version(&before))?;
                 }
                 let row = change(tx.conn(), &before)?;
                 match R::update(tx, before, row) {

@@ -27,7 +27,7 @@ use shuzhuan_types::{ObjectType, Op, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{Body, Page};
 use crate::journal::{Key, change, change_with};
 use crate::policy::{Right, require_in_programme};
@@ -416,7 +416,8 @@ pub struct QuoteView {
     #[schema(schema_with = bound_schema)]
     pub bound_by: String,
     pub policy_version: i32,
-    /// What the enterprise had been approved before (0 without enterprise_id).
+    /// What the enterprise had been approved before, in fen (0 without
+    /// enterprise_id).
     pub already_received_fen: i64,
     pub explanation: Vec<StepView>,
 }
@@ -664,10 +665,10 @@ pub struct PoolView {
     pub source: FundSource,
     pub region_code: Option<String>,
     pub amount_fen: i64,
-    /// Approved decisions drawn on the pool.
+    /// Approved decisions drawn on the pool, in fen.
     pub committed_fen: i64,
     pub disbursed_fen: i64,
-    /// amount − committed: what new approvals may still take.
+    /// amount − committed, in fen: what new approvals may still take.
     pub available_fen: i64,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -782,7 +783,7 @@ pub struct DecisionView {
     /// The acceptance level a transformation subsidy was quoted for.
     pub level: Option<i32>,
     /// What bounds the enterprise's total in the programme under this
-    /// decision: approval refuses to go beyond it (null: no cap).
+    /// decision, in fen: approval refuses to go beyond it (null: no cap).
     pub cap_fen: Option<i64>,
     pub explanation: Vec<StepView>,
     pub approved_by: Option<String>,
@@ -1045,7 +1046,7 @@ pub fn approve_decision(
     s: &mut Session,
     who: &Principal,
     (program_id, decision_id): (&str, &str),
-    expected: i64,
+    expected: Expected,
 ) -> Result<DecisionView> {
     require_in_programme(who, Right::ApproveSubsidy, program_id)?;
     s.write(&who.actor(), |tx| {
@@ -1062,12 +1063,11 @@ pub(crate) fn approve(
     tx: &mut Tx<'_>,
     program_id: &str,
     decision_id: &str,
-    expected: Option<i64>,
+    expected: Option<Expected>,
     by: &str,
 ) -> Result<DecisionView> {
     let d = subsidy::find_decision(tx.conn(), program_id, decision_id)?;
-    let expected = expected.unwrap_or(d.version);
-    AppError::expect_version(expected, d.version)?;
+    let expected = expected.unwrap_or(Expected::Any).check(d.version)?;
     let at = now();
     if !subsidy::approve_decision(tx.conn(), decision_id, expected, by, at)? {
         return Err(AppError::conflict(
@@ -1274,7 +1274,8 @@ pub struct EnterpriseLedgerView {
     pub enterprise_id: String,
     pub approved_fen: i64,
     pub received_fen: i64,
-    /// Per level "2".."4": the cap less what was approved (null: no cap).
+    /// Per level "2".."4": the cap less what was approved, in fen (null: no
+    /// cap).
     #[schema(value_type = BTreeMap<String, Option<i64>>)]
     pub remaining_cap_fen: BTreeMap<u8, Option<i64>>,
     pub overrun_fen: i64,

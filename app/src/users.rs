@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use crate::auth::hash_password;
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{Body, Page};
 use crate::journal::{Key, change_with};
 use crate::policy::Right;
@@ -256,7 +256,7 @@ pub fn update(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<UpdateUserRequest>,
 ) -> Result<UserView> {
     who.require(Right::ManageUsers)?;
@@ -271,7 +271,7 @@ pub fn update(
     let new_hash = body.password.as_deref().map(hash_password).transpose()?;
     s.write(&who.actor(), |tx| {
         let before = load_user(tx.conn(), id)?;
-        AppError::expect_version(expected, before.version)?;
+        let expected = expected.check(before.version)?;
         let mut row = users::find(tx.conn(), id)?;
         if let Some(name) = body.display_name {
             row.display_name = name;
@@ -302,13 +302,13 @@ pub fn update(
     })
 }
 
-/// Replaces a user's grants with the complete new set; with `expected`,
-/// only if the user is still at that version.
+/// Replaces a user's grants with the complete new set, if the user is
+/// still at the version the caller read (`expected`).
 pub fn put_grants(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: Option<i64>,
+    expected: Expected,
     body: Body<GrantList>,
 ) -> Result<UserView> {
     who.require(Right::ManageUsers)?;
@@ -316,11 +316,7 @@ pub fn put_grants(
     let grants = parse_grants(requested)?;
     s.write(&who.actor(), |tx| {
         let before = load_user(tx.conn(), id)?;
-        if expected.is_some_and(|v| v != before.version) {
-            return Err(AppError::StaleVersion {
-                current: before.version,
-            });
-        }
+        expected.check(before.version)?;
         check_references(tx.conn(), &grants)?;
         let loses_admin = before.grants.iter().any(|g| g.role == Role::PlatformAdmin)
             && !grants.iter().any(|g| g.role() == Role::PlatformAdmin);

@@ -7,6 +7,8 @@
 //! `make openapi` rewrites the committed file and a test fails when the
 //! served document differs from it.
 
+mod glossary;
+
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::path::{Operation, ParameterIn, PathItem};
@@ -23,14 +25,28 @@ pub const COMMITTED: &str = include_str!("../openapi.json");
         title = "Shuzhuan (数转) API",
         version = "1.0.0",
         description = "API of the SME digital-transformation city pilot (中小企业数字化转型城市试点): \
-programmes, enterprises, providers, products, projects, scoring, subsidies, monitoring and sync.\n\n\
-Conventions: JSON bodies with snake_case fields; money in integer fen (`*_fen`), rates in basis points \
-(`*_bp`); times RFC 3339 UTC; lists are `{items, next_cursor}` with `?limit=` (default 50, max 500) and \
-`?cursor=`; single objects carry `version` and an `ETag`, and writes to them need `If-Match` (428 without, \
-412 when stale). Errors are RFC 9457 `application/problem+json` with a stable `code` and, for validation, \
-`errors: [{field, code, message}]`; send `Accept-Language: zh-CN` for Chinese texts.\n\n\
-Authentication: `Authorization: Bearer <token>` with an access JWT from `POST /api/v1/auth/token` or an \
-API token from `POST /api/v1/api-tokens`.",
+programmes, enterprises, providers, products, projects, scoring, subsidies, monitoring and sync, for \
+portals, the national public-service platform and officials' spreadsheets.\n\n\
+**Authentication.** `Authorization: Bearer <token>` with an access JWT from `POST /api/v1/auth/token` \
+(refresh it with `POST /api/v1/auth/refresh`) or an API token (`szt_…`) from `POST /api/v1/api-tokens`. \
+Each operation says who may call it: roles (DOMAIN.md §2) within the scope of their grant. An object \
+outside your scope is 404; a missing right is 403, checked before anything about the object is revealed.\n\n\
+**Errors.** RFC 9457 `application/problem+json` with a stable top-level `code` (docs/ERRORS.md lists \
+them all), `detail`, `request_id` to quote, and for `validation_failed` one `errors[]` entry per field \
+(`field`, `code`, `message`). A lost or busy database is 503 with `Retry-After`.\n\n\
+**Languages.** `Accept-Language: zh-CN` gives every title, detail and message in Chinese; English is \
+the default. Codes never change with the language.\n\n\
+**Lists.** Every collection answers `{items, next_cursor}`; pass `?limit=` (1 to 500, default 50) and \
+`?cursor=` with the `next_cursor` of the previous page (opaque; null on the last page; one the list did \
+not give out is 400 `malformed_cursor`). The change feed's cursor is a sequence number and never ends.\n\n\
+**Versions and caching.** Single objects carry `version` and an `ETag`; writes to them need `If-Match` \
+with the ETag you read, or `*` (428 without, 412 when stale). Reads with an `ETag` answer \
+`If-None-Match` with 304; `HEAD` works wherever `GET` does; `Accept-Encoding: gzip, br or zstd` \
+compresses. A 201 names the created object in `Location`, which a GET reads.\n\n\
+**Money and units.** Amounts are integers in fen (分; 100 fen = 1 yuan, `*_fen`); rates and shares in \
+basis points (`*_bp`, 5000 = 50%); times RFC 3339 in UTC; dates ISO 8601.\n\n\
+**Versioning.** Paths carry the major version (`/api/v1`); within it fields and operations are only \
+added, never removed or changed in meaning. The change feed and webhooks carry the same views.",
         license(name = "MIT")
     ),
     tags(
@@ -157,6 +173,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::o
             // Paths and query strings are checked for control characters
             // (headers cannot carry most of them anyway).
             for parameter in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(parameter) = parameter {
+                    glossary::describe_parameter(parameter);
+                }
                 if let RefOr::T(parameter) = parameter
                     && !matches!(parameter.parameter_in, ParameterIn::Header)
                     && let Some(schema) = &mut parameter.schema
@@ -177,6 +196,7 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::o
     }
     if let Some(components) = &mut doc.components {
         link_list_items(&mut components.schemas);
+        glossary::describe(&mut components.schemas);
         for status in STATUSES {
             components.responses.insert(
                 response_name(status).to_owned(),

@@ -349,7 +349,8 @@ impl TestApp {
         );
         assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
         let id = created.body["id"].as_str().expect("id").to_owned();
-        let put = admin.put(&format!("/users/{id}/grants"), grants);
+        let version = created.body["version"].as_i64().expect("version");
+        let put = admin.put_if_match(&format!("/users/{id}/grants"), version, grants);
         assert_eq!(put.status, StatusCode::OK, "{}", put.body);
         As {
             app: self,
@@ -445,6 +446,15 @@ impl As<'_> {
                 .json(&body),
         )
     }
+    /// A PUT with `If-Match: "<version>"` (grants).
+    pub fn put_if_match(&self, path: &str, version: i64, body: Value) -> Resp {
+        Resp::send(
+            self.req(Method::PUT, path)
+                .header("If-Match", format!("\"{version}\""))
+                .json(&body),
+        )
+    }
+
     /// A POST with `If-Match: "<version>"` (transitions).
     pub fn post_if_match(&self, path: &str, version: i64, body: Value) -> Resp {
         Resp::send(

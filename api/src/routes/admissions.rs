@@ -6,7 +6,7 @@ use shuzhuan_app::admissions::{
     self as use_case, AdmissionChange, AdmissionView, LibraryApplication, LibraryQuery,
     PoolApplication, PoolQuery,
 };
-use shuzhuan_app::{List, Page};
+use shuzhuan_app::{Expected, List, Page};
 use shuzhuan_lifecycle::AdmissionKind;
 
 use crate::error::{ApiError, Problem};
@@ -84,7 +84,7 @@ pub async fn apply_to_pool(
     params(
         ("program_id" = String, Path, description = "Programme id"),
         ("provider_id" = String, Path, description = "Provider id"),
-        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = AdmissionChange,
     responses(
@@ -180,7 +180,7 @@ pub async fn submit_to_library(
     params(
         ("program_id" = String, Path, description = "Programme id"),
         ("product_id" = String, Path, description = "Product id"),
-        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = AdmissionChange,
     responses(
@@ -230,7 +230,7 @@ async fn change(
     caller: Caller,
     path: web::Path<(String, String)>,
     kind: AdmissionKind,
-    expected: i64,
+    expected: Expected,
     body: Json<AdmissionChange>,
 ) -> Result<HttpResponse, ApiError> {
     state

@@ -93,7 +93,7 @@ pub async fn get_enterprise(
     tag = "enterprises",
     params(
         ("id" = String, Path, description = "Enterprise id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = EnterpriseFields,
     responses(
@@ -152,7 +152,7 @@ pub async fn get_enterprise_by_code(
     tag = "enterprises",
     params(
         ("uscc" = String, Path, description = "Unified social credit code"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version you read; without it the last writer wins", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version you read; without it the last writer wins", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body(content = EnterpriseFields, description = "The enterprise as the caller knows it (uscc comes from the path)"),
     responses(

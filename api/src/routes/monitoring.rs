@@ -47,7 +47,7 @@ pub async fn get_monitoring_settings(
     tag = "monitoring",
     params(
         ("program_id" = String, Path, description = "Programme id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read (\"0\" for the defaults)", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read (\"0\" for the defaults)", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = MonitoringSettingsRequest,
     responses(

@@ -89,7 +89,7 @@ pub async fn get_product(
     tag = "products",
     params(
         ("id" = String, Path, description = "Product id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = ProductFields,
     responses(

@@ -94,7 +94,7 @@ pub async fn get_program(
     tag = "programs",
     params(
         ("program_id" = String, Path, description = "Programme id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = UpdateProgramRequest,
     responses(
@@ -259,7 +259,7 @@ pub async fn get_batch(
     params(
         ("program_id" = String, Path, description = "Programme id"),
         ("batch_id" = String, Path, description = "Batch id"),
-        ("If-Match" = String, Header, description = "ETag of the batch version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the batch version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = BatchTransitionRequest,
     responses(

@@ -107,7 +107,7 @@ pub async fn get_project(
     tag = "projects",
     params(
         ("id" = String, Path, description = "Project id"),
-        ("If-Match" = String, Header, description = "ETag of the project version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the project version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = PlanSpec,
     responses(
@@ -144,7 +144,7 @@ pub async fn put_plan(
     tag = "projects",
     params(
         ("id" = String, Path, description = "Project id"),
-        ("If-Match" = String, Header, description = "ETag of the project version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the project version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = TransitionRequest,
     responses(

@@ -80,7 +80,7 @@ pub async fn list_benchmarks(
     tag = "promotion",
     params(
         ("id" = String, Path, description = "Benchmark id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = DecideBenchmark,
     responses(

@@ -90,7 +90,7 @@ pub async fn get_provider(
     tag = "providers",
     params(
         ("id" = String, Path, description = "Provider id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = ProviderFields,
     responses(
@@ -144,7 +144,7 @@ pub async fn get_provider_by_code(
     tag = "providers",
     params(
         ("uscc" = String, Path, description = "Unified social credit code"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version you read; without it the last writer wins", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the version you read; without it the last writer wins", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body(content = ProviderFields, description = "The provider as the caller knows it (uscc comes from the path)"),
     responses(

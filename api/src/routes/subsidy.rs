@@ -254,7 +254,7 @@ pub async fn list_decisions(
     params(
         ("program_id" = String, Path, description = "Programme id"),
         ("decision_id" = String, Path, description = "Decision id"),
-        ("If-Match" = String, Header, description = "ETag of the decision version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the decision version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     responses(
         (status = 200, description = "Approved: the amount is committed against the pool", body = DecisionView),

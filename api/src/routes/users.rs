@@ -7,7 +7,7 @@ use shuzhuan_app::users::{
 use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, IfMatch, Json, OptionalIfMatch, Query};
+use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 
@@ -94,7 +94,7 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = String, Path, description = "User id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = UpdateUserRequest,
     responses(
@@ -128,7 +128,7 @@ pub async fn update_user(
     tag = "users",
     params(
         ("id" = String, Path, description = "User id"),
-        ("If-Match" = Option<String>, Header, nullable = false, description = "ETag of the user you read; without it the grants are replaced as they stand", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the user you read (or `*`)", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body(content = GrantList, description = "The complete new set of grants",
         example = json!([{"role": "city_admin", "program_id": "0193…"}, {"role": "county_admin", "program_id": "0193…", "region_codes": ["640122"]}])),
@@ -146,7 +146,7 @@ pub async fn put_grants(
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
-    OptionalIfMatch(expected): OptionalIfMatch,
+    IfMatch(expected): IfMatch,
     requested: Json<GrantList>,
 ) -> Result<HttpResponse, ApiError> {
     state

@@ -101,7 +101,7 @@ pub async fn get_webhook(
     tag = "sync",
     params(
         ("id" = String, Path, description = "Webhook id"),
-        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(W/)?"?[0-9]{1,18}"?$"#),
+        ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = UpdateWebhookRequest,
     responses(

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::{ProjectView, check, roles_on, save, view_for, visible};
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::Body;
 use crate::policy::Right;
 use crate::principal::Principal;
@@ -64,7 +64,7 @@ pub struct PlanSpec {
     pub content: String,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    /// The contract's total; the line items add up to it.
+    /// The contract's total in fen; the line items add up to it.
     #[validate(range(min = 1, message = "must be positive", code = "range"))]
     #[schema(minimum = 1)]
     pub contract_amount_fen: i64,
@@ -223,7 +223,7 @@ pub fn put_plan(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<PlanSpec>,
 ) -> Result<ProjectView> {
     who.require(Right::WritePlan)?;
@@ -232,7 +232,7 @@ pub fn put_plan(
     let plan: Plan = body.read()?.into();
     let roles = roles_on(who, &p);
     let before = p.row;
-    AppError::expect_version(expected, before.version)?;
+    expected.check(before.version)?;
     if *before.state != ProjectState::Diagnosed {
         return Err(AppError::conflict(
             "plan_locked",

@@ -20,7 +20,7 @@ use validator::Validate;
 
 use super::plan::admitted;
 use super::{ProjectView, batch_state, facts_of, roles_on, save, view_for, visible};
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::Principal;
@@ -74,7 +74,7 @@ pub struct TransitionRequest {
     pub audited_line_items: Option<Vec<LineItemSpec>>,
     /// `approve_subsidy`: the budget pool the amount is committed against.
     pub budget_pool_id: Option<String>,
-    /// `disburse`: the amount paid (default: what is left to pay).
+    /// `disburse`: the amount paid in fen (default: what is left to pay).
     #[validate(range(min = 1, message = "must be positive", code = "range"))]
     #[schema(minimum = 1)]
     pub amount_fen: Option<i64>,
@@ -248,7 +248,7 @@ pub fn transition(
     s: &mut Session,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<TransitionRequest>,
 ) -> Result<ProjectView> {
     // Whether any of the caller's roles takes any project action at all,
@@ -270,14 +270,14 @@ fn step(
     tx: &mut Tx<'_>,
     who: &Principal,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: TransitionRequest,
 ) -> Result<ProjectView> {
     use ProjectAction as A;
     let p = visible(tx.conn(), who, id)?;
     let roles = roles_on(who, &p);
     let before = p.row;
-    AppError::expect_version(expected, before.version)?;
+    expected.check(before.version)?;
     let from = before.state.0;
     let mut facts = facts_of(&before, batch_state(tx.conn(), &before)?);
     let mut row = before.clone();

@@ -18,7 +18,7 @@ pub use outbound::Outbound;
 pub use outbox::EventPattern;
 
 use crate::auth::OpaqueToken;
-use crate::error::{AppError, Result, Text};
+use crate::error::{AppError, Expected, Result, Text};
 use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::Principal;
@@ -286,7 +286,7 @@ pub fn update(
     who: &Principal,
     outbound: &Outbound,
     id: &str,
-    expected: i64,
+    expected: Expected,
     body: Body<UpdateWebhookRequest>,
 ) -> Result<WebhookView> {
     who.require(Right::ManageWebhooks)?;
@@ -299,7 +299,7 @@ pub fn update(
     }
     s.write(&who.actor(), |tx| {
         let before = visible(tx.conn(), who, id)?;
-        AppError::expect_version(expected, before.version)?;
+        let expected = expected.check(before.version)?;
         let mut row = before.clone();
         if let Some(url) = &body.url {
             row.url = url.clone();

@@ -281,8 +281,12 @@ fn list_and_get_agree_when_an_assignment_lapses(app: TestApp) {
     assert_eq!(ids(&pilot.evaluator), std::slice::from_ref(&project));
     ok(pilot.evaluator.get(&format!("/projects/{project}")));
     let evaluator_id = user_id(&pilot.evaluator);
-    ok(app.admin().put(
+    let version = ok(app.admin().get(&format!("/users/{evaluator_id}")))["version"]
+        .as_i64()
+        .unwrap();
+    ok(app.admin().put_if_match(
         &format!("/users/{evaluator_id}/grants"),
+        version,
         json!([{"role": "expert", "program_id": pilot.program}]),
     ));
     assert_eq!(ids(&pilot.evaluator), Vec::<String>::new());

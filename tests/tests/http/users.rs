@@ -1,7 +1,7 @@
 //! Users, grants and scope: DOMAIN.md §2.
 
 use serde_json::json;
-use shuzhuan_tests::{StatusCode, TestApp, both_backends};
+use shuzhuan_tests::{Resp, StatusCode, TestApp, both_backends};
 
 both_backends!(
     admin_creates_a_user_and_replaces_their_grants,
@@ -16,14 +16,18 @@ fn the_last_platform_admin_cannot_lose_the_role(app: TestApp) {
     let admin = app.admin();
     let me = admin.get("/me");
     let id = me.body["id"].as_str().unwrap();
+    let version = admin.get(&format!("/users/{id}")).body["version"]
+        .as_i64()
+        .unwrap();
     admin
-        .put(&format!("/users/{id}/grants"), json!([]))
+        .put_if_match(&format!("/users/{id}/grants"), version, json!([]))
         .assert_problem(StatusCode::CONFLICT, "last_platform_admin");
     // With a second admin, the first may step down.
     let second = app.user_with_grants("admin.two", json!([{"role": "platform_admin"}]));
     assert_eq!(second.get("/users").status, StatusCode::OK);
-    let res = second.put(
+    let res = second.put_if_match(
         &format!("/users/{id}/grants"),
+        version,
         json!([{"role": "observer", "program_id": app.program_id("jinan")}]),
     );
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
@@ -44,9 +48,21 @@ fn admin_creates_a_user_and_replaces_their_grants(app: TestApp) {
     );
     assert_eq!(created.body["grants"], json!([]));
 
-    let put = admin.put(
-        &format!("/users/{id}/grants"),
-        json!([{"role": "county_admin", "program_id": yinchuan, "region_codes": ["640122", "640121"]}]),
+    let grants = json!([{"role": "county_admin", "program_id": yinchuan, "region_codes": ["640122", "640121"]}]);
+    let path = format!("/users/{id}/grants");
+    // Grants change a versioned user: If-Match is required, a stale one
+    // refused, `*` takes whatever is current.
+    admin
+        .put(&path, grants.clone())
+        .assert_problem(StatusCode::PRECONDITION_REQUIRED, "if_match_required");
+    admin
+        .put_if_match(&path, 7, grants.clone())
+        .assert_problem(StatusCode::PRECONDITION_FAILED, "stale_version");
+    let put = Resp::send(
+        admin
+            .req(reqwest::Method::PUT, &path)
+            .header("If-Match", "*")
+            .json(&grants),
     );
     assert_eq!(put.status, StatusCode::OK, "{}", put.body);
     assert_eq!(
@@ -79,8 +95,9 @@ fn grants_whose_scope_does_not_fit_the_role_are_refused_naming_the_field(app: Te
     let id = user.body["id"].as_str().unwrap();
     let path = format!("/users/{id}/grants");
 
-    let res = admin.put(
+    let res = admin.put_if_match(
         &path,
+        1,
         json!([
             {"role": "city_admin", "program_id": jinan},
             {"role": "county_admin", "program_id": jinan},
@@ -94,8 +111,9 @@ fn grants_whose_scope_does_not_fit_the_role_are_refused_naming_the_field(app: Te
         ["[1].region_codes", "[2].enterprise_id", "[3].program_id"]
     );
 
-    let res = admin.put(
+    let res = admin.put_if_match(
         &path,
+        1,
         json!([{"role": "county_admin", "program_id": jinan, "region_codes": ["640122"]}]),
     );
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
@@ -104,13 +122,14 @@ fn grants_whose_scope_does_not_fit_the_role_are_refused_naming_the_field(app: Te
         "a Yinchuan district is not in Jinan"
     );
 
-    let res = admin.put(
+    let res = admin.put_if_match(
         &path,
+        1,
         json!([{"role": "observer", "program_id": "no-such-programme"}]),
     );
     assert_eq!(res.body["errors"][0]["code"], "unknown_program");
 
-    let res = admin.put(&path, json!([{"role": "mayor"}]));
+    let res = admin.put_if_match(&path, 1, json!([{"role": "mayor"}]));
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(res.error_fields(), ["[0].role"]);
 
@@ -131,8 +150,9 @@ fn only_platform_admins_manage_users(app: TestApp) {
     )
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
     let me = city.get("/me");
-    city.put(
+    city.put_if_match(
         &format!("/users/{}/grants", me.body["id"].as_str().unwrap()),
+        1,
         json!([{"role": "platform_admin"}]),
     )
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
