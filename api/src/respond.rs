@@ -65,7 +65,7 @@ macro_rules! resources {
 
 use shuzhuan_app::admissions::AdmissionView;
 use shuzhuan_app::assessments::AssessmentView;
-use shuzhuan_app::auth::CreatedApiToken;
+use shuzhuan_app::auth::{ApiTokenView, CreatedApiToken};
 use shuzhuan_app::documents::DocumentView;
 use shuzhuan_app::enterprises::EnterpriseView;
 use shuzhuan_app::monitoring::MonitoringSettingsView;
@@ -85,7 +85,8 @@ resources! {
     ProgramView => |v| format!("/api/v1/programs/{}", v.id), version = v.version;
     BatchView => |v| format!("/api/v1/programs/{}/batches/{}", v.program_id, v.id), version = v.version;
     UserView => |v| format!("/api/v1/users/{}", v.id), version = v.version;
-    CreatedApiToken => |v| format!("/api/v1/api-tokens/{}", v.token.id);
+    CreatedApiToken => |v| v.token.location();
+    ApiTokenView => |v| format!("/api/v1/api-tokens/{}", v.id);
     EnterpriseView => |v| format!("/api/v1/enterprises/{}", v.id), version = v.version;
     ProviderView => |v| format!("/api/v1/providers/{}", v.id), version = v.version;
     ProductView => |v| format!("/api/v1/products/{}", v.id), version = v.version;
@@ -99,23 +100,23 @@ resources! {
     AssessmentView => |v| format!("/api/v1/assessments/{}", v.id.as_deref().unwrap_or_default()),
         version = v.version.unwrap_or(1);
     ProjectView => |v| format!("/api/v1/projects/{}", v.id), version = v.version;
-    ProgressView => |v| format!("/api/v1/projects/{}/progress-reports", v.project_id);
-    AssignmentView => |v| format!("/api/v1/projects/{}", v.project_id);
-    DocumentView => |v| format!("/api/v1/documents/{}/content", v.id);
-    PolicyView => |v| format!("/api/v1/programs/{}/subsidy-policies", v.program_id),
+    ProgressView => |v| format!("/api/v1/projects/{}/progress-reports/{}", v.project_id, v.id);
+    AssignmentView => |v| format!("/api/v1/projects/{}/assignments/{}/{}", v.project_id, v.role, v.user_id);
+    DocumentView => |v| format!("/api/v1/documents/{}", v.id);
+    PolicyView => |v| format!("/api/v1/programs/{}/subsidy-policies/{}", v.program_id, v.version),
         version = i64::from(v.version);
     PoolView => |v| format!("/api/v1/programs/{}/budget-pools/{}", v.program_id, v.id),
         version = v.version;
     DecisionView => |v| format!("/api/v1/programs/{}/subsidy-decisions/{}", v.program_id, v.id),
         version = v.version;
     DisbursementView => |v| format!("/api/v1/programs/{}/disbursements/{}", v.program_id, v.id);
-    TargetView => |v| format!("/api/v1/programs/{}/targets", v.program_id), version = v.version;
+    TargetView => |v| format!("/api/v1/programs/{}/targets/{}", v.program_id, v.id), version = v.version;
     MonitoringSettingsView => |v| format!("/api/v1/programs/{}/monitoring-settings", v.program_id),
         version = v.version;
     SpotCheckView => |v| format!("/api/v1/spot-checks/{}", v.id);
-    FindingView => |v| format!("/api/v1/spot-checks/{}/findings", v.spot_check_id);
+    FindingView => |v| format!("/api/v1/spot-checks/{}/findings/{}", v.spot_check_id, v.id);
     BenchmarkView => |v| format!("/api/v1/benchmarks/{}", v.id), version = v.version;
-    EventView => |v| format!("/api/v1/programs/{}/events", v.program_id);
-    FinanceProductView => |v| format!("/api/v1/programs/{}/finance-products", v.program_id);
+    EventView => |v| format!("/api/v1/programs/{}/events/{}", v.program_id, v.id);
+    FinanceProductView => |v| format!("/api/v1/programs/{}/finance-products/{}", v.program_id, v.id);
     WebhookView => |v| format!("/api/v1/webhooks/{}", v.id), version = v.version;
 }

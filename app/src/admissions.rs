@@ -314,6 +314,19 @@ fn check_consortium(
     AppError::check(errors)
 }
 
+/// One entry of a programme's pool or library.
+pub fn get_entry(
+    s: &mut Session,
+    who: &Principal,
+    (program_id, member_id): (&str, &str),
+    kind: AdmissionKind,
+) -> Result<AdmissionView> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let conn = s.conn();
+    let row = admissions::find(conn, program_id, kind, member_id)?;
+    views(conn, vec![row])?.pop().ok_or(AppError::NotFound)
+}
+
 /// A programme's pool or library, optionally of one status.
 pub fn list(
     s: &mut Session,

@@ -279,8 +279,9 @@ pub fn list(
     )
 }
 
-/// A document of a project the caller reads (404 otherwise), to stream.
-pub fn content(s: &mut Session, who: &Principal, id: &str) -> Result<DocumentView> {
+/// A document of a project the caller reads (404 otherwise): its record,
+/// and what the content is streamed by.
+pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<DocumentView> {
     who.require(Right::ReadProject)?;
     let doc = match repo::find_document(s.conn(), id) {
         Ok(d) => d,

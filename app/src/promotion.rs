@@ -507,6 +507,17 @@ pub fn list_events(
     )?))
 }
 
+/// One event of the programme.
+pub fn get_event(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    id: &str,
+) -> Result<EventView> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    Ok(supervision::find_event(s.conn(), program_id, id)?.into())
+}
+
 /// Records a finance product (the city_admin or finance).
 pub fn create_finance_product(
     s: &mut Session,
@@ -559,3 +570,25 @@ pub fn list_finance_products(
         page.limit(),
     )?))
 }
+
+/// One finance product of the programme.
+pub fn get_finance_product(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    id: &str,
+) -> Result<FinanceProductView> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    Ok(supervision::find_finance_product(s.conn(), program_id, id)?.into())
+}
+
+/// One benchmark nomination, for those who read its programme.
+pub fn get_benchmark(s: &mut Session, who: &Principal, id: &str) -> Result<BenchmarkView> {
+    let reach = who.require(Right::ReadProgramme)?;
+    let row = supervision::find_benchmark(s.conn(), id)?;
+    if !reach.contains(&policy::programme(&row.program_id)) {
+        return Err(AppError::NotFound);
+    }
+    Ok(row.into())
+}
+

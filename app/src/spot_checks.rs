@@ -20,7 +20,7 @@ use crate::input::{Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::{self, Principal};
-use crate::view::{List, code_schema, utc};
+use crate::view::{List, code_schema, one_of, utc};
 
 /// How anyone recomputes a draw (the algorithm of `shuzhuan-monitoring`'s
 /// `draw` module), published with every spot check.
@@ -404,14 +404,26 @@ pub fn list_findings(
     id: &str,
     page: &Page,
 ) -> Result<List<FindingView>> {
+    List::paged(findings(s, who, id)?, page)
+}
+
+/// One finding of a spot check.
+pub fn get_finding(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    finding_id: &str,
+) -> Result<FindingView> {
+    one_of(findings(s, who, id)?, |f| f.id == finding_id)
+}
+
+/// The findings of a spot check the caller may read, in the order recorded.
+fn findings(s: &mut Session, who: &Principal, id: &str) -> Result<Vec<FindingView>> {
     load_visible(s.conn(), who, id)?;
-    List::paged(
-        supervision::findings_of(s.conn(), id)?
-            .into_iter()
-            .map(FindingView::from)
-            .collect(),
-        page,
-    )
+    Ok(supervision::findings_of(s.conn(), id)?
+        .into_iter()
+        .map(FindingView::from)
+        .collect())
 }
 
 /// A disqualification that names a spot check needs that check to be of

@@ -32,7 +32,7 @@ use crate::input::{Body, Page};
 use crate::journal::{Key, change, change_with};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
-use crate::view::{List, code_list_schema, code_schema, string_enum, utc};
+use crate::view::{List, code_list_schema, code_schema, one_of, string_enum, utc};
 
 fn category_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<ExpenseCategory>()
@@ -308,14 +308,25 @@ pub fn list_policies(
     program_id: &str,
     page: &Page,
 ) -> Result<List<PolicyView>> {
+    List::paged(policy_views(s, who, program_id)?, page)
+}
+
+/// One version of the programme's policy.
+pub fn get_policy(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    version: i32,
+) -> Result<PolicyView> {
+    one_of(policy_views(s, who, program_id)?, |p| p.version == version)
+}
+
+fn policy_views(s: &mut Session, who: &Principal, program_id: &str) -> Result<Vec<PolicyView>> {
     crate::programs::visible(s.conn(), who, program_id)?;
-    List::paged(
-        subsidy::policies_of(s.conn(), program_id)?
-            .iter()
-            .map(policy_view)
-            .collect(),
-        page,
-    )
+    Ok(subsidy::policies_of(s.conn(), program_id)?
+        .iter()
+        .map(policy_view)
+        .collect())
 }
 
 /// Publishes the next version (the programme's city_admin).

@@ -22,7 +22,7 @@ use crate::input::{Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
-use crate::view::{List, code_schema, utc};
+use crate::view::{List, code_schema, one_of, utc};
 
 /// One target as stored.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -445,6 +445,13 @@ pub fn list(
 ) -> Result<TargetTable> {
     require_in_programme(who, Right::ReadTargets, program_id)?;
     table(supervision::targets_of(s.conn(), program_id)?, page)
+}
+
+/// One target of the programme.
+pub fn get(s: &mut Session, who: &Principal, program_id: &str, id: &str) -> Result<TargetView> {
+    require_in_programme(who, Right::ReadTargets, program_id)?;
+    let rows = supervision::targets_of(s.conn(), program_id)?;
+    one_of(rows.into_iter().map(TargetView::from).collect(), |t| t.id == id)
 }
 
 /// Sets one target (409 `target_exists` for a metric and scope set already).

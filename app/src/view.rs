@@ -60,6 +60,12 @@ impl<T> List<T> {
     }
 }
 
+/// The one item of a collection the caller may read that `is` picks, or
+/// 404: a single read shows exactly what the list shows.
+pub fn one_of<T>(items: Vec<T>, is: impl Fn(&T) -> bool) -> Result<T> {
+    items.into_iter().find(is).ok_or(AppError::NotFound)
+}
+
 /// Cursors are opaque: the key a page ends at, tagged and encoded, so a
 /// cursor that was not given out is refused rather than read as a place
 /// in the list.

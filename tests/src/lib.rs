@@ -430,10 +430,31 @@ impl As<'_> {
         Resp::send(self.req(Method::GET, path))
     }
     pub fn post(&self, path: &str, body: Value) -> Resp {
-        Resp::send(self.req(Method::POST, path).json(&body))
+        self.created(Resp::send(self.req(Method::POST, path).json(&body)))
     }
     pub fn put(&self, path: &str, body: Value) -> Resp {
-        Resp::send(self.req(Method::PUT, path).json(&body))
+        self.created(Resp::send(self.req(Method::PUT, path).json(&body)))
+    }
+
+    /// Every test that creates something also proves the convention: a
+    /// 201 names the new object in `Location`, and a GET there, by the
+    /// same caller, answers it (the creation may carry more, such as a
+    /// token's secret).
+    fn created(&self, res: Resp) -> Resp {
+        if res.status == StatusCode::CREATED {
+            let location = res.header("location").expect("a 201 has a Location");
+            let path = location
+                .strip_prefix("/api/v1")
+                .expect("Location is an API path");
+            let read = self.get(path);
+            assert_eq!(read.status, StatusCode::OK, "GET {location}: {}", read.body);
+            for (field, value) in read.body.as_object().expect("an object") {
+                if field != "next_actions" && field != "next_statuses" {
+                    assert_eq!(&res.body[field], value, "GET {location}: {field}");
+                }
+            }
+        }
+        res
     }
     pub fn delete(&self, path: &str) -> Resp {
         Resp::send(self.req(Method::DELETE, path))

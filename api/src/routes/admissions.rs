@@ -248,3 +248,51 @@ async fn change(
         .await
         .map(current)
 }
+
+/// Read a provider pool entry
+///
+/// One provider's entry in the programme's pool: status, grade, consortium and
+/// the statuses it may move to.
+#[utoipa::path(
+    tag = "providers",
+    params(("program_id" = String, Path, description = "Programme id"), ("provider_id" = String, Path, description = "Provider id")),
+    responses(
+        (status = 200, description = "The pool entry", body = AdmissionView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/provider-pool/{provider_id}")]
+pub async fn get_pool_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProviderPool))
+        .await
+        .map(current)
+}
+
+/// Read a product library entry
+///
+/// One product's entry in the programme's library: status and the statuses it
+/// may move to.
+#[utoipa::path(
+    tag = "products",
+    params(("program_id" = String, Path, description = "Programme id"), ("product_id" = String, Path, description = "Product id")),
+    responses(
+        (status = 200, description = "The library entry", body = AdmissionView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/product-library/{product_id}")]
+pub async fn get_library_entry(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProductLibrary))
+        .await
+        .map(current)
+}

@@ -12,7 +12,7 @@ use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Json, Query};
-use crate::respond::created;
+use crate::respond::{created, current};
 use crate::state::AppState;
 
 /// Log in (获取令牌)
@@ -174,4 +174,27 @@ pub async fn revoke_api_token(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Read one of your API tokens
+///
+/// One of the caller's API tokens, without its secret.
+#[utoipa::path(
+    tag = "auth",
+    params(("id" = String, Path, description = "API token id")),
+    responses(
+        (status = 200, description = "The token, without its secret", body = ApiTokenView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/api-tokens/{id}")]
+pub async fn get_api_token(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_api_token(s, who, &path))
+        .await
+        .map(current)
 }

@@ -12,7 +12,7 @@ use shuzhuan_app::{AppError, List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Json, Query, read_limited};
-use crate::respond::created;
+use crate::respond::{created, current};
 use crate::state::AppState;
 
 /// Attach a document
@@ -120,7 +120,7 @@ pub async fn document_content(
     req: HttpRequest,
 ) -> Result<HttpResponse, ApiError> {
     let doc = state
-        .run(caller, move |s, who| use_case::content(s, who, &id))
+        .run(caller, move |s, who| use_case::get(s, who, &id))
         .await?;
     let file = actix_files::NamedFile::open_async(state.app.documents.path(&doc.sha256))
         .await
@@ -217,4 +217,28 @@ fn attachment(stored: &str) -> ContentDisposition {
             }),
         ],
     }
+}
+
+/// Read a document's record
+///
+/// A document's record: kind, file name, media type, size and SHA-256;
+/// `…/content` streams the file.
+#[utoipa::path(
+    tag = "projects",
+    params(("id" = String, Path, description = "Document id")),
+    responses(
+        (status = 200, description = "The document's record", body = DocumentView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/documents/{id}")]
+pub async fn get_document(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get(s, who, &path))
+        .await
+        .map(current)
 }

@@ -144,5 +144,18 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(webhooks::get_webhook)
         .service(webhooks::update_webhook)
         .service(webhooks::delete_webhook)
-        .service(webhooks::list_deliveries);
+        .service(webhooks::list_deliveries)
+        .service(auth::get_api_token)
+        .service(admissions::get_pool_entry)
+        .service(admissions::get_library_entry)
+        .service(promotion::get_benchmark)
+        .service(promotion::get_event)
+        .service(promotion::get_finance_product)
+        .service(projects::get_progress_report)
+        .service(projects::get_assignment)
+        .service(projects::list_assignments)
+        .service(documents::get_document)
+        .service(subsidy::get_policy)
+        .service(targets::get_target)
+        .service(spot_checks::get_finding);
 }

@@ -287,3 +287,73 @@ pub async fn create_assignment(
         .await
         .map(created)
 }
+
+/// Read a progress report
+///
+/// One progress report of the project.
+#[utoipa::path(
+    tag = "projects",
+    params(("id" = String, Path, description = "Project id"), ("report_id" = String, Path, description = "Progress report id")),
+    responses(
+        (status = 200, description = "The report", body = ProgressView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/projects/{id}/progress-reports/{report_id}")]
+pub async fn get_progress_report(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_progress(s, who, &path.0, &path.1))
+        .await
+        .map(current)
+}
+
+/// Read an assignment
+///
+/// One assignment of the project: the user in the role.
+#[utoipa::path(
+    tag = "projects",
+    params(("id" = String, Path, description = "Project id"), ("role" = String, Path, description = "`evaluator`, `auditor` or `expert`"), ("user_id" = String, Path, description = "The assigned user's id")),
+    responses(
+        (status = 200, description = "The assignment", body = AssignmentView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/projects/{id}/assignments/{role}/{user_id}")]
+pub async fn get_assignment(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_assignment(s, who, &path.0, (&path.1, &path.2)))
+        .await
+        .map(current)
+}
+
+/// List a project's assignments
+///
+/// The evaluators, auditors and experts assigned to the project, by role and
+/// user.
+#[utoipa::path(
+    tag = "projects",
+    params(("id" = String, Path, description = "Project id"), Page),
+    responses((status = 200, description = "The assignments", body = List<AssignmentView>)),
+    security(("bearer" = []))
+)]
+#[get("/projects/{id}/assignments")]
+pub async fn list_assignments(
+    state: web::Data<AppState>,
+    caller: Caller,
+    id: web::Path<String>,
+    Query(page): Query<Page>,
+) -> Result<web::Json<List<AssignmentView>>, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::list_assignments(s, who, &id, &page))
+        .await
+        .map(web::Json)
+}
+

@@ -222,3 +222,73 @@ pub async fn list_finance_products(
         .await
         .map(web::Json)
 }
+
+/// Read a benchmark
+///
+/// One benchmark nomination (标杆) with its status and the statuses it may move
+/// to.
+#[utoipa::path(
+    tag = "promotion",
+    params(("id" = String, Path, description = "Benchmark id")),
+    responses(
+        (status = 200, description = "The nomination", body = BenchmarkView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/benchmarks/{id}")]
+pub async fn get_benchmark(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_benchmark(s, who, &path))
+        .await
+        .map(current)
+}
+
+/// Read an event
+///
+/// One matchmaking event (供需对接) or training of the programme.
+#[utoipa::path(
+    tag = "promotion",
+    params(("program_id" = String, Path, description = "Programme id"), ("event_id" = String, Path, description = "Event id")),
+    responses(
+        (status = 200, description = "The event", body = EventView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/events/{event_id}")]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_event(s, who, &path.0, &path.1))
+        .await
+        .map(current)
+}
+
+/// Read a finance product
+///
+/// One finance product of the programme.
+#[utoipa::path(
+    tag = "promotion",
+    params(("program_id" = String, Path, description = "Programme id"), ("finance_product_id" = String, Path, description = "Finance product id")),
+    responses(
+        (status = 200, description = "The finance product", body = FinanceProductView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/finance-products/{finance_product_id}")]
+pub async fn get_finance_product(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_finance_product(s, who, &path.0, &path.1))
+        .await
+        .map(current)
+}

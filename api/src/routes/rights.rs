@@ -212,6 +212,19 @@ const OPERATIONS: &[(&str, Who)] = &[
         "list_finance_products",
         Who::Holders(&[Right::ReadProgramme]),
     ),
+    ("get_api_token", Who::Holders(&[Right::ManageApiTokens])),
+    ("get_pool_entry", Who::Holders(&[Right::ReadProgramme])),
+    ("get_library_entry", Who::Holders(&[Right::ReadProgramme])),
+    ("get_benchmark", Who::Holders(&[Right::ReadProgramme])),
+    ("get_event", Who::Holders(&[Right::ReadProgramme])),
+    ("get_finance_product", Who::Holders(&[Right::ReadProgramme])),
+    ("get_progress_report", Who::Holders(&[Right::ReadProject])),
+    ("get_assignment", Who::Holders(&[Right::ReadProject])),
+    ("list_assignments", Who::Holders(&[Right::ReadProject])),
+    ("get_document", Who::Holders(&[Right::ReadProject])),
+    ("get_policy", Who::Holders(&[Right::ReadProgramme])),
+    ("get_target", Who::Holders(&[Right::ReadTargets])),
+    ("get_finding", Who::Holders(&[Right::ReadProgramme])),
 ];
 
 /// Where a grant's scope reaches, in words.

@@ -9,7 +9,7 @@ use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::extract::{Caller, Json, Query};
-use crate::respond::created;
+use crate::respond::{created, current};
 use crate::state::AppState;
 
 /// Draw a spot check (双随机、一公开)
@@ -151,4 +151,27 @@ pub async fn list_findings(
         })
         .await
         .map(web::Json)
+}
+
+/// Read a finding
+///
+/// One finding of the spot check.
+#[utoipa::path(
+    tag = "monitoring",
+    params(("id" = String, Path, description = "Spot check id"), ("finding_id" = String, Path, description = "Finding id")),
+    responses(
+        (status = 200, description = "The finding", body = FindingView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/spot-checks/{id}/findings/{finding_id}")]
+pub async fn get_finding(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_finding(s, who, &path.0, &path.1))
+        .await
+        .map(current)
 }

@@ -453,3 +453,26 @@ pub async fn get_disbursement(
         .await
         .map(current)
 }
+
+/// Read a policy version
+///
+/// One version of the programme's subsidy policy (奖补政策) with its terms.
+#[utoipa::path(
+    tag = "subsidy",
+    params(("program_id" = String, Path, description = "Programme id"), ("version" = i32, Path, description = "Policy version (1, 2, …)", minimum = 1)),
+    responses(
+        (status = 200, description = "The policy version", body = PolicyView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/subsidy-policies/{version}")]
+pub async fn get_policy(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, i32)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get_policy(s, who, &path.0, path.1))
+        .await
+        .map(current)
+}

@@ -9,7 +9,7 @@ use shuzhuan_app::targets::{self as use_case, TargetSpec, TargetTable, TargetVie
 use crate::error::{ApiError, Problem};
 use crate::extract::{AcceptLang, Caller, Json, Query};
 use crate::import::{self, Import};
-use crate::respond::created;
+use crate::respond::{created, current};
 use crate::state::AppState;
 
 /// List targets (目标)
@@ -111,4 +111,27 @@ pub async fn import_targets(
         use_case::import_targets(s, who, &program_id, r)
     })
     .await
+}
+
+/// Read a target
+///
+/// One target of the programme: metric, scope and value.
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id"), ("target_id" = String, Path, description = "Target id")),
+    responses(
+        (status = 200, description = "The target", body = TargetView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/targets/{target_id}")]
+pub async fn get_target(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| use_case::get(s, who, &path.0, &path.1))
+        .await
+        .map(current)
 }

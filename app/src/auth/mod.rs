@@ -27,7 +27,7 @@ use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::{self, Principal};
 use crate::users::{UserView, load_user};
-use crate::view::{List, utc};
+use crate::view::{List, one_of, utc};
 
 /// How long a refresh token stays usable (it is single-use and rotates).
 const REFRESH_TTL_DAYS: i64 = 14;
@@ -322,9 +322,18 @@ pub fn list_api_tokens(
     who: &Principal,
     page: &Page,
 ) -> Result<List<ApiTokenView>> {
+    List::paged(api_tokens(s, who)?, page)
+}
+
+/// One of the caller's API tokens, without its secret.
+pub fn get_api_token(s: &mut Session, who: &Principal, id: &str) -> Result<ApiTokenView> {
+    one_of(api_tokens(s, who)?, |t| t.id == id)
+}
+
+fn api_tokens(s: &mut Session, who: &Principal) -> Result<Vec<ApiTokenView>> {
     who.require(Right::ManageApiTokens)?;
     let rows = tokens::list_api_tokens(s.conn(), &who.user_id)?;
-    List::paged(rows.into_iter().map(Into::into).collect(), page)
+    Ok(rows.into_iter().map(Into::into).collect())
 }
 
 /// Revokes one of the caller's tokens (a platform admin: anyone's).

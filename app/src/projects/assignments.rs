@@ -12,11 +12,11 @@ use validator::Validate;
 
 use super::{check, visible};
 use crate::error::{AppError, Result, Text};
-use crate::input::Body;
+use crate::input::{Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::Right;
 use crate::principal::{self, Principal};
-use crate::view::{string_enum, utc};
+use crate::view::{List, one_of, string_enum, utc};
 
 const ASSIGNABLE: [Role; 3] = [Role::Evaluator, Role::Auditor, Role::Expert];
 
@@ -54,6 +54,45 @@ fn role_not_held() -> AppError {
             "该用户在本试点无此角色",
         ),
     )
+}
+
+impl From<AssignmentRow> for AssignmentView {
+    fn from(row: AssignmentRow) -> Self {
+        AssignmentView {
+            project_id: row.project_id,
+            role: row.role.0,
+            user_id: row.user_id,
+            assigned_by: row.assigned_by,
+            created_at: utc(row.created_at),
+        }
+    }
+}
+
+/// The project's assignments, by role and user.
+pub fn list_assignments(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    page: &Page,
+) -> Result<List<AssignmentView>> {
+    List::paged(assignments(s, who, id)?, page)
+}
+
+/// One assignment of the project: a user in a role.
+pub fn get_assignment(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    (role, user_id): (&str, &str),
+) -> Result<AssignmentView> {
+    one_of(assignments(s, who, id)?, |a| {
+        a.role.as_str() == role && a.user_id == user_id
+    })
+}
+
+fn assignments(s: &mut Session, who: &Principal, id: &str) -> Result<Vec<AssignmentView>> {
+    let p = visible(s.conn(), who, id)?;
+    Ok(p.assigned.into_iter().map(Into::into).collect())
 }
 
 /// Assigns a user holding the role in the programme (the city_admin).
@@ -96,13 +135,7 @@ pub fn create_assignment(
                 Text::new("The user is assigned already.", "该用户已被指派。"),
             )
         })?;
-        let view = AssignmentView {
-            project_id: row.project_id,
-            role: row.role.0,
-            user_id: row.user_id,
-            assigned_by: row.assigned_by,
-            created_at: utc(row.created_at),
-        };
+        let view = AssignmentView::from(row);
         let key = format!("{}:{}:{}", view.project_id, view.role, view.user_id);
         tx.record(change(
             "project.assign",

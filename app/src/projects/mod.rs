@@ -8,9 +8,11 @@ mod plan;
 mod progress;
 mod transition;
 
-pub use assignments::{AssignmentSpec, AssignmentView, create_assignment};
+pub use assignments::{
+    AssignmentSpec, AssignmentView, create_assignment, get_assignment, list_assignments,
+};
 pub use plan::{PlanLineItemSpec, PlanSpec, put_plan};
-pub use progress::{ProgressSpec, ProgressView, create_progress, list_progress};
+pub use progress::{ProgressSpec, ProgressView, create_progress, get_progress, list_progress};
 pub use transition::{SatisfactionSpec, TransitionRequest, TransitionView, history, transition};
 
 use chrono::{DateTime, NaiveDate, Utc};

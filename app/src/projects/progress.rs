@@ -15,7 +15,7 @@ use crate::error::{AppError, Result, Text};
 use crate::input::{Body, Page};
 use crate::policy::Right;
 use crate::principal::Principal;
-use crate::view::{List, utc};
+use crate::view::{List, one_of, utc};
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -127,12 +127,24 @@ pub fn list_progress(
     id: &str,
     page: &Page,
 ) -> Result<List<ProgressView>> {
+    List::paged(progress_reports(s, who, id)?, page)
+}
+
+/// One progress report of a project.
+pub fn get_progress(
+    s: &mut Session,
+    who: &Principal,
+    id: &str,
+    report_id: &str,
+) -> Result<ProgressView> {
+    one_of(progress_reports(s, who, id)?, |r| r.id == report_id)
+}
+
+/// The project's progress reports the caller may read, oldest first.
+fn progress_reports(s: &mut Session, who: &Principal, id: &str) -> Result<Vec<ProgressView>> {
     visible(s.conn(), who, id)?;
-    List::paged(
-        projects::progress_of(s.conn(), id)?
-            .into_iter()
-            .map(Into::into)
-            .collect(),
-        page,
-    )
+    Ok(projects::progress_of(s.conn(), id)?
+        .into_iter()
+        .map(Into::into)
+        .collect())
 }

@@ -234,6 +234,32 @@ pub fn events_of(
     Ok(Page::from_rows(q.load(conn)?, limit, |r| r.id.clone()))
 }
 
+/// An event of the programme.
+pub fn find_event(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    id: &str,
+) -> Result<EventRow, RepoError> {
+    Ok(program_events::table
+        .find(id)
+        .filter(program_events::program_id.eq(program_id.to_owned()))
+        .select(EventRow::as_select())
+        .first(conn)?)
+}
+
+/// A finance product of the programme.
+pub fn find_finance_product(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    id: &str,
+) -> Result<FinanceProductRow, RepoError> {
+    Ok(finance_products::table
+        .find(id)
+        .filter(finance_products::program_id.eq(program_id.to_owned()))
+        .select(FinanceProductRow::as_select())
+        .first(conn)?)
+}
+
 pub fn insert_finance_product(
     conn: &mut AnyConnection,
     row: &FinanceProductRow,
