@@ -106,9 +106,11 @@ pub async fn limit_in_flight(
 }
 
 /// The conditional and bodiless reads every GET has: `HEAD` is answered as
-/// the `GET` of the same path without its body, and a `GET` whose
-/// `If-None-Match` names the response's `ETag` (or `*`) is answered 304
-/// with the ETag and no body (RFC 9110 §13.1.2, weak comparison).
+/// the `GET` of the same path without its body; a JSON read without an
+/// `ETag` of its own (lists, computed views) gets a weak one from a digest
+/// of its body; and a `GET` whose `If-None-Match` names the response's
+/// `ETag` (or `*`) is answered 304 with the ETag and no body (RFC 9110
+/// §13.1.2, weak comparison).
 pub async fn conditional_reads(
     mut req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -121,7 +123,16 @@ pub async fn conditional_reads(
     let wanted = (req.method() == Method::GET)
         .then(|| req.headers().get(header::IF_NONE_MATCH).cloned())
         .flatten();
-    let res = next.call(req).await?.map_into_boxed_body();
+    let mut res = next.call(req).await?.map_into_boxed_body();
+    if res.status() == StatusCode::OK
+        && !res.headers().contains_key(header::ETAG)
+        && res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .is_some_and(|t| t.as_bytes().starts_with(b"application/json"))
+    {
+        res = with_digest_etag(res).await?;
+    }
     let unchanged = res.status() == StatusCode::OK
         && wanted
             .as_ref()
@@ -151,6 +162,28 @@ pub async fn conditional_reads(
         return Ok(res.map_body(|_, _| BoxBody::new(())));
     }
     Ok(res)
+}
+
+/// The response with a weak `ETag` of its body's SHA-256 (the first 16
+/// bytes, hex): equal bodies, equal tags.
+async fn with_digest_etag(
+    res: ServiceResponse<BoxBody>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    use sha2::{Digest, Sha256};
+    let (req, res) = res.into_parts();
+    let (mut head, body) = res.into_parts();
+    let bytes = actix_web::body::to_bytes(body)
+        .await
+        .map_err(|e| actix_web::error::ErrorInternalServerError(e.to_string()))?;
+    let digest = Sha256::digest(&bytes);
+    let tag = format!("W/\"{}\"", hex::encode(&digest[..16]));
+    if let Ok(value) = HeaderValue::from_str(&tag) {
+        head.headers_mut().insert(header::ETAG, value);
+    }
+    Ok(ServiceResponse::new(
+        req,
+        head.set_body(BoxBody::new(bytes)),
+    ))
 }
 
 /// Whether an `If-None-Match` value names `etag` (weak comparison: `W/`

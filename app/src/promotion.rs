@@ -591,4 +591,3 @@ pub fn get_benchmark(s: &mut Session, who: &Principal, id: &str) -> Result<Bench
     }
     Ok(row.into())
 }
-

@@ -451,7 +451,9 @@ pub fn list(
 pub fn get(s: &mut Session, who: &Principal, program_id: &str, id: &str) -> Result<TargetView> {
     require_in_programme(who, Right::ReadTargets, program_id)?;
     let rows = supervision::targets_of(s.conn(), program_id)?;
-    one_of(rows.into_iter().map(TargetView::from).collect(), |t| t.id == id)
+    one_of(rows.into_iter().map(TargetView::from).collect(), |t| {
+        t.id == id
+    })
 }
 
 /// Sets one target (409 `target_exists` for a metric and scope set already).

@@ -120,6 +120,9 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::o
     for (path, item) in doc.paths.paths.iter_mut() {
         let names_object = path.contains('{');
         let always_answers = matches!(path.as_str(), "/healthz" | "/metrics");
+        if let Some(get) = &mut item.get {
+            digest_etag(get);
+        }
         for op in [
             &mut item.get,
             &mut item.put,
@@ -283,6 +286,26 @@ fn refs(schema: &RefOr<Schema>, out: &mut Vec<String>) {
         RefOr::T(Schema::AllOf(all)) => all.items.iter().for_each(|s| refs(s, out)),
         RefOr::T(Schema::AnyOf(any)) => any.items.iter().for_each(|s| refs(s, out)),
         RefOr::T(_) => {}
+    }
+}
+
+/// A JSON read without a version of its own carries the weak `ETag` the
+/// server derives from its body.
+fn digest_etag(op: &mut Operation) {
+    use utoipa::openapi::HeaderBuilder;
+    use utoipa::openapi::schema::ObjectBuilder;
+    if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200")
+        && ok.content.contains_key("application/json")
+    {
+        ok.headers.entry("ETag".to_owned()).or_insert_with(|| {
+            HeaderBuilder::new()
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .description(Some(
+                    "A weak tag of the body (`W/\"…\"`): send it as `If-None-Match` to get 304 while nothing changed",
+                ))
+                .build()
+                .into()
+        });
     }
 }
 

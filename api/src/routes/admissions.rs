@@ -268,7 +268,9 @@ pub async fn get_pool_entry(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProviderPool))
+        .run(caller, move |s, who| {
+            use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProviderPool)
+        })
         .await
         .map(current)
 }
@@ -292,7 +294,9 @@ pub async fn get_library_entry(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProductLibrary))
+        .run(caller, move |s, who| {
+            use_case::get_entry(s, who, (&path.0, &path.1), AdmissionKind::ProductLibrary)
+        })
         .await
         .map(current)
 }

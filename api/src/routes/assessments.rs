@@ -110,7 +110,7 @@ pub async fn create_assessment(
     tag = "assessments",
     params(("id" = String, Path, description = "Assessment id")),
     responses(
-        (status = 200, body = AssessmentView),
+        (status = 200, body = AssessmentView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),
     security(("bearer" = []))
 )]

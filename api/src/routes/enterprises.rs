@@ -69,7 +69,7 @@ pub async fn create_enterprise(
 #[utoipa::path(
     tag = "enterprises",
     params(("id" = String, Path, description = "Enterprise id")),
-    responses((status = 200, body = EnterpriseView)),
+    responses((status = 200, body = EnterpriseView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`")))),
     security(("bearer" = []))
 )]
 #[get("/enterprises/{id}")]
@@ -128,7 +128,7 @@ pub async fn update_enterprise(
 #[utoipa::path(
     tag = "enterprises",
     params(("uscc" = String, Path, description = "Unified social credit code")),
-    responses((status = 200, body = EnterpriseView)),
+    responses((status = 200, body = EnterpriseView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`")))),
     security(("bearer" = []))
 )]
 #[get("/enterprises/by-code/{uscc}")]

@@ -66,7 +66,7 @@ pub async fn create_product(
 #[utoipa::path(
     tag = "products",
     params(("id" = String, Path, description = "Product id")),
-    responses((status = 200, body = ProductView)),
+    responses((status = 200, body = ProductView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`")))),
     security(("bearer" = []))
 )]
 #[get("/products/{id}")]

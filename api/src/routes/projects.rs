@@ -306,7 +306,9 @@ pub async fn get_progress_report(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_progress(s, who, &path.0, &path.1))
+        .run(caller, move |s, who| {
+            use_case::get_progress(s, who, &path.0, &path.1)
+        })
         .await
         .map(current)
 }
@@ -329,7 +331,9 @@ pub async fn get_assignment(
     path: web::Path<(String, String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_assignment(s, who, &path.0, (&path.1, &path.2)))
+        .run(caller, move |s, who| {
+            use_case::get_assignment(s, who, &path.0, (&path.1, &path.2))
+        })
         .await
         .map(current)
 }
@@ -352,8 +356,9 @@ pub async fn list_assignments(
     Query(page): Query<Page>,
 ) -> Result<web::Json<List<AssignmentView>>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::list_assignments(s, who, &id, &page))
+        .run(caller, move |s, who| {
+            use_case::list_assignments(s, who, &id, &page)
+        })
         .await
         .map(web::Json)
 }
-

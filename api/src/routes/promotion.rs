@@ -265,7 +265,9 @@ pub async fn get_event(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_event(s, who, &path.0, &path.1))
+        .run(caller, move |s, who| {
+            use_case::get_event(s, who, &path.0, &path.1)
+        })
         .await
         .map(current)
 }
@@ -288,7 +290,9 @@ pub async fn get_finance_product(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_finance_product(s, who, &path.0, &path.1))
+        .run(caller, move |s, who| {
+            use_case::get_finance_product(s, who, &path.0, &path.1)
+        })
         .await
         .map(current)
 }

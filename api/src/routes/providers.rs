@@ -66,7 +66,7 @@ pub async fn create_provider(
 #[utoipa::path(
     tag = "providers",
     params(("id" = String, Path, description = "Provider id")),
-    responses((status = 200, body = ProviderView)),
+    responses((status = 200, body = ProviderView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`")))),
     security(("bearer" = []))
 )]
 #[get("/providers/{id}")]
@@ -121,7 +121,7 @@ pub async fn update_provider(
 #[utoipa::path(
     tag = "providers",
     params(("uscc" = String, Path, description = "Unified social credit code")),
-    responses((status = 200, body = ProviderView)),
+    responses((status = 200, body = ProviderView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`")))),
     security(("bearer" = []))
 )]
 #[get("/providers/by-code/{uscc}")]

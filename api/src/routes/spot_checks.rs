@@ -171,7 +171,9 @@ pub async fn get_finding(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_finding(s, who, &path.0, &path.1))
+        .run(caller, move |s, who| {
+            use_case::get_finding(s, who, &path.0, &path.1)
+        })
         .await
         .map(current)
 }

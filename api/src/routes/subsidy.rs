@@ -374,7 +374,7 @@ pub async fn enterprise_ledger(
         ("pool_id" = String, Path, description = "Budget pool id"),
     ),
     responses(
-        (status = 200, description = "The pool with what it has committed and paid", body = PoolView),
+        (status = 200, description = "The pool with what it has committed and paid", body = PoolView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
         (status = 403, description = "Not a reader of the programme's money (finance, city office, auditor, observer)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such pool in this programme", body = Problem, content_type = "application/problem+json"),
     ),
@@ -434,7 +434,7 @@ pub async fn get_decision(
         ("disbursement_id" = String, Path, description = "Disbursement id"),
     ),
     responses(
-        (status = 200, description = "One payment", body = DisbursementView),
+        (status = 200, description = "One payment", body = DisbursementView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
         (status = 403, description = "Not a reader of the programme's money", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such disbursement in this programme", body = Problem, content_type = "application/problem+json"),
     ),
@@ -472,7 +472,9 @@ pub async fn get_policy(
     path: web::Path<(String, i32)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get_policy(s, who, &path.0, path.1))
+        .run(caller, move |s, who| {
+            use_case::get_policy(s, who, &path.0, path.1)
+        })
         .await
         .map(current)
 }

@@ -131,7 +131,9 @@ pub async fn get_target(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get(s, who, &path.0, &path.1))
+        .run(caller, move |s, who| {
+            use_case::get(s, who, &path.0, &path.1)
+        })
         .await
         .map(current)
 }

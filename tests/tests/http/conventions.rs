@@ -42,6 +42,26 @@ fn a_read_whose_etag_is_known_is_not_sent_again(app: TestApp) {
     let changed = ask("\"999999\"");
     assert_eq!(changed.status(), StatusCode::OK);
     assert!(!changed.bytes().unwrap().is_empty());
+
+    // A list (or any read without a version) carries a weak tag of its
+    // body: the same page, the same tag, until something on it changes.
+    let regions = format!("/programs/{}/regions", app.program_id("jinan"));
+    let first = admin.get(&regions);
+    let tag = first.header("etag").expect("a list has an ETag").to_owned();
+    assert!(tag.starts_with("W/\""), "{tag}");
+    assert_eq!(admin.get(&regions).header("etag"), Some(tag.as_str()));
+    let again = admin
+        .req(reqwest::Method::GET, &regions)
+        .header("If-None-Match", &tag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    let programs = admin.get("/programs");
+    let before = programs.header("etag").unwrap().to_owned();
+    let version = admin.get(&path).body["version"].as_i64().unwrap();
+    let renamed = admin.patch(&path, version, json!({"description": "changed"}));
+    assert_eq!(renamed.status, StatusCode::OK, "{}", renamed.body);
+    assert_ne!(admin.get("/programs").header("etag"), Some(before.as_str()));
 }
 
 fn head_answers_what_get_would_without_a_body(app: TestApp) {
