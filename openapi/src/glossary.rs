@@ -12,6 +12,21 @@ use utoipa::openapi::schema::Schema;
 /// Field names whose meaning depends on the schema: (schema, field, meaning).
 const IN_SCHEMA: &[(&str, &str, &str)] = &[
     (
+        "UnavailableAction",
+        "roles",
+        "The roles that take the action (for `another_role`).",
+    ),
+    (
+        "UnavailableAction",
+        "states",
+        "The states the action is taken from (for `wrong_state`).",
+    ),
+    (
+        "UnavailableAction",
+        "missing_documents",
+        "The document kinds still to attach (for `documents_missing`).",
+    ),
+    (
         "Award",
         "type",
         "How the award's amount is found: `fixed` or `per_unit`.",

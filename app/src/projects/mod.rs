@@ -17,7 +17,10 @@ pub use transition::{SatisfactionSpec, TransitionRequest, TransitionView, histor
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use shuzhuan_lifecycle::{BatchState, Facts, ProjectAction, ProjectState, next_actions};
+use shuzhuan_lifecycle::{
+    BatchState, Blocked, DocumentKind, Facts, ProjectAction, ProjectState, blocked_actions,
+    next_actions,
+};
 use shuzhuan_persistence::repo::{assessments, enterprises, programs, projects};
 use shuzhuan_persistence::rows::{AssignmentRow, ProjectRow};
 use shuzhuan_persistence::{AnyConnection, Change, Coded, Session, Tx, new_id, now};
@@ -132,9 +135,140 @@ pub struct ProjectView {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(schema_with = action_list_schema)]
     pub next_actions: Option<Vec<ProjectAction>>,
+    /// Every other action, with why the caller cannot take it now (absent
+    /// in change-feed snapshots): so a UI can explain a missing button.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unavailable_actions: Option<Vec<UnavailableAction>>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// An action the caller cannot take now, and why.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct UnavailableAction {
+    #[schema(schema_with = code_schema::<ProjectAction>)]
+    pub action: ProjectAction,
+    /// Why: `another_role` (`roles` take it), `wrong_state` (`states`
+    /// take it), `batch_window` (the batch's state does not take it now),
+    /// `county_approval_first`, `already_approved` (the city's turn), or
+    /// `documents_missing` (`missing_documents` lists them).
+    #[schema(schema_with = reason_schema)]
+    pub reason: &'static str,
+    /// The roles that take the action (for `another_role`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(schema_with = role_list_schema)]
+    pub roles: Vec<Role>,
+    /// The states the action is taken from (for `wrong_state`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(schema_with = state_list_schema)]
+    pub states: Vec<ProjectState>,
+    /// The document kinds still to attach (for `documents_missing`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(schema_with = document_kind_list_schema)]
+    pub missing_documents: Vec<DocumentKind>,
+    /// The reason in English.
+    pub message: String,
+    /// The reason in Chinese.
+    pub message_zh: String,
+}
+
+fn reason_schema() -> utoipa::openapi::schema::Object {
+    crate::view::string_enum([
+        "another_role",
+        "wrong_state",
+        "batch_window",
+        "county_approval_first",
+        "already_approved",
+        "documents_missing",
+    ])
+}
+
+fn role_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<Role>()
+}
+
+fn state_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<ProjectState>()
+}
+
+fn document_kind_list_schema() -> utoipa::openapi::schema::Array {
+    code_list_schema::<DocumentKind>()
+}
+
+impl UnavailableAction {
+    fn blocked(action: ProjectAction, why: Blocked) -> Self {
+        let codes = |items: &mut dyn Iterator<Item = &'static str>, sep: &str| {
+            items.collect::<Vec<_>>().join(sep)
+        };
+        let (reason, en, zh) = match why {
+            Blocked::OtherRoles(roles) => (
+                "another_role",
+                format!(
+                    "taken by {}",
+                    codes(&mut roles.iter().map(|r| r.as_str()), ", ")
+                ),
+                format!(
+                    "由 {} 执行",
+                    codes(&mut roles.iter().map(|r| r.as_str()), "、")
+                ),
+            ),
+            Blocked::State(states) => (
+                "wrong_state",
+                format!(
+                    "taken only from {}",
+                    codes(&mut states.iter().map(|s| s.as_str()), ", ")
+                ),
+                format!(
+                    "仅在 {} 状态下可执行",
+                    codes(&mut states.iter().map(|s| s.as_str()), "、")
+                ),
+            ),
+            Blocked::BatchWindow(batch) => (
+                "batch_window",
+                format!("the batch is `{batch}` and does not take it now"),
+                format!("所属批次状态为 `{batch}`，当前不受理"),
+            ),
+            Blocked::CountyApprovalFirst => (
+                "county_approval_first",
+                "the county approves the plan first".to_owned(),
+                "方案须先经县（市、区）审核".to_owned(),
+            ),
+            Blocked::AlreadyApproved => (
+                "already_approved",
+                "the county approved the plan already: the city's turn".to_owned(),
+                "县（市、区）已审核，待市级审批".to_owned(),
+            ),
+        };
+        UnavailableAction {
+            action,
+            reason,
+            roles: match why {
+                Blocked::OtherRoles(roles) => roles.to_vec(),
+                _ => Vec::new(),
+            },
+            states: match why {
+                Blocked::State(states) => states.to_vec(),
+                _ => Vec::new(),
+            },
+            missing_documents: Vec::new(),
+            message: en,
+            message_zh: zh,
+        }
+    }
+
+    fn documents(action: ProjectAction, missing: Vec<DocumentKind>) -> Self {
+        let list: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+        UnavailableAction {
+            action,
+            reason: "documents_missing",
+            roles: Vec::new(),
+            states: Vec::new(),
+            message: format!("attach first: {}", list.join(", ")),
+            message_zh: format!("须先上传：{}", list.join("、")),
+            missing_documents: missing,
+        }
+    }
 }
 
 /// One dimension's points before and after (exact to 0.025).
@@ -256,6 +390,7 @@ impl ProjectView {
             }),
             comparison: None,
             next_actions: None,
+            unavailable_actions: None,
             version: p.version,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
@@ -286,13 +421,23 @@ pub(crate) fn view_for(
     roles: &[Role],
 ) -> Result<ProjectView> {
     let facts = facts_of(p, batch_state(conn, p)?);
-    let next = next_actions(p.state.0, roles, &facts)
+    let mut next = Vec::new();
+    let mut unavailable: Vec<UnavailableAction> = blocked_actions(p.state.0, roles, &facts)
         .into_iter()
-        .map(|(a, _)| a)
+        .map(|(a, why)| UnavailableAction::blocked(a, why))
         .collect();
+    for (action, _) in next_actions(p.state.0, roles, &facts) {
+        let missing = transition::missing_documents(conn, p, action)?;
+        if missing.is_empty() {
+            next.push(action);
+        } else {
+            unavailable.push(UnavailableAction::documents(action, missing));
+        }
+    }
     Ok(ProjectView {
         comparison: comparison(conn, p)?,
         next_actions: Some(next),
+        unavailable_actions: Some(unavailable),
         ..ProjectView::of(p)
     })
 }

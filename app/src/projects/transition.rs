@@ -7,11 +7,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use shuzhuan_lifecycle::{
-    AdmissionKind, ProjectAction, ProjectError, ProjectState, acting_role, decide,
+    AdmissionKind, DocumentKind, ProjectAction, ProjectError, ProjectState, acting_role, decide,
 };
 use shuzhuan_persistence::repo::{assessments, enterprises, projects};
 use shuzhuan_persistence::rows::{ProjectRow, TransitionRow};
-use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx};
+use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, now};
 use shuzhuan_scoring::AssessmentKind;
 use shuzhuan_subsidy::{DecisionKind, LineItem};
 use shuzhuan_types::Role;
@@ -213,19 +213,32 @@ fn assessment_level(
     Ok(a.level)
 }
 
-/// Refuses the step when documents its programme requires are missing.
-fn check_documents(conn: &mut AnyConnection, p: &ProjectRow, action: ProjectAction) -> Result<()> {
+/// The document kinds the programme requires before `action` that the
+/// project does not hold yet.
+pub(crate) fn missing_documents(
+    conn: &mut AnyConnection,
+    p: &ProjectRow,
+    action: ProjectAction,
+) -> Result<Vec<DocumentKind>> {
     let required = projects::required_documents(conn, &p.program_id, action)?;
     if required.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let present: Vec<_> = projects::documents_of(conn, &p.id)?
         .into_iter()
         .map(|d| d.kind)
         .collect();
-    let missing: Vec<&str> = required
-        .iter()
+    Ok(required
+        .into_iter()
         .filter(|k| !present.contains(k))
+        .map(|k| k.0)
+        .collect())
+}
+
+/// Refuses the step when documents its programme requires are missing.
+fn check_documents(conn: &mut AnyConnection, p: &ProjectRow, action: ProjectAction) -> Result<()> {
+    let missing: Vec<&str> = missing_documents(conn, p, action)?
+        .iter()
         .map(|k| k.as_str())
         .collect();
     if missing.is_empty() {
@@ -349,6 +362,17 @@ fn step(
             }
         }
         A::Resume => {
+            // A deadline to rectify by lies ahead.
+            if body.deadline.is_some_and(|d| d <= now().date()) {
+                return Err(AppError::field(
+                    "deadline",
+                    "in_the_past",
+                    Text::new(
+                        "the rectification deadline must lie ahead",
+                        "整改期限须晚于今天",
+                    ),
+                ));
+            }
             row.rectification_deadline = body.deadline;
             data.insert(
                 "deadline".into(),

@@ -18,8 +18,8 @@ pub use benchmark::{BenchmarkError, BenchmarkKind, BenchmarkStatus, Subject};
 pub use document::DocumentKind;
 pub use plan::{Plan, PlanError, PlanLineItem};
 pub use project::{
-    Facts, PASSING_LEVEL, ProjectAction, ProjectError, ProjectState, RULES, Rule, acting_role,
-    batch_allows, decide, next_actions, rule,
+    Blocked, Facts, PASSING_LEVEL, ProjectAction, ProjectError, ProjectState, RULES, Rule,
+    acting_role, batch_allows, blocked_actions, decide, next_actions, rule,
 };
 
 shuzhuan_types::impl_code!(

@@ -324,6 +324,53 @@ pub fn next_actions(
         .collect()
 }
 
+/// Why an action is not open to a caller now, so a UI can explain a
+/// missing button.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Blocked {
+    /// Another role's action: these roles take it.
+    OtherRoles(&'static [Role]),
+    /// Taken from these states only.
+    State(&'static [ProjectState]),
+    /// The batch's state does not take it now.
+    BatchWindow(BatchState),
+    /// The county approves the plan before the city.
+    CountyApprovalFirst,
+    /// The county approved the plan already; the city's turn.
+    AlreadyApproved,
+}
+
+/// Every action not among [`next_actions`], with why: the two together
+/// are all the actions, each once.
+pub fn blocked_actions(
+    from: ProjectState,
+    roles: &[Role],
+    facts: &Facts,
+) -> Vec<(ProjectAction, Blocked)> {
+    let facts = Facts {
+        acceptance_level: facts.acceptance_level.or(Some(PASSING_LEVEL)),
+        ..*facts
+    };
+    ProjectAction::ALL
+        .iter()
+        .filter_map(|&a| {
+            let Some(role) = acting_role(a, roles, &facts) else {
+                return Some((a, Blocked::OtherRoles(rule(a).roles)));
+            };
+            let why = match decide(from, a, role, &facts).err()? {
+                ProjectError::NotAllowedFrom { .. } | ProjectError::LevelRequired => {
+                    Blocked::State(rule(a).from)
+                }
+                ProjectError::BatchWindow { batch, .. } => Blocked::BatchWindow(batch),
+                ProjectError::CountyApprovalFirst => Blocked::CountyApprovalFirst,
+                ProjectError::AlreadyApproved => Blocked::AlreadyApproved,
+                ProjectError::RoleNotAllowed { .. } => Blocked::OtherRoles(rule(a).roles),
+            };
+            Some((a, why))
+        })
+        .collect()
+}
+
 /// The role a caller holding `roles` acts in for `action`: for the plan's
 /// approval the county's turn comes first, otherwise the first role the
 /// rule names.
@@ -742,6 +789,67 @@ mod tests {
         );
         for st in ProjectState::ALL.into_iter().filter(|s| s.is_final()) {
             assert!(next_actions(st, &Role::ALL, &facts()).is_empty(), "{st}");
+        }
+    }
+
+    #[test]
+    fn blocked_actions_say_why() {
+        let f = Facts {
+            county_approved_plan: false,
+            ..facts()
+        };
+        let blocked = blocked_actions(S::PlanFiled, &[R::CityAdmin], &f);
+        let why = |a| blocked.iter().find(|(b, _)| *b == a).map(|(_, w)| *w);
+        assert_eq!(why(A::ApprovePlan), Some(Blocked::CountyApprovalFirst));
+        assert_eq!(why(A::Submit), Some(Blocked::OtherRoles(&[R::Enterprise])));
+        assert_eq!(why(A::Resume), Some(Blocked::State(&[S::Rectification])));
+        assert_eq!(why(A::Return), None, "open to the city");
+        let closed = Facts {
+            batch: BatchState::Closed,
+            ..facts()
+        };
+        assert_eq!(
+            blocked_actions(S::Implementing, &[R::Enterprise], &closed)
+                .into_iter()
+                .find(|(a, _)| *a == A::RequestAcceptance),
+            Some((
+                A::RequestAcceptance,
+                Blocked::BatchWindow(BatchState::Closed)
+            ))
+        );
+    }
+
+    proptest::proptest! {
+        /// Open and blocked actions partition the actions, for any state,
+        /// roles and batch.
+        #[test]
+        fn open_and_blocked_actions_are_all_actions_once(
+            state in 0..ProjectState::ALL.len(),
+            role_bits in 0u16..(1 << 11),
+            batch in 0..BatchState::ALL.len(),
+            county in proptest::bool::ANY,
+        ) {
+            let roles: Vec<Role> = Role::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| role_bits & (1 << i) != 0)
+                .map(|(_, r)| *r)
+                .collect();
+            let f = Facts {
+                batch: BatchState::ALL[batch],
+                county_approved_plan: county,
+                ..facts()
+            };
+            let from = ProjectState::ALL[state];
+            let mut all: Vec<ProjectAction> = next_actions(from, &roles, &f)
+                .into_iter()
+                .map(|(a, _)| a)
+                .chain(blocked_actions(from, &roles, &f).into_iter().map(|(a, _)| a))
+                .collect();
+            all.sort_by_key(|a| a.as_str());
+            let mut expected = ProjectAction::ALL.to_vec();
+            expected.sort_by_key(|a| a.as_str());
+            proptest::prop_assert_eq!(all, expected);
         }
     }
 

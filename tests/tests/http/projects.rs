@@ -595,15 +595,18 @@ fn a_failed_acceptance_goes_to_rectification_and_back(app: TestApp) {
     let res = pilot.try_step(&pilot.city, &id, "resume", json!({}));
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
     assert_eq!(res.error_fields(), ["deadline"]);
-    let p = pilot.step(
-        &pilot.city,
-        &id,
-        "resume",
-        json!({"deadline": "2026-12-31"}),
-    );
+    // A deadline to rectify by lies ahead.
+    let today = chrono::Utc::now().date_naive();
+    for past in [today, today - chrono::Days::new(30)] {
+        let res = pilot.try_step(&pilot.city, &id, "resume", json!({"deadline": past}));
+        res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+        assert_eq!(res.body["errors"][0]["code"], "in_the_past", "{past}");
+    }
+    let deadline = (today + chrono::Days::new(60)).to_string();
+    let p = pilot.step(&pilot.city, &id, "resume", json!({"deadline": deadline}));
     assert_eq!(
         (p["state"].as_str(), p["rectification_deadline"].as_str()),
-        (Some("implementing"), Some("2026-12-31"))
+        (Some("implementing"), Some(deadline.as_str()))
     );
     // The second round passes.
     pilot.prechecked(&ent, &id);
@@ -741,6 +744,21 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
         "{detail}"
     );
     assert!(!detail.contains("photo"), "{detail}");
+    // The project says so before anyone tries: the button is missing, and why.
+    let p = ok(pilot.provider.get(&format!("/projects/{id}")));
+    assert_eq!(p["next_actions"], json!([]));
+    let why = p["unavailable_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["action"] == "record_diagnosis")
+        .unwrap()
+        .clone();
+    assert_eq!(why["reason"], "documents_missing");
+    assert_eq!(
+        why["missing_documents"],
+        json!(["satisfaction_survey", "sign_in_sheet"])
+    );
     pilot.upload(&pilot.provider, &id, "sign_in_sheet");
     pilot.upload(&pilot.provider, &id, "satisfaction_survey");
     pilot.step(
@@ -819,6 +837,21 @@ fn a_closed_batch_takes_only_withdrawals_and_disqualifications(app: TestApp) {
         .assert_problem(StatusCode::CONFLICT, "batch_window_closed");
     let p = ok(ent.get(&format!("/projects/{id}")));
     assert_eq!(p["next_actions"], json!(["withdraw"]));
+    let reasons: Vec<(String, String)> = p["unavailable_actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            (
+                u["action"].as_str().unwrap().to_owned(),
+                u["reason"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    assert!(reasons.contains(&("request_acceptance".into(), "batch_window".into())));
+    assert!(reasons.contains(&("approve_plan".into(), "another_role".into())));
+    assert!(reasons.contains(&("submit".into(), "wrong_state".into())));
+    assert_eq!(reasons.len() + 1, 16, "every other action, each once");
     pilot.step(&ent, &id, "withdraw", json!({"reason": "批次已结束"}));
 }
 
