@@ -17,7 +17,7 @@ DEMO_ENTERPRISES ?= 200
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle shuzhuan-monitoring
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi shuzhuan-app
 
-.PHONY: run build test lint fmt fmt-check openapi openapi-check check-deps fuzz bench ci clean-data
+.PHONY: run build test lint fmt fmt-check openapi openapi-check clients check-deps fuzz bench ci clean-data
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
@@ -49,6 +49,14 @@ openapi-check:
 	@command -v openapi-spec-validator >/dev/null || python3 -m pip install -q openapi-spec-validator
 	openapi-spec-validator openapi/openapi.json
 
+# The contract as integrators use it: validates the served document, generates
+# a TypeScript (openapi-typescript, tsc --strict) and a Python
+# (openapi-python-client) client, and runs each one's smoke test against a
+# live server (needs Node.js with npm and Python with pip; fetches the
+# generators from the registries).
+clients: build
+	tests/clients/run.sh $(BIN)
+
 # Domain crates know no database, HTTP or OpenAPI; the application layer,
 # persistence and openapi know no actix.
 check-deps:
@@ -76,7 +84,7 @@ bench:
 	$(CARGO) bench -p shuzhuan-tests --bench monitoring
 	$(CARGO) bench -p shuzhuan-tests --bench read_path
 
-ci: fmt-check lint check-deps openapi-check test
+ci: fmt-check lint check-deps openapi-check clients test
 
 # Forget the dev database (the next `make run` starts from the seeds again).
 clean-data:
