@@ -195,6 +195,9 @@ pub fn start(
             .openapi(shuzhuan_openapi::frame())
             .app_data(state.clone())
             .app_data(known.clone())
+            // A path segment that does not parse as its type (a policy
+            // version beyond i32) names nothing: 404 as problem+json.
+            .app_data(web::PathConfig::default().error_handler(|_, _| ApiError::not_found().into()))
             .configure(configure)
             .map(|app| {
                 app.route("/docs/", web::get().to(docs_page))

@@ -608,6 +608,7 @@ pub struct PoolQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^c1\\.([0-9a-f]{2}){0,1024}$")]
     pub cursor: Option<String>,
 }
 
@@ -632,6 +633,7 @@ pub struct LibraryQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^c1\\.([0-9a-f]{2}){0,1024}$")]
     pub cursor: Option<String>,
 }
 

@@ -394,6 +394,7 @@ pub struct ProviderQuery {
     #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^c1\\.([0-9a-f]{2}){0,1024}$")]
     pub cursor: Option<String>,
 }
 

@@ -134,6 +134,11 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::o
         .flatten()
         {
             let has_body = op.request_body.is_some();
+            let has_cursor = op
+                .parameters
+                .iter()
+                .flatten()
+                .any(|p| matches!(p, RefOr::T(p) if p.name == "cursor"));
             let has_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
             let if_match = op
@@ -141,8 +146,10 @@ pub fn finish(mut doc: utoipa::openapi::OpenApi, example: &Example) -> utoipa::o
                 .iter()
                 .flatten()
                 .any(|p| matches!(p, RefOr::T(p) if p.name == "If-Match"));
-            if has_body {
+            if has_body || has_cursor {
                 add_problem(op, "400");
+            }
+            if has_body {
                 add_problem(op, "413");
                 unsupported_media_type(op);
             }

@@ -2,6 +2,8 @@
 //! `/docs` explain every operation, parameter, schema and field, and every
 //! reference resolves. Read from the document the server serves.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use serde_json::Value;
 
 fn doc() -> Value {

@@ -4,6 +4,8 @@
 //! reviewer would find them: the constructors of problems and field
 //! errors.
 
+#![allow(clippy::expect_used, clippy::unwrap_used)]
+
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 

@@ -7,7 +7,7 @@
 
 use serde_json::{Value, json};
 use shuzhuan_app::policy::Right;
-use shuzhuan_app::{AppError, Body, Db, Page, Principal, enterprises, programs, subsidy};
+use shuzhuan_app::{AppError, Body, Db, Expected, Page, Principal, enterprises, programs, subsidy};
 use shuzhuan_tests::{Backend, TestDb, uscc};
 use shuzhuan_types::{Grant, Role};
 
@@ -97,10 +97,12 @@ fn the_list_condition_is_the_single_read_predicate(backend: Backend) {
             }
             enterprises::create(s, &admin, body(fields)).unwrap().id
         };
-    let xc_region = programs::regions(&mut s, &admin, &xuchang).unwrap().items[0]
+    let xc_region = programs::regions(&mut s, &admin, &xuchang, &Page::default())
+        .unwrap()
+        .items[0]
         .code
         .clone();
-    let xc_industry = programs::industries(&mut s, &admin, &xuchang)
+    let xc_industry = programs::industries(&mut s, &admin, &xuchang, &Page::default())
         .unwrap()
         .items[0]
         .code
@@ -206,7 +208,7 @@ fn enterprise_rights_follow_the_table(backend: Backend) {
         &mut s,
         &observer,
         &created.id,
-        1,
+        Expected::Version(1),
         body(json!({"name": "x"})),
     );
     assert!(
@@ -222,7 +224,7 @@ fn enterprise_rights_follow_the_table(backend: Backend) {
         &mut s,
         &observer,
         &created.id,
-        1,
+        Expected::Version(1),
         Body::Json(b"{not json".to_vec()),
     );
     assert!(
@@ -250,7 +252,7 @@ fn enterprise_rights_follow_the_table(backend: Backend) {
         &mut s,
         &staff,
         &created.id,
-        1,
+        Expected::Version(1),
         body(json!({"contact_name": "李经理"})),
     )
     .unwrap();
@@ -260,7 +262,7 @@ fn enterprise_rights_follow_the_table(backend: Backend) {
             &mut s,
             &staff,
             &created.id,
-            2,
+            Expected::Version(2),
             body(json!({"employees": 9}))
         ),
         Err(AppError::Forbidden(Right::EditEnterpriseEnrolment))
@@ -270,7 +272,7 @@ fn enterprise_rights_follow_the_table(backend: Backend) {
         &mut s,
         &city,
         &created.id,
-        2,
+        Expected::Version(2),
         body(json!({"program_id": jinan})),
     );
     match moved {
@@ -288,8 +290,8 @@ fn the_cap_holds_in_the_one_approval_path(backend: Backend) {
     let city = principal("city", Role::CityAdmin, Some(&xuchang), None);
     let finance = principal("finance", Role::Finance, Some(&xuchang), None);
     let mut s = db.session().unwrap();
-    let regions = programs::regions(&mut s, &admin, &xuchang).unwrap();
-    let industries = programs::industries(&mut s, &admin, &xuchang).unwrap();
+    let regions = programs::regions(&mut s, &admin, &xuchang, &Page::default()).unwrap();
+    let industries = programs::industries(&mut s, &admin, &xuchang, &Page::default()).unwrap();
     let enterprise = enterprises::create(
         &mut s,
         &admin,
@@ -326,11 +328,22 @@ fn the_cap_holds_in_the_one_approval_path(backend: Backend) {
     );
     // Proposing is not approving: the city holds no approval right.
     assert!(matches!(
-        subsidy::approve_decision(&mut s, &city, (&xuchang, &first.id), 1),
+        subsidy::approve_decision(&mut s, &city, (&xuchang, &first.id), Expected::Version(1)),
         Err(AppError::Forbidden(Right::ApproveSubsidy))
     ));
-    subsidy::approve_decision(&mut s, &finance, (&xuchang, &first.id), 1).unwrap();
-    match subsidy::approve_decision(&mut s, &finance, (&xuchang, &second.id), 1) {
+    subsidy::approve_decision(
+        &mut s,
+        &finance,
+        (&xuchang, &first.id),
+        Expected::Version(1),
+    )
+    .unwrap();
+    match subsidy::approve_decision(
+        &mut s,
+        &finance,
+        (&xuchang, &second.id),
+        Expected::Version(1),
+    ) {
         Err(AppError::Conflict { code, .. }) => assert_eq!(code, "enterprise_cap_exceeded"),
         other => panic!("{other:?}"),
     }
@@ -369,7 +382,7 @@ fn a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it(backend: Bac
         &mut s,
         &admin,
         &user.id,
-        None,
+        Expected::Any,
         body(json!([{"role": "sync_client"}])),
     )
     .unwrap();

@@ -459,7 +459,7 @@ pub async fn get_disbursement(
 /// One version of the programme's subsidy policy (奖补政策) with its terms.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), ("version" = i32, Path, description = "Policy version (1, 2, …)", minimum = 1)),
+    params(("program_id" = String, Path, description = "Programme id"), ("version" = i32, Path, description = "Policy version (1, 2, …)", minimum = 1, maximum = 2147483647)),
     responses(
         (status = 200, description = "The policy version", body = PolicyView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),

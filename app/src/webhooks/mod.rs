@@ -408,6 +408,7 @@ pub struct DeliveriesQuery {
     #[param(minimum = 1, maximum = 500)]
     pub limit: Option<i64>,
     /// `next_cursor` of the previous page (opaque).
+    #[param(pattern = "^c1\\.([0-9a-f]{2}){0,1024}$")]
     pub cursor: Option<String>,
 }
 
