@@ -151,16 +151,29 @@ pub fn safe_filename(given: &str) -> Option<String> {
 }
 
 /// The declared media type, checked against the list and against what the
-/// content's magic bytes say it is.
+/// content's magic bytes say it is; `application/octet-stream` (what
+/// generic clients send) takes the type the content shows.
 fn check_media_type(declared: Option<&str>, head: &[u8]) -> Result<String> {
+    let unsupported = AppError::UnsupportedMediaType {
+        expected: MEDIA_TYPES_TEXT,
+    };
     let declared = declared
         .and_then(|v| v.split(';').next())
         .map(|m| m.trim().to_ascii_lowercase())
-        .filter(|m| MEDIA_TYPES.contains(&m.as_str()))
         .ok_or(AppError::UnsupportedMediaType {
             expected: MEDIA_TYPES_TEXT,
         })?;
     let sniffed = infer::get(head).map(|t| t.mime_type());
+    if declared == "application/octet-stream" {
+        return match sniffed {
+            Some(s) if MEDIA_TYPES.contains(&s) => Ok(s.to_owned()),
+            None if std::str::from_utf8(head).is_ok() => Ok("text/plain".to_owned()),
+            _ => Err(unsupported),
+        };
+    }
+    if !MEDIA_TYPES.contains(&declared.as_str()) {
+        return Err(unsupported);
+    }
     let consistent = match (declared.as_str(), sniffed) {
         ("text/plain" | "text/csv", None) => std::str::from_utf8(head).is_ok(),
         (_, None) => false,

@@ -17,12 +17,15 @@ use crate::state::AppState;
 
 /// Attach a document
 ///
-/// Uploads a file (PDF, image, office document, zip) of a kind (contract,
-/// invoice, report…) to a project; the content must match its declared type.
+/// Uploads a file (PDF, image, office document, zip, text) of a kind
+/// (contract, invoice, report…) to a project; the content must match its
+/// declared type, or, sent as `application/octet-stream`, its type is taken
+/// from the content.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id"), UploadQuery),
     request_body(content(
+        (Vec<u8> = "application/octet-stream"),
         (Vec<u8> = "application/pdf"),
         (Vec<u8> = "image/jpeg"),
         (Vec<u8> = "image/png"),

@@ -804,6 +804,23 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
         .body("MZ"),
     );
     assert_eq!(res.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // Generic clients send octet-stream: the content says what it is.
+    let octets = |body: Vec<u8>| {
+        Resp::send(
+            ent.req(
+                reqwest::Method::POST,
+                &format!("/projects/{id}/documents?kind=photo&filename=site.png"),
+            )
+            .header("Content-Type", "application/octet-stream")
+            .body(body),
+        )
+    };
+    let png = ok(octets(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec()));
+    assert_eq!(png["media_type"], "image/png");
+    assert_eq!(
+        octets(b"MZ\x90\0\x03\0\0\0\x04\0\0\0\xff\xff".to_vec()).status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
     // The requirements are the city's to change.
     pilot
         .county
