@@ -51,6 +51,8 @@ fn codes_in_source() -> BTreeSet<String> {
         // (code, zh) and (field, code, zh) tuples of error mappings
         format!(r#"=> \(\s*{code},\s*(?:format!|"[^"\x00-\x7f]*[^\x00-\x7f])"#),
         format!(r#"=> \(\s*"[a-z_.]+",\s*{code},\s*(?:format!|"|Text)"#),
+        // any code handed over with its words
+        format!(r"{code},\s*Text::new\("),
         // the credit code's own errors
         r#"=> "(uscc_[a-z_]+)""#.to_owned(),
     ];
