@@ -76,8 +76,9 @@ pub struct ImportQuery {
     pub program_id: Option<String>,
 }
 
-/// One data row: its 1-based number (the header is not counted) and its
-/// values by column as the file names them.
+/// One data row: its number as a spreadsheet shows it (the header is row
+/// 1, so a file's first data row is 2; an item of NDJSON or JSON counts
+/// from 1) and its values by column as the file names them.
 pub struct Record {
     pub row: u64,
     pub values: Map<String, Value>,
@@ -107,6 +108,14 @@ impl RowError {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct Report {
     pub received: u64,
+    /// Rows with every cell empty (what spreadsheets leave at the end):
+    /// skipped, neither received nor failed.
+    #[serde(default)]
+    pub blank: u64,
+    /// Whether rows are numbered as a spreadsheet's (CSV, workbooks) or as
+    /// items (NDJSON, JSON).
+    #[serde(default)]
+    pub items: bool,
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
@@ -122,11 +131,24 @@ pub struct Report {
 /// The import report (API.md): counts and every failed row.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
+    /// What the import did, or for a dry run what the same request without
+    /// `dry_run` would do: `written`, `would_write`, or `would_reject` (an
+    /// atomic import with failed rows writes nothing; the counts are 0).
+    #[schema(schema_with = outcome_schema)]
+    pub outcome: &'static str,
+    /// Rows read (blank rows not counted).
     pub received: u64,
     pub created: u64,
     pub updated: u64,
     pub unchanged: u64,
     pub failed: u64,
+    /// Rows with every cell empty, skipped.
+    pub blank: u64,
+    /// How `errors[].row` counts: `spreadsheet` (the header is row 1, the
+    /// first data row 2, as Excel shows it) or `item` (NDJSON lines and
+    /// JSON array items, from 1).
+    #[schema(schema_with = numbering_schema)]
+    pub row_numbers: &'static str,
     pub dry_run: bool,
     pub atomic: bool,
     pub errors: Vec<ImportRowError>,
@@ -135,9 +157,18 @@ pub struct ImportReport {
     pub warnings: Vec<String>,
 }
 
+fn outcome_schema() -> utoipa::openapi::schema::Object {
+    crate::view::string_enum(["written", "would_write", "would_reject"])
+}
+
+fn numbering_schema() -> utoipa::openapi::schema::Object {
+    crate::view::string_enum(["spreadsheet", "item"])
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportRowError {
-    /// 1-based data row; the header is not counted.
+    /// The row as `row_numbers` says: in a CSV or workbook the row Excel
+    /// shows (the header is row 1).
     pub row: u64,
     pub column: Option<String>,
     pub code: String,
@@ -152,12 +183,23 @@ impl Report {
     }
 
     pub fn render(&self, lang: Lang) -> ImportReport {
+        // A dry run says what the real run would do: an atomic import with
+        // failed rows is rejected whole.
+        let rejected = self.dry_run && self.atomic && !self.errors.is_empty();
+        let kept = |n: u64| if rejected { 0 } else { n };
         ImportReport {
+            outcome: match (self.dry_run, rejected) {
+                (false, _) => "written",
+                (true, false) => "would_write",
+                (true, true) => "would_reject",
+            },
             received: self.received,
-            created: self.created,
-            updated: self.updated,
-            unchanged: self.unchanged,
+            created: kept(self.created),
+            updated: kept(self.updated),
+            unchanged: kept(self.unchanged),
             failed: self.failed_rows(),
+            blank: self.blank,
+            row_numbers: if self.items { "item" } else { "spreadsheet" },
             dry_run: self.dry_run,
             atomic: self.atomic,
             errors: self
@@ -271,7 +313,8 @@ fn read_records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppErr
                 .iter()
                 .map(|h| h.trim().to_owned())
                 .collect();
-            let mut row = 0;
+            // The header is row 1, as a spreadsheet numbers it.
+            let mut row = 1;
             let header = headers.clone();
             let rows: Records = Box::new(reader.into_records().map(move |r| {
                 row += 1;

@@ -181,6 +181,7 @@ struct ReadChunk<P> {
     rows: Vec<ReadRow<P>>,
     errors: Vec<RowError>,
     received: u64,
+    blank: u64,
 }
 
 /// Reads a chunk of records; a key seen earlier in the file is an error:
@@ -194,9 +195,15 @@ fn read_chunk<Rd: Reader>(
         rows: Vec::with_capacity(recs.len()),
         errors: Vec::new(),
         received: recs.len() as u64,
+        blank: 0,
     };
     for rec in recs {
         let rec = match rec {
+            Ok(r) if r.values.is_empty() => {
+                out.blank += 1;
+                out.received -= 1;
+                continue;
+            }
             Ok(r) => r,
             Err(e) => {
                 out.errors.push(e);
@@ -235,6 +242,7 @@ fn run<R: Registry>(
     report: &mut Report,
 ) -> Result<()> {
     let (header, mut records) = records(upload)?;
+    report.items = header.is_none();
     if let Some(header) = header
         && !header
             .iter()
@@ -255,6 +263,7 @@ fn run<R: Registry>(
     }
     let step = |registry: &mut R, tx: &mut Tx<'_>, chunk: ReadChunk<_>, report: &mut Report| {
         report.received += chunk.received;
+        report.blank += chunk.blank;
         report.errors.extend(chunk.errors);
         registry.store(tx, chunk.rows, report)
     };

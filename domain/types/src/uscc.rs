@@ -29,6 +29,13 @@ pub enum UsccError {
     Character { position: usize, character: char },
     #[error("the check character is `{found}`, the code computes `{expected}`")]
     Check { expected: char, found: char },
+    /// A spreadsheet stored the code as a number (`9.16401E+17`,
+    /// `916401000000000000.0`): its digits are lost, only re-entering the
+    /// column as text recovers them.
+    #[error(
+        "`{0}` is a number, not a credit code: the spreadsheet turned the column into numbers; format it as text and enter the codes again"
+    )]
+    Number(String),
 }
 
 impl UsccError {
@@ -38,6 +45,7 @@ impl UsccError {
             UsccError::Length(_) => "uscc_length",
             UsccError::Character { .. } => "uscc_character",
             UsccError::Check { .. } => "uscc_check_character",
+            UsccError::Number(_) => "uscc_as_number",
         }
     }
 
@@ -51,8 +59,28 @@ impl UsccError {
             UsccError::Check { expected, found } => {
                 format!("校验码应为 `{expected}`，而不是 `{found}`")
             }
+            UsccError::Number(raw) => format!(
+                "`{raw}` 是数字而非统一社会信用代码：表格把该列转成了数字（科学计数法），请将该列设为“文本”格式后重新录入代码"
+            ),
         }
     }
+}
+
+/// What a spreadsheet makes of a long code it took for a number:
+/// scientific notation (`9.16401E+17`) or a decimal point (`…0.0`). Plain
+/// digits can be a real code and are left to the other checks.
+fn looks_like_a_number(code: &str) -> bool {
+    let (mantissa, exponent) = match code.split_once('E') {
+        Some((m, e)) => (m, Some(e)),
+        None => (code, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => digits(whole) && (fraction.is_empty() || digits(fraction)),
+        None => digits(mantissa),
+    };
+    let exponent_ok = exponent.is_none_or(|e| digits(e.trim_start_matches(['+', '-'])));
+    mantissa_ok && exponent_ok && (exponent.is_some() || mantissa.contains('.'))
 }
 
 fn value_of(c: u8) -> Option<u32> {
@@ -76,6 +104,9 @@ impl Uscc {
     /// Accepts lower case and surrounding spaces as officials type them.
     pub fn parse(raw: &str) -> Result<Self, UsccError> {
         let code = raw.trim().to_ascii_uppercase();
+        if looks_like_a_number(&code) {
+            return Err(UsccError::Number(raw.trim().to_owned()));
+        }
         let chars: Vec<char> = code.chars().collect();
         if chars.len() != 18 {
             return Err(UsccError::Length(chars.len()));
@@ -131,6 +162,33 @@ impl<'de> Deserialize<'de> for Uscc {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn codes_a_spreadsheet_turned_into_numbers_say_so() {
+        for raw in [
+            "9.16401E+17",
+            "9.16401e+17",
+            "916401000000000000.0",
+            "9E17",
+            "6.40E+17",
+        ] {
+            assert_eq!(
+                Uscc::parse(raw).unwrap_err().code(),
+                "uscc_as_number",
+                "{raw}"
+            );
+        }
+        // Digits alone may be a real code: the other checks decide.
+        assert_ne!(
+            Uscc::parse("916401000000000000").map_err(|e| e.code()),
+            Err("uscc_as_number")
+        );
+        assert_eq!(
+            Uscc::parse("91640100MA7ABCDEIX").unwrap_err().code(),
+            "uscc_character"
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

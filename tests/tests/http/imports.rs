@@ -12,6 +12,7 @@ both_backends!(
     providers_and_products_import_from_chinese_csv,
     a_retried_import_with_the_same_idempotency_key_returns_the_first_report,
     a_large_import_streams_in_chunks_and_chains_its_logs_across_batches,
+    the_report_reads_as_the_spreadsheet_does,
 );
 
 const HEADER: &str = "序号,统一社会信用代码,企业名称,所属区县,所属行业,是否规上,企业规模,专精特新,从业人数,营业收入(万元),是否上云,入库类型";
@@ -200,7 +201,7 @@ fn an_atomic_import_with_a_bad_row_writes_nothing(app: TestApp) {
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
     assert_eq!(
         res.error_fields(),
-        ["row 2: 统一社会信用代码", "row 3: 所属区县"]
+        ["row 3: 统一社会信用代码", "row 4: 所属区县"]
     );
     assert_eq!(
         res.body["errors"][0]["message"],
@@ -224,7 +225,7 @@ fn an_atomic_import_with_a_bad_row_writes_nothing(app: TestApp) {
     );
     twice.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
     assert_eq!(twice.body["errors"][0]["code"], "duplicate_in_file");
-    assert_eq!(twice.error_fields(), ["row 2: 统一社会信用代码"]);
+    assert_eq!(twice.error_fields(), ["row 3: 统一社会信用代码"]);
 
     let partial = import(
         &city,
@@ -240,7 +241,7 @@ fn an_atomic_import_with_a_bad_row_writes_nothing(app: TestApp) {
         ),
         (Some(1), Some(1))
     );
-    assert_eq!(partial.body["errors"][0]["row"], 2);
+    assert_eq!(partial.body["errors"][0]["row"], 3);
     assert_eq!(count(&city), 1);
 }
 
@@ -364,7 +365,7 @@ fn providers_and_products_import_from_chinese_csv(app: TestApp) {
     let path = format!("/products/import?program_id={yinchuan}");
     let rejected = post_file(&city, &path, None, products.clone().into_bytes());
     rejected.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
-    assert_eq!(rejected.error_fields(), ["row 3: 服务商统一社会信用代码"]);
+    assert_eq!(rejected.error_fields(), ["row 4: 服务商统一社会信用代码"]);
     assert_eq!(rejected.body["errors"][0]["code"], "unknown_provider");
     assert_eq!(
         city.get("/products").body["items"],
@@ -486,7 +487,7 @@ fn a_large_import_streams_in_chunks_and_chains_its_logs_across_batches(app: Test
         csv(&with_bad).into_bytes(),
     );
     rejected.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
-    assert_eq!(rejected.error_fields(), ["row 2601: 统一社会信用代码"]);
+    assert_eq!(rejected.error_fields(), ["row 2602: 统一社会信用代码"]);
     assert_eq!(count(&city), 0);
     assert_eq!(entries(&admin), Some(before));
 
@@ -535,5 +536,82 @@ fn a_large_import_streams_in_chunks_and_chains_its_logs_across_batches(app: Test
     assert_eq!(
         names[ROWS as usize - 1],
         format!("银川某制造企业{}号", ROWS - 1)
+    );
+}
+
+/// Issue 19: rows as Excel numbers them, blank rows skipped, a credit code
+/// Excel turned into a number named as such, and a dry run that says what
+/// the real run would do.
+fn the_report_reads_as_the_spreadsheet_does(app: TestApp) {
+    let (yinchuan, city) = city(&app);
+    let blank = ",".repeat(HEADER.matches(',').count());
+    let mangled = ROW_YONGNING.replace("916401223F0CD0E87F", "9.16401E+17");
+    let file = csv(&[ROW_HELAN, &blank, &mangled, &blank, &blank]);
+    let dry = import(
+        &city,
+        &format!("program_id={yinchuan}&dry_run=true"),
+        "text/csv",
+        file.clone().into_bytes(),
+    );
+    assert_eq!(dry.status, StatusCode::OK, "{}", dry.body);
+    assert_eq!(dry.body["row_numbers"], "spreadsheet");
+    assert_eq!(
+        dry.body["outcome"], "would_reject",
+        "atomic with a failed row"
+    );
+    assert_eq!(
+        (
+            dry.body["received"].as_u64(),
+            dry.body["blank"].as_u64(),
+            dry.body["created"].as_u64(),
+            dry.body["failed"].as_u64()
+        ),
+        (Some(2), Some(3), Some(0), Some(1)),
+        "{}",
+        dry.body
+    );
+    let error = &dry.body["errors"][0];
+    assert_eq!(
+        (
+            error["row"].as_u64(),
+            error["column"].as_str(),
+            error["code"].as_str()
+        ),
+        (Some(4), Some("统一社会信用代码"), Some("uscc_as_number")),
+        "the header is row 1, the blank row 3 counts as a row: {}",
+        dry.body
+    );
+    // In Chinese the hint says what to do.
+    let zh = Resp::send(
+        city.req(
+            reqwest::Method::POST,
+            &format!("/enterprises/import?program_id={yinchuan}&dry_run=true&atomic=false"),
+        )
+        .header("Content-Type", "text/csv")
+        .header("Accept-Language", "zh-CN")
+        .body(file.clone()),
+    );
+    assert!(
+        zh.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("文本"),
+        "{}",
+        zh.body
+    );
+    assert_eq!(zh.body["outcome"], "would_write");
+    assert_eq!(zh.body["created"], 1, "the good row would be written");
+    assert_eq!(count(&city), 0, "a dry run writes nothing");
+    let real = import(
+        &city,
+        &format!("program_id={yinchuan}&atomic=false"),
+        "text/csv",
+        file.into_bytes(),
+    );
+    assert_eq!(
+        (real.body["outcome"].as_str(), real.body["created"].as_u64()),
+        (Some("written"), Some(1)),
+        "{}",
+        real.body
     );
 }
