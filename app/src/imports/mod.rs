@@ -82,6 +82,9 @@ pub struct ImportQuery {
 pub struct Record {
     pub row: u64,
     pub values: Map<String, Value>,
+    /// The file's column titles (CSV), so an error about an empty cell
+    /// names the column as the file does.
+    pub header: Option<std::sync::Arc<[String]>>,
 }
 
 /// One failed row (or column of it).
@@ -316,10 +319,12 @@ fn read_records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppErr
             // The header is row 1, as a spreadsheet numbers it.
             let mut row = 1;
             let header = headers.clone();
+            let titles: std::sync::Arc<[String]> = headers.clone().into();
             let rows: Records = Box::new(reader.into_records().map(move |r| {
                 row += 1;
                 match r {
                     Ok(rec) => Ok(Record {
+                        header: Some(titles.clone()),
                         row,
                         values: headers
                             .iter()
@@ -392,6 +397,7 @@ fn row_error(row: u64, code: &str, detail: &str) -> RowError {
 fn object(row: u64, parsed: Result<Value, serde_json::Error>) -> Result<Record, RowError> {
     match parsed {
         Ok(Value::Object(values)) => Ok(Record {
+            header: None,
             row,
             values: values.into_iter().filter(|(_, v)| !v.is_null()).collect(),
         }),

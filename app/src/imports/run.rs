@@ -137,11 +137,24 @@ pub fn row_error(
     code: &str,
     message: Text,
 ) -> RowError {
+    // The column as the file names it: the cell's, else the file's title
+    // of that (empty) column, else the usual Chinese title when a CSV lacks
+    // the column; JSON names fields by their keys.
+    let named = |c: &&String| field_of(columns, c) == Some(field);
     let column = rec
         .values
         .keys()
-        .find(|c| field_of(columns, c) == Some(field))
-        .map_or(field, String::as_str);
+        .find(named)
+        .or_else(|| rec.header.as_deref().and_then(|h| h.iter().find(named)))
+        .map(String::as_str)
+        .or_else(|| {
+            rec.header.as_ref()?;
+            columns
+                .iter()
+                .find(|(f, _)| *f == field)
+                .and_then(|(_, titles)| titles.first().copied())
+        })
+        .unwrap_or(field);
     RowError::at(rec, column, code, message)
 }
 

@@ -77,6 +77,24 @@ fn a_chinese_csv_imports_with_names_resolved_dry_run_first(app: TestApp) {
         (Some(2), Some(2), Some(true))
     );
     assert_eq!(count(&city), 0, "a dry run writes nothing");
+    // A required cell left empty is named by the file's own title, not by
+    // the field.
+    let nameless = ROW_HELAN.replace("宁夏贺兰某新材料有限公司", "");
+    let res = import(
+        &city,
+        &format!("program_id={yinchuan}&dry_run=true"),
+        "text/csv",
+        csv(&[&nameless]).into_bytes(),
+    );
+    assert_eq!(
+        (
+            res.body["errors"][0]["row"].as_u64(),
+            res.body["errors"][0]["column"].as_str()
+        ),
+        (Some(2), Some("企业名称")),
+        "{}",
+        res.body
+    );
 
     let res = import(
         &city,
