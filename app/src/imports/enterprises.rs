@@ -11,7 +11,8 @@ use shuzhuan_types::{Reach, SizeClass, Target, Tier, Uscc};
 
 use super::names::Context;
 use super::run::{
-    Columns, ReadRow, Reader, Registry, field_errors, fields_of, import, invalid, row_error, text,
+    Columns, ReadRow, Reader, Registry, YES_NO, field_errors, fields_of, import, invalid,
+    row_error, text,
 };
 use super::{Record, Report, Request, RowError, parse_bool, parse_int, wan_yuan_to_fen};
 use crate::enterprises::{EnterpriseFields, apply, blank, store_many, store_update};
@@ -92,7 +93,11 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                     None => fail(
                         column,
                         "invalid_value",
-                        invalid("micro, small or medium (微型/小型/中型)", "企业规模"),
+                        invalid(
+                            &t,
+                            "micro, small or medium (微型, 小型, 中型)",
+                            "微型、小型或中型",
+                        ),
                     ),
                 }
             }
@@ -105,8 +110,9 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                     column,
                     "invalid_value",
                     invalid(
-                        "reserve, pilot or demonstration (储备库/试点库/示范库)",
-                        "入库类型",
+                        &t,
+                        "reserve, pilot or demonstration (储备库, 试点库, 示范库)",
+                        "储备库、试点库或示范库",
                     ),
                 ),
             },
@@ -115,14 +121,22 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                 .filter(|n| *n >= 0)
             {
                 Some(n) => fields.employees = Some(n),
-                None => fail(column, "invalid_value", invalid("a whole number", "人数")),
+                None => fail(
+                    column,
+                    "invalid_value",
+                    invalid(&t, "a whole number of people", "人数（整数）"),
+                ),
             },
             "revenue_wan" => match wan_yuan_to_fen(value) {
                 Some(fen) => fields.revenue_fen = Some(fen),
                 None => fail(
                     column,
                     "invalid_value",
-                    invalid("an amount in 万元", "金额（万元）"),
+                    invalid(
+                        &t,
+                        "an amount in 万元 (e.g. 1200.5)",
+                        "以万元计的金额（如 1200.5）",
+                    ),
                 ),
             },
             "revenue_fen" => match parse_int(value).filter(|n| *n >= 0) {
@@ -130,7 +144,11 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                 None => fail(
                     column,
                     "invalid_value",
-                    invalid("an amount in fen", "金额（分）"),
+                    invalid(
+                        &t,
+                        "an amount in fen (a whole number)",
+                        "以分计的金额（整数）",
+                    ),
                 ),
             },
             flag_field => match flag(value) {
@@ -145,11 +163,7 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                     };
                     *slot = Some(b);
                 }
-                None => fail(
-                    column,
-                    "invalid_value",
-                    invalid("是/否 or true/false", "是/否"),
-                ),
+                None => fail(column, "invalid_value", invalid(&t, YES_NO.0, YES_NO.1)),
             },
         }
     }

@@ -70,12 +70,12 @@ impl Reader for ProductReader {
         let mut raw = None;
         for (field, column, value) in fields_of(PRODUCT_COLUMNS, rec, &mut errors) {
             let t = text(value);
-            let mut bad = |what, zh| {
+            let mut bad = |allowed_en, allowed_zh| {
                 errors.push(RowError::at(
                     rec,
                     column,
                     "invalid_value",
-                    invalid(what, zh),
+                    invalid(&text(value), allowed_en, allowed_zh),
                 ));
             };
             match field {
@@ -88,17 +88,20 @@ impl Reader for ProductReader {
                 {
                     Some(d) => f.deployment = Some(d.as_str().to_owned()),
                     None => bad(
-                        "saas, on_premises or hybrid (云部署/本地部署/混合部署)",
-                        "部署方式",
+                        "saas, on_premises or hybrid (云部署, 本地部署, 混合部署)",
+                        "云部署、本地部署或混合部署",
                     ),
                 },
                 "price_wan" => match wan_yuan_to_fen(value) {
                     Some(fen) => f.price_fen = Some(fen),
-                    None => bad("an amount in 万元", "金额（万元）"),
+                    None => bad(
+                        "an amount in 万元 (e.g. 1200.5)",
+                        "以万元计的金额（如 1200.5）",
+                    ),
                 },
                 "price_fen" => match parse_int(value).filter(|n| *n >= 0) {
                     Some(fen) => f.price_fen = Some(fen),
-                    None => bad("an amount in fen", "金额（分）"),
+                    None => bad("an amount in fen (a whole number)", "以分计的金额（整数）"),
                 },
                 _ => f.description = Some(t),
             }

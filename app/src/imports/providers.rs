@@ -9,8 +9,8 @@ use shuzhuan_persistence::{AnyConnection, Session, Tx, new_id};
 use shuzhuan_types::{ProviderKind, Specialty, Target, Uscc};
 
 use super::run::{
-    Columns, ReadRow, Reader, Registry, field_errors, fields_of, import, invalid, list, row_error,
-    text,
+    Columns, ReadRow, Reader, Registry, YES_NO, field_errors, fields_of, import, invalid, list,
+    row_error, text,
 };
 use super::{Record, Report, Request, RowError, parse_bool};
 use crate::error::{AppError, FieldError, Result, Text};
@@ -133,12 +133,12 @@ impl Reader for ProviderReader {
         let mut raw = None;
         for (field, column, value) in fields_of(PROVIDER_COLUMNS, rec, &mut errors) {
             let t = text(value);
-            let mut bad = |what, zh| {
+            let mut bad = |allowed_en, allowed_zh| {
                 errors.push(RowError::at(
                     rec,
                     column,
                     "invalid_value",
-                    invalid(what, zh),
+                    invalid(&text(value), allowed_en, allowed_zh),
                 ));
             };
             match field {
@@ -146,15 +146,21 @@ impl Reader for ProviderReader {
                 "name" => f.name = Some(t),
                 "kind" => match named(&KIND_WORDS, &t) {
                     Some(k) => f.kind = Some(k.as_str().to_owned()),
-                    None => bad("comprehensive or scenario (综合型/场景型)", "服务商类型"),
+                    None => bad(
+                        "comprehensive or scenario (综合型, 场景型)",
+                        "综合型或场景型",
+                    ),
                 },
                 "specialty" => match named(&SPECIALTY_WORDS, &t) {
                     Some(k) => f.specialty = Some(k.as_str().to_owned()),
-                    None => bad("integrator or specialist (行业集成/专业)", "服务类别"),
+                    None => bad(
+                        "integrator or specialist (行业集成, 专业)",
+                        "行业集成或专业",
+                    ),
                 },
                 "local" => match parse_bool(value) {
                     Some(b) => f.local = Some(b),
-                    None => bad("是/否 or true/false", "是/否"),
+                    None => bad(YES_NO.0, YES_NO.1),
                 },
                 "scenarios" => f.scenarios = Some(list(value)),
                 "contact_name" => f.contact_name = Some(t),

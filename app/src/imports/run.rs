@@ -165,10 +165,20 @@ pub fn field_errors(columns: Columns, rec: &Record, errs: Vec<FieldError>) -> Ve
         .collect()
 }
 
-/// "Not a valid …" for a cell.
-pub fn invalid(what: &str, zh: &str) -> Text {
-    Text::new(format!("not {what}"), format!("不是有效的{zh}"))
+/// A cell the column does not take: what was found and what is allowed,
+/// in both languages.
+pub fn invalid(found: &str, allowed_en: &str, allowed_zh: &str) -> Text {
+    Text::new(
+        format!("`{found}` is not allowed here: use {allowed_en}"),
+        format!("`{found}` 无效，应为{allowed_zh}"),
+    )
 }
+
+/// What a yes/no column takes.
+pub const YES_NO: (&str, &str) = (
+    "是 or 否 (also yes/no, true/false, 1/0)",
+    "是或否（也可填 yes/no、true/false、1/0）",
+);
 
 enum Stop {
     /// Undo everything written (dry run, or an atomic import with failures).

@@ -618,6 +618,34 @@ fn the_report_reads_as_the_spreadsheet_does(app: TestApp) {
         zh.body
     );
     assert_eq!(zh.body["outcome"], "would_write");
+    // A value the column does not take: what was found and what is allowed.
+    let oversized = ROW_HELAN.replace(",小型,", ",特大,");
+    let said = |lang: &str| {
+        let res = Resp::send(
+            city.req(
+                reqwest::Method::POST,
+                &format!("/enterprises/import?program_id={yinchuan}&dry_run=true"),
+            )
+            .header("Content-Type", "text/csv")
+            .header("Accept-Language", lang)
+            .body(csv(&[&oversized])),
+        );
+        assert_eq!(res.body["errors"][0]["column"], "企业规模", "{}", res.body);
+        res.body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let en = said("en");
+    assert!(
+        en.contains("`特大`") && en.contains("micro, small or medium"),
+        "{en}"
+    );
+    let zh_text = said("zh-CN");
+    assert!(
+        zh_text.contains("`特大`") && zh_text.contains("微型、小型或中型"),
+        "{zh_text}"
+    );
     assert_eq!(zh.body["created"], 1, "the good row would be written");
     assert_eq!(count(&city), 0, "a dry run writes nothing");
     let real = import(
