@@ -11,7 +11,7 @@ use shuzhuan_types::{Reach, SizeClass, Target, Tier, Uscc};
 
 use super::names::Context;
 use super::run::{
-    Columns, ReadRow, Reader, Registry, YES_NO, field_errors, fields_of, import, invalid,
+    Columns, ReadRow, Reader, Registry, YES_NO, field_errors, field_of, fields_of, import, invalid,
     row_error, text,
 };
 use super::{Record, Report, Request, RowError, parse_bool, parse_int, wan_yuan_to_fen};
@@ -178,6 +178,25 @@ impl Reader for EnterpriseReader {
     const COLUMNS: Columns = COLUMNS;
     const KEY_FIELD: &'static str = "uscc";
     const KEY_TITLE: &'static str = "统一社会信用代码";
+
+    /// Region and industry columns name a programme's codes: without
+    /// `program_id` the file is refused once, not row by row.
+    fn check_header(&self, header: &[String]) -> Result<()> {
+        let programme_columns = header
+            .iter()
+            .any(|c| matches!(field_of(COLUMNS, c), Some("region_code" | "industry_code")));
+        if self.0.program_id.is_none() && programme_columns {
+            return Err(AppError::field(
+                "program_id",
+                "program_required",
+                Text::new(
+                    "the file names regions and industries, which belong to a programme: give ?program_id=",
+                    "文件中有区县、行业列，它们属于某个试点：请提供 ?program_id=（试点 id）",
+                ),
+            ));
+        }
+        Ok(())
+    }
 
     fn read(&self, rec: &Record) -> std::result::Result<(String, EnterpriseFields), Vec<RowError>> {
         let (raw, fields, mut errors) = read_row(rec, &self.0);

@@ -40,6 +40,12 @@ pub trait Reader: Send + Sync {
 
     /// Reads one record: its natural key and content, or its errors.
     fn read(&self, rec: &Record) -> std::result::Result<(String, Self::Parsed), Vec<RowError>>;
+
+    /// Refuses a whole file whose columns cannot be read without something
+    /// the request lacks (one answer, not an error per row).
+    fn check_header(&self, _header: &[String]) -> Result<()> {
+        Ok(())
+    }
 }
 
 /// A registry that bulk import fills: how a chunk of read rows is stored.
@@ -266,6 +272,9 @@ fn run<R: Registry>(
 ) -> Result<()> {
     let (header, mut records) = records(upload)?;
     report.items = header.is_none();
+    if let Some(header) = &header {
+        reader.check_header(header)?;
+    }
     if let Some(header) = header
         && !header
             .iter()

@@ -648,6 +648,17 @@ fn the_report_reads_as_the_spreadsheet_does(app: TestApp) {
     );
     assert_eq!(zh.body["created"], 1, "the good row would be written");
     assert_eq!(count(&city), 0, "a dry run writes nothing");
+    // Without the programme, region names mean nothing: one answer for
+    // the file, not an error per row.
+    let unplaced = import(
+        &app.admin(),
+        "dry_run=true",
+        "text/csv",
+        csv(&[ROW_HELAN, ROW_YONGNING]).into_bytes(),
+    );
+    unplaced.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(unplaced.error_fields(), ["program_id"]);
+    assert_eq!(unplaced.body["errors"][0]["code"], "program_required");
     let real = import(
         &city,
         &format!("program_id={yinchuan}&atomic=false"),
