@@ -12,31 +12,6 @@ use utoipa::openapi::schema::Schema;
 /// Field names whose meaning depends on the schema: (schema, field, meaning).
 const IN_SCHEMA: &[(&str, &str, &str)] = &[
     (
-        "ImportReport",
-        "outcome",
-        "What the import did, or for a dry run what the same request would do: `written`, `would_write`, or `would_reject` (an atomic import with failed rows writes nothing; the counts are then 0).",
-    ),
-    (
-        "ImportReport",
-        "row_numbers",
-        "How `errors[].row` counts: `spreadsheet` (the header is row 1, the first data row 2, as Excel shows it) or `item` (NDJSON lines and JSON array items, from 1).",
-    ),
-    (
-        "UnavailableAction",
-        "roles",
-        "The roles that take the action (for `another_role`).",
-    ),
-    (
-        "UnavailableAction",
-        "states",
-        "The states the action is taken from (for `wrong_state`).",
-    ),
-    (
-        "UnavailableAction",
-        "missing_documents",
-        "The document kinds still to attach (for `documents_missing`).",
-    ),
-    (
         "Award",
         "type",
         "How the award's amount is found: `fixed` or `per_unit`.",

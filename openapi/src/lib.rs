@@ -440,10 +440,8 @@ fn response_name(status: &str) -> &'static str {
         "409" => "Conflict",
         "412" => "PreconditionFailed",
         "413" => "PayloadTooLarge",
-        "415" => "UnsupportedMediaType",
         "422" => "UnprocessableContent",
         "428" => "PreconditionRequired",
-        "429" => "TooManyRequests",
         _ => "ServiceUnavailable",
     }
 }

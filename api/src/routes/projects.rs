@@ -48,8 +48,9 @@ pub async fn create_project(
 
 /// List projects (改造项目)
 ///
-/// Projects in your scope, filtered by state, batch, region or enterprise, a
-/// page at a time, each with the actions you may take now.
+/// Projects in your scope, filtered by state, batch, region, enterprise or
+/// provider, a page at a time; `GET /projects/{id}` adds what you may do
+/// next and why the rest is unavailable.
 #[utoipa::path(
     tag = "projects",
     params(("program_id" = String, Path, description = "Programme id"), ProjectQuery),

@@ -134,9 +134,8 @@ pub struct Report {
 /// The import report (API.md): counts and every failed row.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ImportReport {
-    /// What the import did, or for a dry run what the same request without
-    /// `dry_run` would do: `written`, `would_write`, or `would_reject` (an
-    /// atomic import with failed rows writes nothing; the counts are 0).
+    // Described by its schema function (utoipa drops a doc comment beside
+    // `schema_with`), as is `row_numbers`.
     #[schema(schema_with = outcome_schema)]
     pub outcome: &'static str,
     /// Rows read (blank rows not counted).
@@ -147,9 +146,6 @@ pub struct ImportReport {
     pub failed: u64,
     /// Rows with every cell empty, skipped.
     pub blank: u64,
-    /// How `errors[].row` counts: `spreadsheet` (the header is row 1, the
-    /// first data row 2, as Excel shows it) or `item` (NDJSON lines and
-    /// JSON array items, from 1).
     #[schema(schema_with = numbering_schema)]
     pub row_numbers: &'static str,
     pub dry_run: bool,
@@ -161,11 +157,24 @@ pub struct ImportReport {
 }
 
 fn outcome_schema() -> utoipa::openapi::schema::Object {
-    crate::view::string_enum(["written", "would_write", "would_reject"])
+    let mut schema = crate::view::string_enum(["written", "would_write", "would_reject"]);
+    schema.description = Some(
+        "What the import did, or for a dry run what the same request without `dry_run` would \
+         do: `written`, `would_write`, or `would_reject` (an atomic import with failed rows \
+         writes nothing; the counts are then 0)."
+            .to_owned(),
+    );
+    schema
 }
 
 fn numbering_schema() -> utoipa::openapi::schema::Object {
-    crate::view::string_enum(["spreadsheet", "item"])
+    let mut schema = crate::view::string_enum(["spreadsheet", "item"]);
+    schema.description = Some(
+        "How `errors[].row` counts: `spreadsheet` (the header is row 1, the first data row 2, \
+         as Excel shows it) or `item` (NDJSON lines and JSON array items, from 1)."
+            .to_owned(),
+    );
+    schema
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -149,21 +149,16 @@ pub struct ProjectView {
 pub struct UnavailableAction {
     #[schema(schema_with = code_schema::<ProjectAction>)]
     pub action: ProjectAction,
-    /// Why: `another_role` (`roles` take it), `wrong_state` (`states`
-    /// take it), `batch_window` (the batch's state does not take it now),
-    /// `county_approval_first`, `already_approved` (the city's turn), or
-    /// `documents_missing` (`missing_documents` lists them).
+    // The meanings of the next four fields live in their schema functions
+    // (utoipa drops a doc comment beside `schema_with`).
     #[schema(schema_with = reason_schema)]
     pub reason: &'static str,
-    /// The roles that take the action (for `another_role`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(schema_with = role_list_schema)]
     pub roles: Vec<Role>,
-    /// The states the action is taken from (for `wrong_state`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(schema_with = state_list_schema)]
     pub states: Vec<ProjectState>,
-    /// The document kinds still to attach (for `documents_missing`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(schema_with = document_kind_list_schema)]
     pub missing_documents: Vec<DocumentKind>,
@@ -174,26 +169,51 @@ pub struct UnavailableAction {
 }
 
 fn reason_schema() -> utoipa::openapi::schema::Object {
-    crate::view::string_enum([
+    let mut schema = crate::view::string_enum([
         "another_role",
         "wrong_state",
         "batch_window",
         "county_approval_first",
         "already_approved",
         "documents_missing",
-    ])
+    ]);
+    schema.description = Some(
+        "Why: `another_role` (`roles` take it), `wrong_state` (`states` take it), \
+         `batch_window` (the batch's state does not take it now), `county_approval_first`, \
+         `already_approved` (the city's turn), or `documents_missing` (`missing_documents` \
+         lists them)."
+            .to_owned(),
+    );
+    schema
 }
 
 fn role_list_schema() -> utoipa::openapi::schema::Array {
-    code_list_schema::<Role>()
+    described(
+        code_list_schema::<Role>(),
+        "The roles that take the action (for `another_role`).",
+    )
 }
 
 fn state_list_schema() -> utoipa::openapi::schema::Array {
-    code_list_schema::<ProjectState>()
+    described(
+        code_list_schema::<ProjectState>(),
+        "The states the action is taken from (for `wrong_state`).",
+    )
 }
 
 fn document_kind_list_schema() -> utoipa::openapi::schema::Array {
-    code_list_schema::<DocumentKind>()
+    described(
+        code_list_schema::<DocumentKind>(),
+        "The document kinds still to attach (for `documents_missing`).",
+    )
+}
+
+fn described(
+    mut list: utoipa::openapi::schema::Array,
+    text: &str,
+) -> utoipa::openapi::schema::Array {
+    list.description = Some(text.to_owned());
+    list
 }
 
 impl UnavailableAction {
@@ -426,8 +446,12 @@ pub(crate) fn view_for(
         .into_iter()
         .map(|(a, why)| UnavailableAction::blocked(a, why))
         .collect();
-    for (action, _) in next_actions(p.state.0, roles, &facts) {
-        let missing = transition::missing_documents(conn, p, action)?;
+    let open: Vec<ProjectAction> = next_actions(p.state.0, roles, &facts)
+        .into_iter()
+        .map(|(a, _)| a)
+        .collect();
+    let missing = transition::missing_documents(conn, p, &open)?;
+    for (action, missing) in open.into_iter().zip(missing) {
         if missing.is_empty() {
             next.push(action);
         } else {

@@ -213,31 +213,46 @@ fn assessment_level(
     Ok(a.level)
 }
 
-/// The document kinds the programme requires before `action` that the
-/// project does not hold yet.
+/// For each of `actions`, the document kinds the programme requires
+/// before it that the project does not hold yet (the project's documents
+/// read once, and only when something is required).
 pub(crate) fn missing_documents(
     conn: &mut AnyConnection,
     p: &ProjectRow,
-    action: ProjectAction,
-) -> Result<Vec<DocumentKind>> {
-    let required = projects::required_documents(conn, &p.program_id, action)?;
-    if required.is_empty() {
-        return Ok(Vec::new());
+    actions: &[ProjectAction],
+) -> Result<Vec<Vec<DocumentKind>>> {
+    let mut present: Option<Vec<Coded<DocumentKind>>> = None;
+    let mut out = Vec::with_capacity(actions.len());
+    for &action in actions {
+        let required = projects::required_documents(conn, &p.program_id, action)?;
+        if required.is_empty() {
+            out.push(Vec::new());
+            continue;
+        }
+        let present = match &mut present {
+            Some(kinds) => kinds,
+            slot => slot.insert(
+                projects::documents_of(conn, &p.id)?
+                    .into_iter()
+                    .map(|d| d.kind)
+                    .collect(),
+            ),
+        };
+        out.push(
+            required
+                .into_iter()
+                .filter(|k| !present.contains(k))
+                .map(|k| k.0)
+                .collect(),
+        );
     }
-    let present: Vec<_> = projects::documents_of(conn, &p.id)?
-        .into_iter()
-        .map(|d| d.kind)
-        .collect();
-    Ok(required
-        .into_iter()
-        .filter(|k| !present.contains(k))
-        .map(|k| k.0)
-        .collect())
+    Ok(out)
 }
 
 /// Refuses the step when documents its programme requires are missing.
 fn check_documents(conn: &mut AnyConnection, p: &ProjectRow, action: ProjectAction) -> Result<()> {
-    let missing: Vec<&str> = missing_documents(conn, p, action)?
+    let missing: Vec<&str> = missing_documents(conn, p, &[action])?
+        .concat()
         .iter()
         .map(|k| k.as_str())
         .collect();
