@@ -19,7 +19,7 @@ use shuzhuan_persistence::Db;
 use crate::config::{Settings, StartupError};
 use crate::error::ApiError;
 use crate::middleware::{
-    Metrics, conditional_reads, cors, limit_in_flight, localize, record_metrics,
+    Metrics, conditional_reads, cors, limit_in_flight, localize, programme_codes, record_metrics,
     refuse_control_characters,
 };
 use crate::observe;
@@ -42,6 +42,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     outbox::describe(&mut doc);
     let mut doc = shuzhuan_openapi::finish(doc, &crate::error::example);
     crate::routes::rights::describe(&mut doc);
+    crate::export::describe(&mut doc);
     doc
 }
 
@@ -212,6 +213,7 @@ pub fn start(
                         }),
                     )
                     .default_service(web::to(unmatched))
+                    .wrap(from_fn(programme_codes))
                     .wrap(from_fn(refuse_control_characters))
                     .wrap(from_fn(limit_in_flight))
                     .wrap(from_fn(localize))

@@ -105,18 +105,24 @@ impl ApiError {
                     field: e.field.clone(),
                     code: e.code.to_string(),
                     message: e.message.get(lang),
+                    row: None,
+                    column: None,
                 })
                 .collect(),
             ApiError::App(AppError::ImportRejected(report)) => report
                 .errors
                 .iter()
                 .map(|e| ProblemField {
-                    field: match &e.column {
-                        Some(c) => format!("row {}: {c}", e.row),
-                        None => format!("row {}", e.row),
+                    field: match (&e.column, lang) {
+                        (Some(c), Lang::En) => format!("row {}: {c}", e.row),
+                        (None, Lang::En) => format!("row {}", e.row),
+                        (Some(c), Lang::Zh) => format!("第 {} 行：{c}", e.row),
+                        (None, Lang::Zh) => format!("第 {} 行", e.row),
                     },
                     code: e.code.clone(),
                     message: e.message.get(lang),
+                    row: Some(e.row),
+                    column: e.column.clone(),
                 })
                 .collect(),
             _ => Vec::new(),
@@ -207,10 +213,19 @@ pub struct Problem {
 /// One invalid field of a validation problem.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ProblemField {
-    /// JSON path of the field (`regions[2].code`), or `row:column` for files.
+    /// JSON path of the field (`regions[2].code`), or for a file's row the
+    /// row and column in the caller's language (`row 3: 所属区县`, `第 3
+    /// 行：所属区县`).
     pub field: String,
     pub code: String,
     pub message: String,
+    /// For a file's row: its number, as the import report's `row_numbers`
+    /// says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub row: Option<u64>,
+    /// For a file's row: the column as the file titles it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<String>,
 }
 
 /// A problem in both languages, carried in the response extensions for the

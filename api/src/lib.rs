@@ -8,6 +8,7 @@
 pub mod app;
 pub mod config;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod import;
 pub mod middleware;

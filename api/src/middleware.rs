@@ -470,9 +470,101 @@ pub async fn record_metrics(
     Ok(res)
 }
 
+/// Whether a path segment or parameter is shaped as a programme id (a
+/// UUID), so it needs no lookup.
+fn is_id(name: &str) -> bool {
+    name.len() == 36
+        && name.char_indices().all(|(i, c)| match i {
+            8 | 13 | 18 | 23 => c == '-',
+            _ => c.is_ascii_hexdigit(),
+        })
+}
+
+/// Lets a programme be named by its code (`yinchuan`) wherever its id is
+/// taken: in `/programs/{program_id}/…` and in `program_id=`. The request
+/// is rewritten to the id before routing; a code that names nothing is
+/// left as it is (and is 404 or 403 as an unknown id would be).
+pub async fn programme_codes(
+    mut req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    const PREFIX: &str = "/api/v1/programs/";
+    let path = req.path().to_owned();
+    let in_path = path
+        .strip_prefix(PREFIX)
+        .map(|rest| rest.split('/').next().unwrap_or(""))
+        .filter(|name| !name.is_empty() && !is_id(name))
+        .map(str::to_owned);
+    let query = req.query_string().to_owned();
+    let in_query = form_urlencoded::parse(query.as_bytes())
+        .find(|(key, _)| key == "program_id")
+        .map(|(_, value)| value.into_owned())
+        .filter(|name| !name.is_empty() && !is_id(name));
+    if (in_path.is_some() || in_query.is_some())
+        && let Some(state) = req.app_data::<actix_web::web::Data<AppState>>().cloned()
+    {
+        let names: Vec<String> = in_path.iter().chain(&in_query).cloned().collect();
+        let ids = state
+            .run_public(move |s, _| {
+                names
+                    .into_iter()
+                    .map(|code| Ok((shuzhuan_app::programs::id_of_code(s, &code)?, code)))
+                    .collect::<shuzhuan_app::Result<Vec<_>>>()
+            })
+            .await
+            .unwrap_or_default();
+        let id_of = |code: &str| {
+            ids.iter()
+                .find(|(_, c)| c == code)
+                .and_then(|(id, _)| id.clone())
+        };
+        let mut new_path = path.clone();
+        if let Some(code) = &in_path
+            && let Some(id) = id_of(code)
+        {
+            new_path = format!("{PREFIX}{id}{}", &path[PREFIX.len() + code.len()..]);
+        }
+        let mut new_query = query.clone();
+        if let Some(code) = &in_query
+            && let Some(id) = id_of(code)
+        {
+            let mut out = form_urlencoded::Serializer::new(String::new());
+            for (key, value) in form_urlencoded::parse(query.as_bytes()) {
+                let value = if key == "program_id" {
+                    id.clone()
+                } else {
+                    value.into_owned()
+                };
+                out.append_pair(&key, &value);
+            }
+            new_query = out.finish();
+        }
+        if new_path != path || new_query != query {
+            // The path stays as it arrived (percent-encoded), the id put in.
+            let uri = if new_query.is_empty() {
+                new_path
+            } else {
+                format!("{new_path}?{new_query}")
+            };
+            if let Ok(uri) = uri.parse::<actix_web::http::Uri>() {
+                req.match_info_mut().get_mut().update(&uri);
+                req.head_mut().uri = uri;
+            }
+        }
+    }
+    next.call(req).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_need_no_lookup_codes_do() {
+        assert!(is_id("01a23717-004e-765c-ad6b-432937be1e2f"));
+        assert!(!is_id("yinchuan"));
+        assert!(!is_id("01a23717-004e-765c-ad6b-432937be1e2g"));
+    }
 
     #[test]
     fn if_none_match_compares_weakly_and_takes_lists_and_star() {

@@ -541,7 +541,7 @@ fn validate_tier(tier: &str) -> std::result::Result<(), validator::ValidationErr
     }
 }
 
-#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {

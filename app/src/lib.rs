@@ -21,6 +21,7 @@ pub mod documents;
 pub mod dossier;
 pub mod enterprises;
 pub mod error;
+pub mod exports;
 pub mod feed;
 pub mod imports;
 pub mod input;

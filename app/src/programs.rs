@@ -238,6 +238,13 @@ pub fn create(s: &mut Session, who: &Principal, body: Body<ProgramPack>) -> Resu
 }
 
 /// The programme, if the caller sees it (404 otherwise).
+/// The id of the programme a code names (`yinchuan`), so a code serves
+/// wherever an id does. Names are not secrets: the use case the request
+/// goes on to checks its right and scope as it would for the id.
+pub fn id_of_code(s: &mut Session, code: &str) -> Result<Option<String>> {
+    Ok(programs::id_of_code(s.conn(), code)?)
+}
+
 pub(crate) fn visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<ProgramRow> {
     who.require(Right::ReadProgramme)?;
     who.sees(Right::ReadProgramme, &policy::programme(id))?;

@@ -373,7 +373,7 @@ fn may_register(who: &Principal) -> Result<()> {
     who.check(Right::RegisterProvider, &Target::default())
 }
 
-#[derive(Debug, Deserialize, Validate, IntoParams)]
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ProviderQuery {

@@ -5,15 +5,17 @@
 
 use std::io::{Seek, SeekFrom, Write};
 
+use actix_web::HttpResponse;
 use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
 use actix_web::http::header;
 use actix_web::web;
 use actix_web::{FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use sha2::{Digest, Sha256};
-use shuzhuan_app::imports::{
-    Format, IMPORT_LIMIT, ImportQuery, ImportReport, Report, Request, Upload,
-};
+use shuzhuan_app::error::Lang;
+use shuzhuan_app::exports::SheetFormat;
+use shuzhuan_app::imports::{Format, IMPORT_LIMIT, ImportQuery, Report, Request, Upload, annotate};
 use shuzhuan_app::{AppError, Principal, Session};
 
 use crate::error::ApiError;
@@ -39,6 +41,7 @@ fn format_of(req: &HttpRequest) -> Option<Format> {
         "text/csv" => Some(Format::Csv),
         "application/x-ndjson" | "application/ndjson" => Some(Format::Ndjson),
         "application/json" => Some(Format::Json),
+        shuzhuan_app::exports::XLSX => Some(Format::Xlsx),
         _ => None,
     }
 }
@@ -77,7 +80,7 @@ impl FromRequest for Import {
         Box::pin(async move {
             let query = query?;
             let format = format.ok_or(AppError::UnsupportedMediaType {
-                expected: "text/csv, application/x-ndjson or application/json",
+                expected: "text/csv, application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, application/x-ndjson or application/json",
             })?;
             Ok(Import(Request {
                 query,
@@ -90,7 +93,8 @@ impl FromRequest for Import {
 }
 
 /// The imports' one answer: the report in the caller's language (or the
-/// 422 `import_rejected` carrying it).
+/// 422 `import_rejected` carrying it); with `?report=xlsx`, the submitted
+/// rows as an annotated workbook under the same status.
 pub async fn answer(
     state: &AppState,
     caller: Caller,
@@ -99,7 +103,11 @@ pub async fn answer(
     import: impl FnOnce(&mut Session, &Principal, Request) -> shuzhuan_app::Result<Report>
     + Send
     + 'static,
-) -> Result<web::Json<ImportReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
+    let workbook = match request.query.wants_workbook() {
+        true => Some((request.upload.try_clone()?, request.query.sheet.clone())),
+        false => None,
+    };
     let answered = state
         .run(caller, move |s, who| import(s, who, request))
         .await;
@@ -121,5 +129,21 @@ pub async fn answer(
         }
         _ => {}
     }
-    Ok(web::Json(answered?.render(lang)))
+    let Some((upload, sheet)) = workbook else {
+        return Ok(HttpResponse::Ok().json(answered?.render(lang)));
+    };
+    let (status, report) = match answered {
+        Ok(report) => (StatusCode::OK, report),
+        Err(ApiError::App(AppError::ImportRejected(report))) => {
+            (StatusCode::UNPROCESSABLE_ENTITY, *report)
+        }
+        Err(e) => return Err(e),
+    };
+    let file = web::block(move || annotate(upload, sheet.as_deref(), &report, lang)).await??;
+    let name = match lang {
+        Lang::En => "import-report.xlsx",
+        Lang::Zh => "导入结果.xlsx",
+    };
+    let names = (name.to_owned(), "import-report.xlsx".to_owned());
+    crate::export::download(status, SheetFormat::Xlsx, names, file).await
 }

@@ -6,13 +6,15 @@ use shuzhuan_app::admissions::{
     self as use_case, AdmissionChange, AdmissionView, LibraryApplication, LibraryQuery,
     PoolApplication, PoolQuery,
 };
-use shuzhuan_app::{Expected, List, Page};
+use shuzhuan_app::{Expected, List};
 use shuzhuan_lifecycle::AdmissionKind;
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{Caller, IfMatch, Json, Query};
+use crate::export::{self, Listing};
+use crate::extract::{Caller, IfMatch, Json};
 use crate::respond::{created, current};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 const IF_MATCH: &str = "ETag of the version you read";
 
@@ -31,15 +33,24 @@ pub async fn list_pool(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<PoolQuery>,
-) -> Result<web::Json<List<AdmissionView>>, ApiError> {
-    list(
-        state,
+    listing: Listing<PoolQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
         caller,
-        program_id,
-        AdmissionKind::ProviderPool,
-        q.page(),
-        q.status,
+        listing,
+        &tables::POOL,
+        move |s, who, q: PoolQuery| {
+            let page = q.page();
+            use_case::list(
+                s,
+                who,
+                &program_id,
+                AdmissionKind::ProviderPool,
+                q.status.as_deref(),
+                &page,
+            )
+        },
     )
     .await
 }
@@ -128,15 +139,24 @@ pub async fn list_library(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<LibraryQuery>,
-) -> Result<web::Json<List<AdmissionView>>, ApiError> {
-    list(
-        state,
+    listing: Listing<LibraryQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
         caller,
-        program_id,
-        AdmissionKind::ProductLibrary,
-        q.page(),
-        q.status,
+        listing,
+        &tables::LIBRARY,
+        move |s, who, q: LibraryQuery| {
+            let page = q.page();
+            use_case::list(
+                s,
+                who,
+                &program_id,
+                AdmissionKind::ProductLibrary,
+                q.status.as_deref(),
+                &page,
+            )
+        },
     )
     .await
 }
@@ -207,22 +227,6 @@ pub async fn change_library_entry(
         body,
     )
     .await
-}
-
-async fn list(
-    state: web::Data<AppState>,
-    caller: Caller,
-    program_id: web::Path<String>,
-    kind: AdmissionKind,
-    page: Page,
-    status: Option<String>,
-) -> Result<web::Json<List<AdmissionView>>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::list(s, who, &program_id, kind, status.as_deref(), &page)
-        })
-        .await
-        .map(web::Json)
 }
 
 async fn change(

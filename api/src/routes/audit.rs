@@ -1,15 +1,17 @@
 //! The audit log (审计日志) with its hash chain, and the change feed the
 //! national platform syncs from.
 
-use actix_web::{get, web};
+use actix_web::{HttpResponse, get, web};
 use shuzhuan_app::List;
 use shuzhuan_app::feed::{
     self as use_case, AuditEntryView, AuditQuery, ChainVerification, ChangeEventView, ChangesQuery,
 };
 
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Listing};
 use crate::extract::{Caller, Query};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// Read the audit log (审计日志)
 ///
@@ -29,12 +31,16 @@ use crate::state::AppState;
 pub async fn list_audit_log(
     state: web::Data<AppState>,
     caller: Caller,
-    Query(q): Query<AuditQuery>,
-) -> Result<web::Json<List<AuditEntryView>>, ApiError> {
-    state
-        .run(caller, move |s, who| use_case::audit_log(s, who, q))
-        .await
-        .map(web::Json)
+    listing: Listing<AuditQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::AUDIT_LOG,
+        use_case::audit_log,
+    )
+    .await
 }
 
 /// Verify the audit chain

@@ -9,10 +9,12 @@ use shuzhuan_app::enterprises::{
 use shuzhuan_app::imports::{self as use_cases, ImportQuery, ImportReport};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json, OptionalIfMatch, Query};
+use crate::export::{self, Listing};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, OptionalIfMatch};
 use crate::import::{self, Import};
 use crate::respond::{created, current, upserted};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// List enterprises (企业)
 ///
@@ -28,13 +30,16 @@ use crate::state::AppState;
 pub async fn list_enterprises(
     state: web::Data<AppState>,
     caller: Caller,
-    Query(q): Query<EnterpriseQuery>,
-) -> Result<web::Json<List<EnterpriseView>>, ApiError> {
-    Ok(web::Json(
-        state
-            .run(caller, move |s, who| use_case::list(s, who, q))
-            .await?,
-    ))
+    listing: Listing<EnterpriseQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::ENTERPRISES,
+        use_case::list,
+    )
+    .await
 }
 
 /// Register an enterprise
@@ -215,6 +220,6 @@ pub async fn import_enterprises(
     caller: Caller,
     lang: AcceptLang,
     request: Import,
-) -> Result<web::Json<ImportReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     import::answer(&state, caller, lang, request, use_cases::import_enterprises).await
 }

@@ -9,9 +9,11 @@ use shuzhuan_app::monitoring::{
 };
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
+use crate::export::{self, Listing};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json};
 use crate::respond::current;
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// Read monitoring thresholds
 ///
@@ -95,14 +97,17 @@ pub async fn monitoring(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<MonitoringQuery>,
-) -> Result<web::Json<MonitoringReport>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::monitoring(s, who, &program_id, &q, lang)
-        })
-        .await
-        .map(web::Json)
+    Listing(q, wants): Listing<MonitoringQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::report(
+        &state,
+        caller,
+        (lang, wants),
+        &tables::MONITORING,
+        move |s, who, lang| use_case::monitoring(s, who, &program_id, &q, lang),
+        |report: &MonitoringReport| &report.projects,
+    )
+    .await
 }
 
 /// The targets dashboard
@@ -125,14 +130,17 @@ pub async fn get_dashboard(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<DashboardQuery>,
-) -> Result<web::Json<Dashboard>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::dashboard(s, who, &program_id, &q, lang)
-        })
-        .await
-        .map(web::Json)
+    Listing(q, wants): Listing<DashboardQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::report(
+        &state,
+        caller,
+        (lang, wants),
+        &tables::TARGETS,
+        move |s, who, lang| use_case::dashboard(s, who, &program_id, &q, lang),
+        |dashboard: &Dashboard| &dashboard.items,
+    )
+    .await
 }
 
 /// Provider ranking (赛马)

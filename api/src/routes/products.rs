@@ -147,6 +147,6 @@ pub async fn import_products(
     caller: Caller,
     lang: AcceptLang,
     request: Import,
-) -> Result<web::Json<ImportReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     import::answer(&state, caller, lang, request, use_cases::import_products).await
 }

@@ -10,9 +10,11 @@ use shuzhuan_app::projects::{
 use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Listing};
 use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// Apply for a project (申报)
 ///
@@ -65,12 +67,16 @@ pub async fn list_projects(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<ProjectQuery>,
-) -> Result<web::Json<List<ProjectView>>, ApiError> {
-    state
-        .run(caller, move |s, who| use_case::list(s, who, &program_id, q))
-        .await
-        .map(web::Json)
+    listing: Listing<ProjectQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::PROJECTS,
+        move |s, who, q| use_case::list(s, who, &program_id, q),
+    )
+    .await
 }
 
 /// Read a project

@@ -7,10 +7,12 @@ use shuzhuan_app::imports::{self as use_cases, ImportQuery, ImportReport};
 use shuzhuan_app::providers::{self as use_case, ProviderFields, ProviderQuery, ProviderView};
 
 use crate::error::{ApiError, Problem};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json, OptionalIfMatch, Query};
+use crate::export::{self, Listing};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, OptionalIfMatch};
 use crate::import::{self, Import};
 use crate::respond::{created, current, upserted};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// List providers (服务商)
 ///
@@ -26,12 +28,9 @@ use crate::state::AppState;
 pub async fn list_providers(
     state: web::Data<AppState>,
     caller: Caller,
-    Query(q): Query<ProviderQuery>,
-) -> Result<web::Json<List<ProviderView>>, ApiError> {
-    state
-        .run(caller, move |s, who| use_case::list(s, who, q))
-        .await
-        .map(web::Json)
+    listing: Listing<ProviderQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(&state, caller, listing, &tables::PROVIDERS, use_case::list).await
 }
 
 /// Register a provider
@@ -203,6 +202,6 @@ pub async fn import_providers(
     caller: Caller,
     lang: AcceptLang,
     request: Import,
-) -> Result<web::Json<ImportReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     import::answer(&state, caller, lang, request, use_cases::import_providers).await
 }

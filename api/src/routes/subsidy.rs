@@ -11,9 +11,11 @@ use shuzhuan_app::subsidy::{
 use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
+use crate::export::{self, Listing};
 use crate::extract::{Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
+use shuzhuan_app::exports::tables;
 
 /// List subsidy policies (奖补政策)
 ///
@@ -235,14 +237,16 @@ pub async fn list_decisions(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(page): Query<Page>,
-) -> Result<web::Json<List<DecisionView>>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::list_decisions(s, who, &program_id, &page)
-        })
-        .await
-        .map(web::Json)
+    listing: Listing<Page>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::DECISIONS,
+        move |s, who, page| use_case::list_decisions(s, who, &program_id, &page),
+    )
+    .await
 }
 
 /// Approve a subsidy decision (核定)
@@ -325,14 +329,16 @@ pub async fn list_disbursements(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(page): Query<Page>,
-) -> Result<web::Json<List<DisbursementView>>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::list_disbursements(s, who, &program_id, &page)
-        })
-        .await
-        .map(web::Json)
+    listing: Listing<Page>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::DISBURSEMENTS,
+        move |s, who, page| use_case::list_disbursements(s, who, &program_id, &page),
+    )
+    .await
 }
 
 /// An enterprise's subsidy ledger

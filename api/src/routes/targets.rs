@@ -106,7 +106,7 @@ pub async fn import_targets(
     lang: AcceptLang,
     program_id: web::Path<String>,
     request: Import,
-) -> Result<web::Json<ImportReport>, ApiError> {
+) -> Result<HttpResponse, ApiError> {
     import::answer(&state, caller, lang, request, move |s, who, r| {
         use_case::import_targets(s, who, &program_id, r)
     })

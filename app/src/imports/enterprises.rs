@@ -14,7 +14,9 @@ use super::run::{
     Columns, ReadRow, Reader, Registry, YES_NO, field_errors, field_of, fields_of, import, invalid,
     row_error, text,
 };
-use super::{Record, Report, Request, RowError, parse_bool, parse_int, wan_yuan_to_fen};
+use super::{
+    Record, Report, Request, RowError, parse_bool, parse_int, wan_yuan_to_fen, yuan_to_fen,
+};
 use crate::enterprises::{EnterpriseFields, apply, blank, store_many, store_update};
 use crate::error::{AppError, Result, Text};
 use crate::policy::Right;
@@ -37,6 +39,7 @@ const COLUMNS: Columns = &[
         "revenue_wan",
         &["营业收入(万元)", "营业收入（万元）", "营业收入"],
     ),
+    ("revenue_yuan", &["营业收入（元）", "营业收入(元)"]),
     ("revenue_fen", &[]),
     ("contact_name", &["联系人"]),
     ("contact_phone", &["联系电话", "电话"]),
@@ -136,6 +139,18 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                         &t,
                         "an amount in 万元 (e.g. 1200.5)",
                         "以万元计的金额（如 1200.5）",
+                    ),
+                ),
+            },
+            "revenue_yuan" => match yuan_to_fen(value) {
+                Some(fen) => fields.revenue_fen = Some(fen),
+                None => fail(
+                    column,
+                    "invalid_value",
+                    invalid(
+                        &t,
+                        "an amount in 元 with at most two decimals (e.g. 12000000.50)",
+                        "以元计、至多两位小数的金额（如 12000000.50）",
                     ),
                 ),
             },

@@ -1,6 +1,6 @@
 //! Bulk import, as officials run it with curl: CSV (UTF-8 with or without
 //! BOM, or GB18030/GBK as Excel saves it on Chinese Windows — detected, not
-//! declared), NDJSON, or a JSON array. The body arrives spooled to a
+//! declared), an .xlsx workbook, NDJSON, or a JSON array. The body arrives spooled to a
 //! temporary file ([`Upload`]), never held in memory whole, and is read
 //! record by record. One run ([`run`]) serves every registry: enterprises,
 //! providers, products and targets.
@@ -17,13 +17,16 @@ use validator::Validate;
 
 use crate::error::{AppError, Lang, Text};
 
+mod annotate;
 mod enterprises;
 mod idempotency;
 pub(crate) mod names;
 mod products;
 mod providers;
 pub(crate) mod run;
+mod workbook;
 
+pub use annotate::annotate;
 pub use enterprises::import_enterprises;
 pub use idempotency::Request;
 pub use products::import_products;
@@ -35,6 +38,8 @@ pub const IMPORT_LIMIT: usize = 200 * 1024 * 1024;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Csv,
+    /// An Office Open XML workbook (.xlsx): one sheet of it.
+    Xlsx,
     Ndjson,
     Json,
 }
@@ -45,6 +50,17 @@ pub struct Upload {
     pub file: File,
     pub format: Format,
     pub sha256: String,
+}
+
+impl Upload {
+    /// The same file, read again from wherever this one is read next.
+    pub fn try_clone(&self) -> Result<Upload, AppError> {
+        Ok(Upload {
+            file: self.file.try_clone().map_err(AppError::internal)?,
+            format: self.format,
+            sha256: self.sha256.clone(),
+        })
+    }
 }
 
 fn mode_schema() -> utoipa::openapi::schema::Object {
@@ -72,8 +88,37 @@ pub struct ImportQuery {
     pub dry_run: Option<bool>,
     /// All rows or none (default true).
     pub atomic: Option<bool>,
-    /// The programme whose region and industry names and codes the rows use.
+    /// The programme whose region and industry names and codes the rows use
+    /// (its id or its code).
     pub program_id: Option<String>,
+    /// The sheet of an .xlsx workbook to read, by name (default: the
+    /// first).
+    #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
+    pub sheet: Option<String>,
+    /// `json` (default): the report; `xlsx`: the submitted rows as a
+    /// workbook with 状态 and 错误原因 columns, to fix and send again.
+    #[param(schema_with = report_schema)]
+    #[validate(custom(function = "validate_report"))]
+    pub report: Option<String>,
+}
+
+fn report_schema() -> utoipa::openapi::schema::Object {
+    crate::view::string_enum(["json", "xlsx"])
+}
+
+fn validate_report(report: &str) -> Result<(), validator::ValidationError> {
+    if report == "json" || report == "xlsx" {
+        Ok(())
+    } else {
+        Err(validator::ValidationError::new("invalid_value").with_message("json or xlsx".into()))
+    }
+}
+
+impl ImportQuery {
+    /// Whether the answer is the annotated workbook.
+    pub fn wants_workbook(&self) -> bool {
+        self.report.as_deref() == Some("xlsx")
+    }
 }
 
 /// One data row: its number as a spreadsheet shows it (the header is row
@@ -268,13 +313,30 @@ fn malformed(code: &'static str, en: String, zh: String) -> AppError {
 /// while the previous chunk is stored).
 pub type Records = Box<dyn Iterator<Item = Result<Record, RowError>> + Send>;
 
-/// The records of an upload, one at a time, and the CSV header if the file
-/// has one; a row that cannot be read is an error for that row, and
-/// reading goes on.
-pub fn records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppError> {
-    let (header, rows) = read_records(upload)?;
-    let rows: Records = Box::new(rows.map(|r| r.and_then(refuse_control)));
+/// The records of an upload, one at a time, and the header if the file
+/// has one (CSV, workbook: `sheet` names the sheet); a row that cannot be
+/// read is an error for that row, and reading goes on.
+pub fn records(
+    upload: Upload,
+    sheet: Option<&str>,
+) -> Result<(Option<Vec<String>>, Records), AppError> {
+    let (header, rows) = read_records(upload, sheet)?;
+    let rows: Records = Box::new(rows.map(|r| r.map(restore_formulas).and_then(refuse_control)));
     Ok((header, rows))
+}
+
+/// A cell an export neutralised against formula injection (`'=…`, `'+…`,
+/// `'-…`, `'@…`) reads as it was: the one apostrophe goes.
+fn restore_formulas(mut rec: Record) -> Record {
+    for value in rec.values.values_mut() {
+        if let Value::String(text) = value
+            && let Some(rest) = text.strip_prefix('\'')
+            && rest.starts_with(crate::exports::FORMULA_STARTS)
+        {
+            *text = rest.to_owned();
+        }
+    }
+    rec
 }
 
 /// A row whose text holds control characters (other than tab and line
@@ -300,11 +362,18 @@ fn refuse_control(rec: Record) -> Result<Record, RowError> {
     }
 }
 
-fn read_records(upload: Upload) -> Result<(Option<Vec<String>>, Records), AppError> {
+fn read_records(
+    upload: Upload,
+    sheet: Option<&str>,
+) -> Result<(Option<Vec<String>>, Records), AppError> {
     let Upload {
         mut file, format, ..
     } = upload;
     match format {
+        Format::Xlsx => {
+            let (header, rows) = workbook::read(file, sheet)?;
+            Ok((Some(header), rows))
+        }
         Format::Csv => {
             let encoding = detect_encoding(&mut file).map_err(AppError::internal)?;
             let decoded = DecodeReaderBytesBuilder::new()
@@ -442,16 +511,27 @@ pub fn parse_int(v: &Value) -> Option<i64> {
     }
 }
 
-/// 万元 (ten thousand yuan, up to two decimals, as statistics report it)
-/// to fen, exactly: 1 万元 = 1,000,000 fen.
+/// 万元 (ten thousand yuan, as statistics report it) to fen, exactly:
+/// 1 万元 = 1,000,000 fen.
 pub fn wan_yuan_to_fen(v: &Value) -> Option<i64> {
+    amount_to_fen(v, 6)
+}
+
+/// 元 (up to two decimals, as an export writes it) to fen, exactly.
+pub fn yuan_to_fen(v: &Value) -> Option<i64> {
+    amount_to_fen(v, 2)
+}
+
+/// A non-negative decimal amount in a unit of `10^decimals` fen, to fen,
+/// without floating point.
+fn amount_to_fen(v: &Value, decimals: usize) -> Option<i64> {
     let text = match v {
         Value::Number(n) => n.to_string(),
         Value::String(s) => s.trim().replace(',', ""),
         _ => return None,
     };
     let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    if frac.len() > 6
+    if frac.len() > decimals
         || whole.is_empty()
         || !whole.bytes().all(|b| b.is_ascii_digit())
         || !frac.bytes().all(|b| b.is_ascii_digit())
@@ -459,8 +539,10 @@ pub fn wan_yuan_to_fen(v: &Value) -> Option<i64> {
         return None;
     }
     let whole: i64 = whole.parse().ok()?;
-    let frac: i64 = format!("{frac:0<6}").parse().ok()?;
-    whole.checked_mul(1_000_000)?.checked_add(frac)
+    let frac: i64 = format!("{frac:0<decimals$}").parse().ok()?;
+    whole
+        .checked_mul(10_i64.pow(decimals as u32))?
+        .checked_add(frac)
 }
 
 #[cfg(test)]
@@ -479,5 +561,9 @@ mod tests {
         assert_eq!(wan_yuan_to_fen(&json!("1,234.56")), Some(1_234_560_000));
         assert_eq!(wan_yuan_to_fen(&json!("-1")), None);
         assert_eq!(parse_int(&json!(" 180 ")), Some(180));
+        assert_eq!(yuan_to_fen(&json!("1234.56")), Some(123_456));
+        assert_eq!(yuan_to_fen(&json!("0")), Some(0));
+        assert_eq!(yuan_to_fen(&json!(12.5)), Some(1_250));
+        assert_eq!(yuan_to_fen(&json!("1.005")), None);
     }
 }

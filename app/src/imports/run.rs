@@ -17,7 +17,8 @@ use crate::principal::Principal;
 /// Field names and the column titles officials use for them.
 pub type Columns = &'static [(&'static str, &'static [&'static str])];
 
-/// Columns that carry no data (row numbers).
+/// Columns that carry no data (row numbers; the status columns of an
+/// annotated workbook are skipped too).
 const IGNORED: [&str; 3] = ["序号", "no", "#"];
 
 /// Rows written by one import from which the table's statistics are
@@ -99,7 +100,10 @@ pub fn fields_of<'r>(
 ) -> Vec<(&'static str, &'r str, &'r Value)> {
     let mut out = Vec::new();
     for (column, value) in &rec.values {
-        if IGNORED.contains(&column.trim().to_ascii_lowercase().as_str()) {
+        let title = column.trim().to_ascii_lowercase();
+        if IGNORED.contains(&title.as_str())
+            || super::annotate::STATUS_COLUMNS.contains(&title.as_str())
+        {
             continue;
         }
         match field_of(columns, column) {
@@ -266,11 +270,21 @@ fn run<R: Registry>(
     s: &mut Session,
     actor: &Actor,
     upload: Upload,
+    sheet: Option<&str>,
     reader: &R::Reader,
     registry: &mut R,
     report: &mut Report,
 ) -> Result<()> {
-    let (header, mut records) = records(upload)?;
+    let (header, records) = records(upload, sheet)?;
+    let mut records = records.peekable();
+    // NDJSON and JSON have no header: the first item's keys stand for it.
+    let keys = match (&header, records.peek()) {
+        (None, Some(Ok(first))) => Some(first.values.keys().cloned().collect::<Vec<_>>()),
+        _ => None,
+    };
+    if let Some(keys) = &keys {
+        reader.check_header(keys)?;
+    }
     report.items = header.is_none();
     if let Some(header) = &header {
         reader.check_header(header)?;
@@ -361,6 +375,7 @@ pub(crate) fn import<R: Registry>(
         s,
         &who.actor(),
         request.upload,
+        request.query.sheet.as_deref(),
         &reader,
         &mut registry,
         &mut report,

@@ -49,6 +49,15 @@ pub fn find(conn: &mut AnyConnection, id: &str) -> Result<ProgramRow, RepoError>
         .first(conn)?)
 }
 
+/// The id of the programme with this code, if any.
+pub fn id_of_code(conn: &mut AnyConnection, code: &str) -> Result<Option<String>, RepoError> {
+    Ok(programs::table
+        .filter(programs::code.eq(code))
+        .select(programs::id)
+        .first(conn)
+        .optional()?)
+}
+
 pub fn exists(conn: &mut AnyConnection, id: &str) -> Result<bool, RepoError> {
     Ok(diesel::select(diesel::dsl::exists(programs::table.find(id))).get_result(conn)?)
 }
