@@ -27,7 +27,8 @@ run: build
 build:
 	$(CARGO) build -p shuzhuan-api --bin shuzhuan
 
-test:
+# The binary first: the client's tests run it.
+test: build
 	$(CARGO) test --workspace --lib --bins --tests
 
 lint:

@@ -3,10 +3,13 @@
 
 use std::net::TcpListener;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 use shuzhuan_api::Settings;
 use shuzhuan_api::config::LogFormat;
+use shuzhuan_api::import::client;
 
 #[derive(Parser)]
 #[command(
@@ -43,9 +46,9 @@ enum Command {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
-    /// Send a CSV or NDJSON file to a running server's import, in chunks,
+    /// Send a CSV, .xlsx or NDJSON file to a running server's import, in chunks,
     /// with a progress bar; prints the merged report.
-    Import(shuzhuan_api::import::client::Options),
+    Import(client::Options),
 }
 
 fn main() -> ExitCode {
@@ -71,7 +74,7 @@ fn main() -> ExitCode {
                 seed,
             },
         ),
-        Command::Import(options) => import(&options),
+        Command::Import(options) => return import(&options),
         Command::Openapi => shuzhuan_openapi::render(&shuzhuan_api::openapi())
             .map(|text| print!("{text}"))
             .map_err(|e| e.to_string()),
@@ -79,7 +82,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            log::error!("{e}");
+            // Said once, on stderr (the log would say it a second time).
             eprintln!("shuzhuan: {e}");
             ExitCode::FAILURE
         }
@@ -130,24 +133,47 @@ fn demo_data(settings: &Settings, spec: &shuzhuan_app::demo::Spec) -> Result<(),
     Ok(())
 }
 
-fn import(options: &shuzhuan_api::import::client::Options) -> Result<(), String> {
-    let merged = shuzhuan_api::import::client::run(options)?;
-    let report = serde_json::json!({
-        "received": merged.received,
-        "created": merged.created,
-        "updated": merged.updated,
-        "unchanged": merged.unchanged,
-        "rejected_chunks": merged.failed_chunks,
-        "errors": merged.errors,
+/// Runs `shuzhuan import`: the merged report on stdout; exit 1 with row
+/// errors, 130 when Ctrl-C stopped it (with the command that resumes).
+fn import(options: &client::Options) -> ExitCode {
+    let lang = options.lang();
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = stop.clone();
+    // The first Ctrl-C stops after the chunk in flight; a second one at once.
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
     });
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-    );
+    let merged = match client::run(options, &stop) {
+        Ok(merged) => merged,
+        Err(e) => {
+            eprintln!("shuzhuan: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{}", merged.render(&options.file, lang));
+    if let Some(chunks) = merged.interrupted {
+        let resume = client::resume_command();
+        eprintln!(
+            "{}",
+            match lang {
+                client::Lang::En => format!(
+                    "Interrupted: {chunks} chunks ({} rows) are committed. Resume with:\n  {resume}",
+                    merged.rows
+                ),
+                client::Lang::Zh => format!(
+                    "已中断：{chunks} 个分块（{} 行）已提交。继续导入请运行：\n  {resume}",
+                    merged.rows
+                ),
+            }
+        );
+        return ExitCode::from(130);
+    }
     if merged.errors.is_empty() {
-        Ok(())
+        ExitCode::SUCCESS
     } else {
-        Err(format!("{} row error(s)", merged.errors.len()))
+        ExitCode::FAILURE
     }
 }
 

@@ -735,6 +735,10 @@ const PARAMETERS: &[(&str, &str)] = &[
         "`upsert` changes rows whose key exists and adds the rest; `insert` only adds (an existing key is a row error).",
     ),
     (
+        "report",
+        "`json` (default) answers the import report; `xlsx` answers the submitted rows as a workbook with 状态 and 错误原因 columns, to fix and send again as it is.",
+    ),
+    (
         "format",
         "`json` (default) or `zip` (the JSON and every document file).",
     ),

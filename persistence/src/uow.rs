@@ -87,7 +87,115 @@ pub struct Change {
 /// The open transaction handed to a write.
 pub struct Tx<'c> {
     conn: &'c mut AnyConnection,
-    changes: Vec<Change>,
+    changes: Pending,
+}
+
+/// Changes kept in memory before the older ones go to disk.
+const SPILL_AFTER: usize = 10_000;
+
+/// The changes of one transaction, waiting for its commit. A bulk write
+/// (a million-row atomic import) records one per row: past
+/// [`SPILL_AFTER`] they are written to a temporary file, one JSON line
+/// each, so memory stays flat whatever the size of the write.
+#[derive(Default)]
+struct Pending {
+    recent: Vec<Change>,
+    spilled: Option<std::io::BufWriter<std::fs::File>>,
+    count: usize,
+    /// Why spilling failed: the commit fails with it.
+    failed: Option<diesel::result::Error>,
+}
+
+/// A change as a spill file line.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Spilled {
+    action: String,
+    object_type: String,
+    object_id: String,
+    program_id: Option<String>,
+    version: i64,
+    op: String,
+    before: Option<String>,
+    after: Option<String>,
+}
+
+fn spill_error(e: impl std::error::Error + Send + Sync + 'static) -> diesel::result::Error {
+    diesel::result::Error::QueryBuilderError(Box::new(e))
+}
+
+impl Pending {
+    fn push(&mut self, change: Change) {
+        self.recent.push(change);
+        self.count += 1;
+        if self.recent.len() >= SPILL_AFTER
+            && self.failed.is_none()
+            && let Err(e) = self.spill()
+        {
+            self.failed = Some(e);
+        }
+    }
+
+    fn spill(&mut self) -> QueryResult<()> {
+        {
+            use std::io::Write;
+            let out = match &mut self.spilled {
+                Some(out) => out,
+                None => self.spilled.insert(std::io::BufWriter::new(
+                    tempfile::tempfile().map_err(spill_error)?,
+                )),
+            };
+            for c in self.recent.drain(..) {
+                let line = Spilled {
+                    action: c.action,
+                    object_type: c.object_type.code().to_owned(),
+                    object_id: c.object_id,
+                    program_id: c.program_id,
+                    version: c.version,
+                    op: c.op.code().to_owned(),
+                    before: c.before.map(|s| s.0),
+                    after: c.after.map(|s| s.0),
+                };
+                serde_json::to_writer(&mut *out, &line).map_err(spill_error)?;
+                out.write_all(b"\n").map_err(spill_error)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every change in the order recorded: the spilled ones read back.
+    fn into_iter(self) -> QueryResult<impl Iterator<Item = QueryResult<Change>> + Send> {
+        use std::io::{BufRead, Seek};
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let spilled = match self.spilled {
+            None => None,
+            Some(out) => {
+                let mut file = out.into_inner().map_err(|e| spill_error(e.into_error()))?;
+                file.rewind().map_err(spill_error)?;
+                Some(std::io::BufReader::new(file).lines().map(|line| {
+                    let s: Spilled =
+                        serde_json::from_str(&line.map_err(spill_error)?).map_err(spill_error)?;
+                    let unknown =
+                        || spill_error(std::io::Error::other("a spilled code is unknown"));
+                    Ok(Change {
+                        action: s.action,
+                        object_type: ObjectType::from_code(&s.object_type).ok_or_else(unknown)?,
+                        object_id: s.object_id,
+                        program_id: s.program_id,
+                        version: s.version,
+                        op: Op::from_code(&s.op).ok_or_else(unknown)?,
+                        before: s.before.map(Snapshot),
+                        after: s.after.map(Snapshot),
+                    })
+                }))
+            }
+        };
+        Ok(spilled
+            .into_iter()
+            .flatten()
+            .chain(self.recent.into_iter().map(Ok)))
+    }
 }
 
 impl Tx<'_> {
@@ -105,7 +213,9 @@ impl Tx<'_> {
         self.conn.transaction(f)
     }
 
-    /// Records that an object changed; appended to both logs at commit.
+    /// Records that an object changed; appended to both logs at commit
+    /// (which fails, rolling everything back, should a large write be
+    /// unable to spill its changes to disk).
     pub fn record(&mut self, change: Change) {
         self.changes.push(change);
     }
@@ -144,11 +254,11 @@ where
         }
         let mut tx = Tx {
             conn,
-            changes: Vec::new(),
+            changes: Pending::default(),
         };
         let out = f(&mut tx).map_err(Failure::App)?;
         let Tx { conn, changes } = tx;
-        if !changes.is_empty() {
+        if changes.count > 0 {
             append(conn, actor, changes, late)?;
         }
         Ok(out)
@@ -176,7 +286,7 @@ fn lock_head(conn: &mut AnyConnection, observer: Option<&dyn Observer>) -> Query
 fn append(
     conn: &mut AnyConnection,
     actor: &Actor,
-    changes: Vec<Change>,
+    changes: Pending,
     observer: Option<&dyn Observer>,
 ) -> QueryResult<()> {
     lock_head(conn, observer)?;
@@ -184,10 +294,11 @@ fn append(
         .find(1)
         .select(LedgerHeadRow::as_select())
         .first(conn)?;
-    let (n, large) = (changes.len() as i64, changes.len() > BATCH);
-    let mut batches = log_batches(&head, actor, changes);
+    let (n, large) = (changes.count as i64, changes.count > BATCH);
+    let mut batches = log_batches(&head, actor, changes.into_iter()?);
     let mut audit_hash = head.audit_hash.clone();
-    let mut write = |(entries, events): LogBatch| {
+    let mut write = |batch: QueryResult<LogBatch>| {
+        let (entries, events) = batch?;
         if let Some(last) = entries.last() {
             audit_hash.clone_from(&last.hash);
         }
@@ -218,13 +329,14 @@ type LogBatch = (Vec<AuditRow>, Vec<ChangeEventRow>);
 fn log_batches(
     head: &LedgerHeadRow,
     actor: &Actor,
-    changes: Vec<Change>,
-) -> impl Iterator<Item = LogBatch> + Send {
+    changes: impl Iterator<Item = QueryResult<Change>> + Send,
+) -> impl Iterator<Item = QueryResult<LogBatch>> + Send {
     let at = now();
     let (mut audit_seq, mut change_seq) = (head.audit_seq, head.change_seq);
     let mut audit_hash = head.audit_hash.clone();
     let (user_id, label) = (actor.user_id.clone(), actor.label.clone());
-    let mut rows = changes.into_iter().map(move |change| {
+    let mut rows = changes.map(move |change| {
+        let change = change?;
         audit_seq += 1;
         change_seq += 1;
         let mut entry = AuditRow {
@@ -258,11 +370,16 @@ fn log_batches(
             committed_at: at,
             snapshot,
         };
-        (entry, event)
+        Ok((entry, event))
     });
     std::iter::from_fn(move || {
-        let batch: LogBatch = rows.by_ref().take(BATCH).unzip();
-        (!batch.0.is_empty()).then_some(batch)
+        let batch: QueryResult<Vec<(AuditRow, ChangeEventRow)>> =
+            rows.by_ref().take(BATCH).collect();
+        match batch {
+            Ok(rows) if rows.is_empty() => None,
+            Ok(rows) => Some(Ok(rows.into_iter().unzip())),
+            Err(e) => Some(Err(e)),
+        }
     })
 }
 
@@ -306,4 +423,55 @@ pub(crate) fn entry_hash(e: &AuditRow) -> String {
         h.update([0x1f]);
     }
     hex::encode(h.finalize())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(n: usize) -> Change {
+        Change {
+            action: "enterprise.create".into(),
+            object_type: ObjectType::Enterprise,
+            object_id: format!("e{n}"),
+            program_id: (n % 2 == 0).then(|| "p".to_owned()),
+            version: n as i64,
+            op: Op::Create,
+            before: None,
+            after: Some(Snapshot(format!("{{\"n\":{n},\"name\":\"企业\\n{n}\"}}"))),
+        }
+    }
+
+    #[test]
+    fn a_large_write_spills_its_changes_and_reads_them_back_in_order() {
+        let mut pending = Pending::default();
+        let n = SPILL_AFTER * 2 + 7;
+        for i in 0..n {
+            pending.push(change(i));
+        }
+        assert!(pending.spilled.is_some(), "spilled past {SPILL_AFTER}");
+        assert!(
+            pending.recent.len() < SPILL_AFTER,
+            "memory holds the newest only"
+        );
+        let back: Vec<Change> = pending
+            .into_iter()
+            .unwrap()
+            .collect::<QueryResult<_>>()
+            .unwrap();
+        assert_eq!(back.len(), n);
+        for (i, c) in back.iter().enumerate() {
+            let want = change(i);
+            assert_eq!(
+                (&c.object_id, &c.program_id, c.version, &c.after, c.op),
+                (
+                    &want.object_id,
+                    &want.program_id,
+                    want.version,
+                    &want.after,
+                    want.op
+                )
+            );
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::io::{Seek, SeekFrom};
 use serde_json::Value;
 
 use super::{Record, Report, RowError, Upload, read_records};
-use crate::error::{AppError, Lang, Result};
+use crate::error::{AppError, Lang, Result, Text};
 use crate::exports::{Cell, Mark, Sheet, SheetFormat};
 
 /// The titles of the two columns the workbook adds, in either language;
@@ -25,18 +25,15 @@ fn titles(lang: Lang) -> (&'static str, &'static str) {
 }
 
 /// A row's status, in the caller's language.
-fn status(report: &Report, failed: bool, lang: Lang) -> &'static str {
+fn status(report: &Report, failed: bool, lang: Lang) -> String {
     let rejected = report.atomic && !report.errors.is_empty();
-    let (en, zh) = match (failed, report.dry_run, rejected) {
-        (true, _, _) => ("error", "错误"),
-        (false, _, true) => ("not imported: the file has errors", "未导入（文件有错误）"),
-        (false, true, false) => ("ready to import", "可导入"),
-        (false, false, false) => ("imported", "已导入"),
+    let said = match (failed, report.dry_run, rejected) {
+        (true, _, _) => Text::new("error", "错误"),
+        (false, _, true) => Text::new("not imported: the file has errors", "未导入（文件有错误）"),
+        (false, true, false) => Text::new("ready to import", "可导入"),
+        (false, false, false) => Text::new("imported", "已导入"),
     };
-    match lang {
-        Lang::En => en,
-        Lang::Zh => zh,
-    }
+    said.get(lang)
 }
 
 /// Writes the annotated workbook of an import's `report` from the file
@@ -151,9 +148,7 @@ fn row(
             }
         })
         .collect();
-    cells.push(Cell::Text(
-        status(report, !faults.is_empty(), lang).to_owned(),
-    ));
+    cells.push(Cell::Text(status(report, !faults.is_empty(), lang)));
     cells.push(if reasons.is_empty() {
         Cell::Empty
     } else {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use shuzhuan_persistence::repo::enterprises;
 use shuzhuan_persistence::rows::EnterpriseRow;
 use shuzhuan_persistence::{Session, Tx, new_id};
-use shuzhuan_types::{Reach, SizeClass, Target, Tier, Uscc};
+use shuzhuan_types::{Reach, SizeClass, Tier, Uscc};
 
 use super::names::Context;
 use super::run::{
@@ -205,8 +205,8 @@ impl Reader for EnterpriseReader {
                 "program_id",
                 "program_required",
                 Text::new(
-                    "the file names regions and industries, which belong to a programme: give ?program_id=",
-                    "文件中有区县、行业列，它们属于某个试点：请提供 ?program_id=（试点 id）",
+                    "the file names regions and industries, which belong to a programme: give ?program_id= (its id or code)",
+                    "文件中有区县、行业列，它们属于某个试点：请提供 ?program_id=（试点 id 或代码）",
                 ),
             ));
         }
@@ -338,15 +338,8 @@ impl Registry for EnterpriseImport {
 /// Imports enterprises (the programme's city_admin, or the platform): the
 /// programme named by `program_id` resolves the region and industry names.
 pub fn import_enterprises(s: &mut Session, who: &Principal, request: Request) -> Result<Report> {
-    let reach = who.require(Right::ImportEnterprises)?;
     let program_id = request.query.program_id.clone();
-    let target = Target {
-        programmes: program_id.as_deref().into_iter().collect(),
-        ..Default::default()
-    };
-    if !reach.contains(&target) || (program_id.is_none() && !reach.all) {
-        return Err(AppError::Forbidden(Right::ImportEnterprises));
-    }
+    super::run::importer(s, who, Right::ImportEnterprises, program_id.as_deref())?;
     let insert_only = request.query.mode.as_deref() == Some("insert");
     let edit = who.reach(Right::EditEnterpriseEnrolment);
     import(s, who, request, |conn| {

@@ -95,8 +95,8 @@ pub struct ImportQuery {
     /// first).
     #[validate(length(min = 1, max = 100, message = "1 to 100 characters", code = "length"))]
     pub sheet: Option<String>,
-    /// `json` (default): the report; `xlsx`: the submitted rows as a
-    /// workbook with 状态 and 错误原因 columns, to fix and send again.
+    // Described in the contract's glossary (utoipa drops a doc comment
+    // beside `schema_with`).
     #[param(schema_with = report_schema)]
     #[validate(custom(function = "validate_report"))]
     pub report: Option<String>,

@@ -19,6 +19,11 @@ fn short(name: &str) -> &str {
     name.split(['（', '(']).next().unwrap_or(name).trim()
 }
 
+/// The names a column takes, joined for a message (their codes serve too).
+fn names<'a>(names: impl Iterator<Item = &'a str>, separator: &str) -> String {
+    names.collect::<Vec<_>>().join(separator)
+}
+
 impl Context {
     pub fn region(&self, given: &str) -> Result<String, (&'static str, Text)> {
         if let Some(r) = self
@@ -38,8 +43,14 @@ impl Context {
             [] => Err((
                 "unknown_region",
                 Text::new(
-                    format!("`{given}` is not a region of the programme"),
-                    format!("`{given}` 不是该试点的区县"),
+                    format!(
+                        "`{given}` is not a region of the programme: use one of {}",
+                        names(self.regions.iter().map(|r| short(&r.name)), ", ")
+                    ),
+                    format!(
+                        "`{given}` 不是该试点的区县，应为：{}",
+                        names(self.regions.iter().map(|r| short(&r.name)), "、")
+                    ),
                 ),
             )),
             _ => Err((
@@ -57,13 +68,21 @@ impl Context {
             .iter()
             .find(|i| i.code == given || i.name == given || i.description == given)
             .map(|i| i.code.clone())
-            .ok_or((
-                "unknown_industry",
-                Text::new(
-                    format!("`{given}` is not an industry of the programme"),
-                    format!("`{given}` 不是该试点的细分行业"),
-                ),
-            ))
+            .ok_or_else(|| {
+                (
+                    "unknown_industry",
+                    Text::new(
+                        format!(
+                            "`{given}` is not an industry of the programme: use one of {}",
+                            names(self.industries.iter().map(|i| i.name.as_str()), ", ")
+                        ),
+                        format!(
+                            "`{given}` 不是该试点的细分行业，应为：{}",
+                            names(self.industries.iter().map(|i| i.name.as_str()), "、")
+                        ),
+                    ),
+                )
+            })
     }
 }
 

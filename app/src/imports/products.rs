@@ -7,7 +7,7 @@ use shuzhuan_persistence::repo::{products, providers};
 use shuzhuan_persistence::{Session, Tx, new_id};
 use shuzhuan_types::Deployment;
 
-use super::providers::{Maintainers, code_of, count, importer, named, not_yours};
+use super::providers::{Maintainers, code_of, count, named, not_yours};
 use super::run::{
     Columns, ReadRow, Reader, Registry, field_errors, fields_of, import, invalid, list, row_error,
     text,
@@ -206,7 +206,7 @@ impl Registry for ProductImport {
 /// Imports products (a programme's city_admin, or the platform) of
 /// providers the importer maintains.
 pub fn import_products(s: &mut Session, who: &Principal, request: Request) -> Result<Report> {
-    importer(
+    super::run::importer(
         s,
         who,
         Right::ImportProducts,

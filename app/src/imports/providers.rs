@@ -3,17 +3,17 @@
 
 use std::collections::HashMap;
 
-use shuzhuan_persistence::repo::{programs, providers};
+use shuzhuan_persistence::repo::providers;
 use shuzhuan_persistence::rows::ProviderRow;
 use shuzhuan_persistence::{AnyConnection, Session, Tx, new_id};
-use shuzhuan_types::{ProviderKind, Specialty, Target, Uscc};
+use shuzhuan_types::{ProviderKind, Specialty, Uscc};
 
 use super::run::{
     Columns, ReadRow, Reader, Registry, YES_NO, field_errors, fields_of, import, invalid, list,
     row_error, text,
 };
 use super::{Record, Report, Request, RowError, parse_bool};
-use crate::error::{AppError, FieldError, Result, Text};
+use crate::error::{FieldError, Result, Text};
 use crate::policy::Right;
 use crate::principal::Principal;
 use crate::providers::{self as provider, ProviderFields, maintains};
@@ -248,33 +248,10 @@ fn required(field: &str, zh: &'static str) -> FieldError {
     FieldError::new(field, "required", Text::new("required", zh))
 }
 
-/// 403 unless the importer holds `right` for the programme the query
-/// names (only an importer whose reach is everything may name none); 404
-/// when that programme does not exist.
-pub(super) fn importer(
-    s: &mut Session,
-    who: &Principal,
-    right: Right,
-    program_id: Option<&str>,
-) -> Result<()> {
-    let reach = who.require(right)?;
-    let target = Target {
-        programmes: program_id.into_iter().collect(),
-        ..Default::default()
-    };
-    if !reach.contains(&target) || (program_id.is_none() && !reach.all) {
-        return Err(AppError::Forbidden(right));
-    }
-    if let Some(p) = program_id {
-        programs::find(s.conn(), p)?;
-    }
-    Ok(())
-}
-
 /// Imports providers (a programme's city_admin, or the platform): new ones
 /// are registered, existing ones updated where the importer maintains them.
 pub fn import_providers(s: &mut Session, who: &Principal, request: Request) -> Result<Report> {
-    importer(
+    super::run::importer(
         s,
         who,
         Right::ImportProviders,

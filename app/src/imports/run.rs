@@ -190,6 +190,41 @@ pub const YES_NO: (&str, &str) = (
     "是或否（也可填 yes/no、true/false、1/0）",
 );
 
+/// Checks an importer before anything is read: 403 without `right`; a
+/// programme must be named (by id or code) unless the importer's reach is
+/// everything (422 `program_required`, said once); one outside the reach,
+/// or none at all, is 404.
+pub(crate) fn importer(
+    s: &mut Session,
+    who: &Principal,
+    right: crate::policy::Right,
+    program_id: Option<&str>,
+) -> Result<()> {
+    let reach = who.require(right)?;
+    let Some(p) = program_id else {
+        return match reach.all {
+            true => Ok(()),
+            false => Err(AppError::field(
+                "program_id",
+                "program_required",
+                Text::new(
+                    "name the programme the rows belong to: ?program_id= (its id or code)",
+                    "请用 ?program_id= 指明这些行所属的试点（试点 id 或代码）",
+                ),
+            )),
+        };
+    };
+    let target = shuzhuan_types::Target {
+        programmes: vec![p],
+        ..Default::default()
+    };
+    if !reach.contains(&target) {
+        return Err(AppError::NotFound);
+    }
+    shuzhuan_persistence::repo::programs::find(s.conn(), p)?;
+    Ok(())
+}
+
 enum Stop {
     /// Undo everything written (dry run, or an atomic import with failures).
     Rollback,

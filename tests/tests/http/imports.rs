@@ -165,7 +165,10 @@ fn a_chinese_csv_imports_with_names_resolved_dry_run_first(app: TestApp) {
         vec![],
     )
     .assert_problem(StatusCode::FORBIDDEN, "forbidden");
-    import(&city, "", "text/csv", vec![]).assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    // Without the programme: said once, before any row is read.
+    let missing = import(&city, "", "text/csv", vec![]);
+    missing.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(missing.body["errors"][0]["code"], "program_required");
 }
 
 fn gb18030_and_bom_files_are_detected(app: TestApp) {
@@ -219,7 +222,15 @@ fn an_atomic_import_with_a_bad_row_writes_nothing(app: TestApp) {
     res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "import_rejected");
     assert_eq!(
         res.error_fields(),
-        ["row 3: 统一社会信用代码", "row 4: 所属区县"]
+        ["第 3 行：统一社会信用代码", "第 4 行：所属区县"],
+        "in the caller's language"
+    );
+    assert_eq!(
+        (
+            res.body["errors"][1]["row"].as_u64(),
+            res.body["errors"][1]["column"].as_str()
+        ),
+        (Some(4), Some("所属区县"))
     );
     assert_eq!(
         res.body["errors"][0]["message"],
@@ -435,13 +446,15 @@ fn providers_and_products_import_from_chinese_csv(app: TestApp) {
         "{}",
         res.body
     );
+    // Another programme's office holds the right, not this programme:
+    // out of scope is 404.
     post_file(
         &other,
         &format!("/providers/import?program_id={yinchuan}"),
         None,
         vec![],
     )
-    .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    .assert_problem(StatusCode::NOT_FOUND, "not_found");
 }
 
 fn a_retried_import_with_the_same_idempotency_key_returns_the_first_report(app: TestApp) {
