@@ -434,7 +434,7 @@ mod tests {
             action: "enterprise.create".into(),
             object_type: ObjectType::Enterprise,
             object_id: format!("e{n}"),
-            program_id: (n % 2 == 0).then(|| "p".to_owned()),
+            program_id: n.is_multiple_of(2).then(|| "p".to_owned()),
             version: n as i64,
             op: Op::Create,
             before: None,
