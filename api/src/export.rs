@@ -239,6 +239,7 @@ const EXPORTS: &[(&str, &Table)] = &[
     ("monitoring", &tables::MONITORING),
     ("list_decisions", &tables::DECISIONS),
     ("list_disbursements", &tables::DISBURSEMENTS),
+    ("programme_ledger", &tables::LEDGER),
     ("list_audit_log", &tables::AUDIT_LOG),
 ];
 

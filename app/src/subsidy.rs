@@ -1327,18 +1327,30 @@ pub fn ledger(
         // Readable elsewhere or not at all: another's ledger looks absent.
         return Err(AppError::NotFound);
     }
-    let (approved, received) = subsidy::ledger(conn, program_id, enterprise_id)?
+    let amounts = subsidy::ledger(conn, program_id, enterprise_id)?
         .map_or((0, 0), |l| (l.approved_fen, l.disbursed_fen));
     let policy = policy_on(
         conn,
         program_id,
         q.as_of.unwrap_or_else(|| Utc::now().date_naive()),
     )?;
+    let decisions = subsidy::decisions_of(conn, program_id)?;
+    Ok(ledger_view(enterprise_id, amounts, &policy, &decisions))
+}
+
+/// An enterprise's ledger from its approved and received totals, the
+/// policy in force and the programme's decisions (for the overrun).
+fn ledger_view(
+    enterprise_id: &str,
+    (approved, received): (i64, i64),
+    policy: &Policy,
+    decisions: &[SubsidyDecisionRow],
+) -> EnterpriseLedgerView {
     let remaining = (2..=4)
         .map(|l| (l, policy.total_cap(l).map(|c| c - approved)))
         .collect();
-    let loosest = subsidy::decisions_of(conn, program_id)?
-        .into_iter()
+    let loosest = decisions
+        .iter()
         .filter(|d| {
             d.enterprise_id.as_deref() == Some(enterprise_id)
                 && *d.kind == DecisionKind::Transformation
@@ -1346,12 +1358,63 @@ pub fn ledger(
         })
         .map(|d| d.cap_fen)
         .try_fold(0i64, |max, cap| cap.map(|c| max.max(c)));
-    Ok(EnterpriseLedgerView {
+    EnterpriseLedgerView {
         enterprise_id: enterprise_id.to_owned(),
         approved_fen: approved,
         received_fen: received,
         remaining_cap_fen: remaining,
         overrun_fen: loosest.map_or(0, |cap| (approved - cap).max(0)),
         policy_version: policy.version,
-    })
+    }
+}
+
+/// A page of the programme's ledger, and the day whose policy applies.
+#[derive(Debug, Clone, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ProgrammeLedgerQuery {
+    /// The day whose policy version applies (default today).
+    pub as_of: Option<NaiveDate>,
+    #[param(minimum = 1, maximum = 500)]
+    #[validate(range(min = 1, max = 500, message = "must be 1 to 500", code = "range"))]
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    #[param(pattern = "^c1\\.([0-9a-f]{2}){0,1024}$")]
+    pub cursor: Option<String>,
+}
+
+/// The programme's ledger (资金台账): every enterprise with money approved
+/// or paid, as its own ledger reads, for the programme's money readers.
+pub fn programme_ledger(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    q: ProgrammeLedgerQuery,
+) -> Result<List<EnterpriseLedgerView>> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    let conn = s.conn();
+    let policy = policy_on(
+        conn,
+        program_id,
+        q.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+    )?;
+    let decisions = subsidy::decisions_of(conn, program_id)?;
+    let views = subsidy::ledgers_of(conn, program_id)?
+        .into_iter()
+        .map(|l| {
+            ledger_view(
+                &l.enterprise_id,
+                (l.approved_fen, l.disbursed_fen),
+                &policy,
+                &decisions,
+            )
+        })
+        .collect();
+    List::paged(
+        views,
+        &Page {
+            limit: q.limit,
+            cursor: q.cursor,
+        },
+    )
 }

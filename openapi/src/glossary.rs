@@ -742,7 +742,10 @@ const PARAMETERS: &[(&str, &str)] = &[
         "format",
         "`json` (default) or `zip` (the JSON and every document file).",
     ),
-    ("program_id", "Only objects of this programme (试点)."),
+    (
+        "program_id",
+        "Only objects of this programme (试点): its id or its code (`yinchuan`).",
+    ),
     (
         "region_code",
         "Only objects in this region of the programme (区县/园区).",

@@ -24,7 +24,7 @@ const IF_MATCH: &str = "ETag of the version you read";
 /// grade and consortium; filter by status.
 #[utoipa::path(
     tag = "providers",
-    params(("program_id" = String, Path, description = "Programme id"), PoolQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), PoolQuery),
     responses((status = 200, description = "The programme's provider pool", body = List<AdmissionView>)),
     security(("bearer" = []))
 )]
@@ -61,7 +61,7 @@ pub async fn list_pool(
 /// pilot office decides.
 #[utoipa::path(
     tag = "providers",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = PoolApplication,
     responses(
         (status = 201, description = "Applied (status `applied`)", body = AdmissionView),
@@ -93,7 +93,7 @@ pub async fn apply_to_pool(
 #[utoipa::path(
     tag = "providers",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("provider_id" = String, Path, description = "Provider id"),
         ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
@@ -130,7 +130,7 @@ pub async fn change_pool_entry(
 /// status.
 #[utoipa::path(
     tag = "products",
-    params(("program_id" = String, Path, description = "Programme id"), LibraryQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), LibraryQuery),
     responses((status = 200, description = "The programme's product library", body = List<AdmissionView>)),
     security(("bearer" = []))
 )]
@@ -167,7 +167,7 @@ pub async fn list_library(
 /// `submitted`).
 #[utoipa::path(
     tag = "products",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = LibraryApplication,
     responses(
         (status = 201, description = "Submitted (status `submitted`)", body = AdmissionView),
@@ -198,7 +198,7 @@ pub async fn submit_to_library(
 #[utoipa::path(
     tag = "products",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("product_id" = String, Path, description = "Product id"),
         ("If-Match" = String, Header, description = IF_MATCH, pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
@@ -259,7 +259,7 @@ async fn change(
 /// the statuses it may move to.
 #[utoipa::path(
     tag = "providers",
-    params(("program_id" = String, Path, description = "Programme id"), ("provider_id" = String, Path, description = "Provider id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("provider_id" = String, Path, description = "Provider id")),
     responses(
         (status = 200, description = "The pool entry", body = AdmissionView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),
@@ -285,7 +285,7 @@ pub async fn get_pool_entry(
 /// may move to.
 #[utoipa::path(
     tag = "products",
-    params(("program_id" = String, Path, description = "Programme id"), ("product_id" = String, Path, description = "Product id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("product_id" = String, Path, description = "Product id")),
     responses(
         (status = 200, description = "The library entry", body = AdmissionView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),

@@ -149,7 +149,7 @@ pub async fn document_content(
 /// Which document kinds the programme requires before which project actions.
 #[utoipa::path(
     tag = "projects",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     responses(
         (status = 200, description = "The document kinds the programme requires before each action", body = Requirements),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -175,7 +175,7 @@ pub async fn get_requirements(
 /// Replaces the programme's document requirements as a whole.
 #[utoipa::path(
     tag = "projects",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = Requirements,
     responses(
         (status = 200, description = "Replaced", body = Requirements),

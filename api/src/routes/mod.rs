@@ -101,6 +101,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(subsidy::create_disbursement)
         .service(subsidy::list_disbursements)
         .service(subsidy::get_disbursement)
+        .service(subsidy::programme_ledger)
         .service(subsidy::enterprise_ledger)
         .service(projects::list_projects)
         .service(projects::create_project)

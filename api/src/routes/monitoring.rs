@@ -20,7 +20,7 @@ use shuzhuan_app::exports::tables;
 /// The programme's thresholds for yellow and red.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     responses(
         (status = 200, body = MonitoringSettingsView, headers(("ETag" = String, description = "The version, for If-Match (\"0\" while the defaults apply)"))),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -48,7 +48,7 @@ pub async fn get_monitoring_settings(
 #[utoipa::path(
     tag = "monitoring",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("If-Match" = String, Header, description = "ETag of the version you read (\"0\" for the defaults)", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = MonitoringSettingsRequest,
@@ -83,7 +83,7 @@ pub async fn put_monitoring_settings(
 /// thresholds.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id"), MonitoringQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), MonitoringQuery),
     responses(
         (status = 200, description = "Every monitored project (applied, not yet paid, withdrawn or disqualified) with a colour per indicator and overall, and the colours of its region, batch and provider. Reasons follow Accept-Language.", body = MonitoringReport),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -116,7 +116,7 @@ pub async fn monitoring(
 /// period.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id"), DashboardQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), DashboardQuery),
     responses(
         (status = 200, description = "Every metric: its target for the requested scope, the actual computed from projects, assessments, pools, library, benchmarks, events and finance products (or recorded by hand), the share reached and its colour against the pace", body = Dashboard),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -148,7 +148,7 @@ pub async fn get_dashboard(
 /// Providers ranked by contracts, acceptances, satisfaction and red projects.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     responses(
         (status = 200, description = "Admitted providers by score (赛马), each component shown", body = ProviderRanking),
         (status = 403, body = Problem, content_type = "application/problem+json"),

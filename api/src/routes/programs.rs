@@ -68,7 +68,7 @@ pub async fn create_program(
 /// One programme with its settings and pass level; `ETag` carries its version.
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     responses(
         (status = 200, body = ProgramView, headers(("ETag" = String, description = "The version, for If-Match"))),
     ),
@@ -93,7 +93,7 @@ pub async fn get_program(
 #[utoipa::path(
     tag = "programs",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("If-Match" = String, Header, description = "ETag of the version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
     request_body = UpdateProgramRequest,
@@ -125,7 +125,7 @@ pub async fn update_program(
 /// seed's order.
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses((status = 200, description = "Districts, counties and parks in the seed's order", body = List<RegionView>)),
     security(("bearer" = []))
 )]
@@ -149,7 +149,7 @@ pub async fn list_regions(
 /// The industry segments the programme transforms.
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses((status = 200, description = "Industry segments (细分行业)", body = List<IndustryView>)),
     security(("bearer" = []))
 )]
@@ -173,7 +173,7 @@ pub async fn list_industries(
 /// The batches by number with their windows and state.
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses((status = 200, description = "Batches (批次) by number", body = List<BatchView>)),
     security(("bearer" = []))
 )]
@@ -197,7 +197,7 @@ pub async fn list_batches(
 /// Adds a batch with its application, implementation and acceptance windows.
 #[utoipa::path(
     tag = "programs",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = BatchSpec,
     responses(
         (status = 201, description = "Created in state `planned`", body = BatchView),
@@ -228,7 +228,7 @@ pub async fn create_batch(
 #[utoipa::path(
     tag = "programs",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("batch_id" = String, Path, description = "Batch id"),
     ),
     responses(
@@ -257,7 +257,7 @@ pub async fn get_batch(
 #[utoipa::path(
     tag = "programs",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("batch_id" = String, Path, description = "Batch id"),
         ("If-Match" = String, Header, description = "ETag of the batch version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),

@@ -22,7 +22,7 @@ use shuzhuan_app::exports::tables;
 /// `draft`).
 #[utoipa::path(
     tag = "projects",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = ProjectApplication,
     responses(
         (status = 201, description = "A draft project; `submit` applies it", body = ProjectView),
@@ -55,7 +55,7 @@ pub async fn create_project(
 /// next and why the rest is unavailable.
 #[utoipa::path(
     tag = "projects",
-    params(("program_id" = String, Path, description = "Programme id"), ProjectQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ProjectQuery),
     responses(
         (status = 200, description = "The programme's projects in the caller's scope, in id order", body = List<ProjectView>),
         (status = 422, body = Problem, content_type = "application/problem+json"),

@@ -19,7 +19,7 @@ use crate::state::AppState;
 /// smart factory, excellent provider…).
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = NominateBenchmark,
     responses(
         (status = 201, description = "Nominated", body = BenchmarkView),
@@ -50,7 +50,7 @@ pub async fn nominate_benchmark(
 /// The programme's nominations and benchmarks, filtered by kind or status.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id"), BenchmarksQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), BenchmarksQuery),
     responses(
         (status = 200, description = "Nominations and decisions, oldest first", body = List<BenchmarkView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -114,7 +114,7 @@ pub async fn decide_benchmark(
 /// Records a matchmaking event (供需对接) or a training with its participants.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = EventSpec,
     responses(
         (status = 201, description = "Recorded", body = EventView),
@@ -144,7 +144,7 @@ pub async fn create_event(
 /// The programme's events in the order recorded.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, description = "Events in the order recorded", body = List<EventView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -172,7 +172,7 @@ pub async fn list_events(
 /// in the programme.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = FinanceProductSpec,
     responses(
         (status = 201, description = "Recorded", body = FinanceProductView),
@@ -201,7 +201,7 @@ pub async fn create_finance_product(
 /// The programme's finance products.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, description = "Finance products in the order recorded", body = List<FinanceProductView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),
@@ -252,7 +252,7 @@ pub async fn get_benchmark(
 /// One matchmaking event (供需对接) or training of the programme.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id"), ("event_id" = String, Path, description = "Event id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("event_id" = String, Path, description = "Event id")),
     responses(
         (status = 200, description = "The event", body = EventView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),
@@ -277,7 +277,7 @@ pub async fn get_event(
 /// One finance product of the programme.
 #[utoipa::path(
     tag = "promotion",
-    params(("program_id" = String, Path, description = "Programme id"), ("finance_product_id" = String, Path, description = "Finance product id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("finance_product_id" = String, Path, description = "Finance product id")),
     responses(
         (status = 200, description = "The finance product", body = FinanceProductView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),

@@ -171,6 +171,7 @@ const OPERATIONS: &[(&str, Who)] = &[
     ("list_disbursements", Who::Holders(&[Right::ReadMoney])),
     ("get_disbursement", Who::Holders(&[Right::ReadMoney])),
     ("enterprise_ledger", Who::Holders(&[Right::ReadLedger])),
+    ("programme_ledger", Who::Holders(&[Right::ReadMoney])),
     ("list_targets", Who::Holders(&[Right::ReadTargets])),
     ("create_target", Who::Holders(&[Right::SetTargets])),
     ("import_targets", Who::Holders(&[Right::SetTargets])),

@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// recompute the draw.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = CreateSpotCheck,
     responses(
         (status = 201, description = "Drawn and published: seed, ordered candidate lists, the draw and the algorithm to recompute it", body = SpotCheckView),
@@ -48,7 +48,7 @@ pub async fn create_spot_check(
 /// The programme's draws with their seeds, populations and results.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, description = "The programme's spot checks, oldest first", body = List<SpotCheckView>),
         (status = 404, body = Problem, content_type = "application/problem+json"),

@@ -5,8 +5,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use shuzhuan_app::subsidy::{
     self as use_case, AwardRequest, DecisionSpec, DecisionView, DisbursementSpec, DisbursementView,
-    EnterpriseLedgerView, LedgerQuery, PolicySpec, PolicyView, PoolSpec, PoolView, QuoteSpec,
-    QuoteView,
+    EnterpriseLedgerView, LedgerQuery, PolicySpec, PolicyView, PoolSpec, PoolView,
+    ProgrammeLedgerQuery, QuoteSpec, QuoteView,
 };
 use shuzhuan_app::{List, Page};
 
@@ -23,7 +23,7 @@ use shuzhuan_app::exports::tables;
 /// eligible categories, awards.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses((status = 200, description = "Policy versions, oldest first", body = List<PolicyView>)),
     security(("bearer" = []))
 )]
@@ -48,7 +48,7 @@ pub async fn list_policies(
 /// force when their plan was approved.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = PolicySpec,
     responses(
         (status = 201, description = "Published as the next version", body = PolicyView),
@@ -78,7 +78,7 @@ pub async fn create_policy(
 /// (eligible sum, rate, caps); writes nothing.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = QuoteSpec,
     responses(
         (status = 200, description = "What the policy in force would pay, step by step", body = QuoteView),
@@ -108,7 +108,7 @@ pub async fn create_quote(
 /// disbursed sums.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, description = "Pools with total, committed, disbursed and available", body = List<PoolView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -136,7 +136,7 @@ pub async fn list_pools(
 /// region.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = PoolSpec,
     responses(
         (status = 201, body = PoolView),
@@ -165,7 +165,7 @@ pub async fn create_pool(
 /// finance approves.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = DecisionSpec,
     responses(
         (status = 201, description = "Proposed with the quoted amount; finance approves it", body = DecisionView),
@@ -196,7 +196,7 @@ pub async fn create_decision(
 /// as a decision.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = AwardRequest,
     responses(
         (status = 201, description = "An award decision, proposed with its computed amount", body = DecisionView),
@@ -225,7 +225,7 @@ pub async fn create_award(
 /// The programme's decisions with their state and amounts.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, body = List<DecisionView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -256,7 +256,7 @@ pub async fn list_decisions(
 #[utoipa::path(
     tag = "subsidy",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("decision_id" = String, Path, description = "Decision id"),
         ("If-Match" = String, Header, description = "ETag of the decision version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
     ),
@@ -288,7 +288,7 @@ pub async fn approve_decision(
 /// the decision has left.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = DisbursementSpec,
     responses(
         (status = 201, body = DisbursementView),
@@ -317,7 +317,7 @@ pub async fn create_disbursement(
 /// The programme's disbursements.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, body = List<DisbursementView>),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -341,13 +341,44 @@ pub async fn list_disbursements(
     .await
 }
 
+/// The programme's subsidy ledger
+///
+/// Every enterprise with money approved or paid (资金台账), as each one's own
+/// ledger reads: approved, received, remaining against the cap per level, any
+/// overrun; also as a workbook or CSV.
+#[utoipa::path(
+    tag = "subsidy",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ProgrammeLedgerQuery),
+    responses(
+        (status = 200, description = "The enterprises' ledgers in enterprise id order", body = List<EnterpriseLedgerView>),
+        (status = 403, description = "Not a reader of the programme's money", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/subsidy-ledger")]
+pub async fn programme_ledger(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    listing: Listing<ProgrammeLedgerQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        &state,
+        caller,
+        listing,
+        &tables::LEDGER,
+        move |s, who, q| use_case::programme_ledger(s, who, &program_id, q),
+    )
+    .await
+}
+
 /// An enterprise's subsidy ledger
 ///
 /// What an enterprise was approved and paid in the programme, against its cap
 /// per level.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), ("enterprise_id" = String, Path, description = "Enterprise id"), LedgerQuery),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("enterprise_id" = String, Path, description = "Enterprise id"), LedgerQuery),
     responses(
         (status = 200, description = "Approved, paid and remaining against the cap; an overrun (approved past the cap) shows as `overrun_fen`, never hidden", body = EnterpriseLedgerView),
         (status = 403, description = "Neither the enterprise's own staff nor a reader of the programme's money", body = Problem, content_type = "application/problem+json"),
@@ -376,7 +407,7 @@ pub async fn enterprise_ledger(
 #[utoipa::path(
     tag = "subsidy",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("pool_id" = String, Path, description = "Budget pool id"),
     ),
     responses(
@@ -406,7 +437,7 @@ pub async fn get_pool(
 #[utoipa::path(
     tag = "subsidy",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("decision_id" = String, Path, description = "Subsidy decision id"),
     ),
     responses(
@@ -436,7 +467,7 @@ pub async fn get_decision(
 #[utoipa::path(
     tag = "subsidy",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ("disbursement_id" = String, Path, description = "Disbursement id"),
     ),
     responses(
@@ -465,7 +496,7 @@ pub async fn get_disbursement(
 /// One version of the programme's subsidy policy (奖补政策) with its terms.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id"), ("version" = i32, Path, description = "Policy version (1, 2, …)", minimum = 1, maximum = 2147483647)),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("version" = i32, Path, description = "Policy version (1, 2, …)", minimum = 1, maximum = 2147483647)),
     responses(
         (status = 200, description = "The policy version", body = PolicyView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),

@@ -18,7 +18,7 @@ use crate::state::AppState;
 /// warning per total whose parts do not add up.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id"), Page),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), Page),
     responses(
         (status = 200, description = "Every target of the programme, and a warning per total whose parts do not add up", body = TargetTable),
         (status = 403, body = Problem, content_type = "application/problem+json"),
@@ -47,7 +47,7 @@ pub async fn list_targets(
 /// fen).
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
     request_body = TargetSpec,
     responses(
         (status = 201, description = "Created", body = TargetView),
@@ -79,7 +79,7 @@ pub async fn create_target(
 #[utoipa::path(
     tag = "monitoring",
     params(
-        ("program_id" = String, Path, description = "Programme id"),
+        ("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"),
         ImportQuery,
         ("Idempotency-Key" = Option<String>, Header, description = "Makes a retry return the first report instead of running again (1–200 visible ASCII characters)", max_length = 200),
     ),
@@ -118,7 +118,7 @@ pub async fn import_targets(
 /// One target of the programme: metric, scope and value.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id"), ("target_id" = String, Path, description = "Target id")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), ("target_id" = String, Path, description = "Target id")),
     responses(
         (status = 200, description = "The target", body = TargetView, headers(("ETag" = String, description = "The version, for `If-Match` and `If-None-Match`"))),
     ),

@@ -190,6 +190,7 @@ paged!(
     crate::admissions::LibraryQuery,
     crate::projects::ProjectQuery,
     crate::feed::AuditQuery,
+    crate::subsidy::ProgrammeLedgerQuery,
 );
 
 impl Paged for crate::input::Page {

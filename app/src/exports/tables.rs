@@ -241,3 +241,35 @@ pub static AUDIT_LOG: Table = Table {
         col("hash", "hash", "哈希", Kind::Text),
     ],
 };
+
+/// The programme's subsidy ledger (资金台账): per enterprise, approved, paid
+/// and what the cap leaves per level.
+pub static LEDGER: Table = Table {
+    en: "subsidy-ledger",
+    zh: "资金台账",
+    columns: &[
+        col("enterprise_id", "enterprise_id", "企业ID", Kind::Text),
+        col("approved_fen", "approved", "已核定（元）", Kind::Fen),
+        col("received_fen", "received", "已拨付（元）", Kind::Fen),
+        col(
+            "remaining_cap_fen.2",
+            "remaining_level_2",
+            "二级剩余额度（元）",
+            Kind::Fen,
+        ),
+        col(
+            "remaining_cap_fen.3",
+            "remaining_level_3",
+            "三级剩余额度（元）",
+            Kind::Fen,
+        ),
+        col(
+            "remaining_cap_fen.4",
+            "remaining_level_4",
+            "四级剩余额度（元）",
+            Kind::Fen,
+        ),
+        col("overrun_fen", "overrun", "超出上限（元）", Kind::Fen),
+        col("policy_version", "policy_version", "政策版本", Kind::Int),
+    ],
+};

@@ -194,6 +194,15 @@ pub fn pay_decision(
 
 /// An enterprise's ledger row in a programme, if money was ever approved
 /// for it.
+/// Every enterprise's ledger of a programme, in enterprise id order.
+pub fn ledgers_of(conn: &mut AnyConnection, program_id: &str) -> Result<Vec<LedgerRow>, RepoError> {
+    Ok(enterprise_ledgers::table
+        .filter(enterprise_ledgers::program_id.eq(program_id))
+        .order(enterprise_ledgers::enterprise_id)
+        .select(LedgerRow::as_select())
+        .load(conn)?)
+}
+
 pub fn ledger(
     conn: &mut AnyConnection,
     program_id: &str,

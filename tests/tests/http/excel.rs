@@ -391,6 +391,7 @@ fn every_list_exports_every_row_in_both_formats_with_chinese_titles(app: TestApp
         (&format!("/programs/{program}/projects"), "项目ID"),
         (&format!("/programs/{program}/subsidy-decisions"), "决定ID"),
         (&format!("/programs/{program}/disbursements"), "拨付ID"),
+        (&format!("/programs/{program}/subsidy-ledger"), "企业ID"),
         ("/audit-log", "序号"),
     ];
     for (path, first_title) in lists {
@@ -429,6 +430,17 @@ fn every_list_exports_every_row_in_both_formats_with_chinese_titles(app: TestApp
     assert_eq!(
         book[1][payee], "=HYPERLINK(\"http://x\")",
         "a text cell, never a formula"
+    );
+    // The ledger: approved and paid per enterprise, in 元.
+    let ledger = download(admin.req(
+        Method::GET,
+        &format!("/programs/{program}/subsidy-ledger?format=csv"),
+    ))
+    .csv();
+    assert_eq!(ledger.len(), 2, "{ledger:?}");
+    assert_eq!(
+        (ledger[1][0].as_str(), ledger[1][2].as_str()),
+        (ent_id.as_str(), "2469.12")
     );
     // GB18030 on request; English titles on request.
     let gbk = download(
