@@ -25,7 +25,8 @@ async function main(): Promise<void> {
   });
   check(login.data !== undefined, "login", login.error);
   const token = login.data!.access_token;
-  const client = createClient<paths>({
+  // Lists also answer CSV and workbooks: this client reads their JSON.
+  const client = createClient<paths, "application/json">({
     baseUrl,
     headers: { Authorization: `Bearer ${token}` },
   });
