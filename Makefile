@@ -17,7 +17,7 @@ DEMO_ENTERPRISES ?= 200
 PURE_CRATES := shuzhuan-types shuzhuan-scoring shuzhuan-subsidy shuzhuan-lifecycle shuzhuan-monitoring
 HTTP_FREE_CRATES := $(PURE_CRATES) shuzhuan-persistence shuzhuan-openapi shuzhuan-app
 
-.PHONY: run build test lint fmt fmt-check openapi openapi-check clients check-deps fuzz bench ci clean-data
+.PHONY: run build test lint fmt fmt-check openapi openapi-check clients check-deps fuzz bench excel-bench ci clean-data
 
 run: build
 	@echo "Dev admin: username 'admin', password '$(SHUZHUAN_ADMIN_PASSWORD)' (override with SHUZHUAN_ADMIN_PASSWORD=...)"
@@ -84,6 +84,13 @@ bench:
 	$(CARGO) bench -p shuzhuan-tests --bench api_load
 	$(CARGO) bench -p shuzhuan-tests --bench monitoring
 	$(CARGO) bench -p shuzhuan-tests --bench read_path
+
+# Import and export speed and peak memory through curl, release build:
+# `make excel-bench ROWS=1000000` (DATABASE_URL for PostgreSQL).
+ROWS ?= 100000
+excel-bench:
+	$(CARGO) build --release -p shuzhuan-api --bin shuzhuan
+	tests/excel_bench.sh $(CARGO_TARGET_DIR)/release/shuzhuan $(ROWS)
 
 ci: fmt-check lint check-deps openapi-check clients test
 

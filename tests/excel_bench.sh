@@ -3,8 +3,8 @@
 # with curl, for ROWS enterprises (default 100000): a CSV import (atomic),
 # the list exported as CSV and as a workbook, and both files imported
 # again (every row unchanged). The server is the release binary on a fresh
-# SQLite database, or on PostgreSQL with SHUZHUAN_DATABASE_URL; its peak
-# RSS is read from /proc after each step (reset before it).
+# SQLite database, or on PostgreSQL with DATABASE_URL (an empty database);
+# its peak RSS is read from /proc after each step (reset before it).
 #
 #   tests/excel_bench.sh BIN [ROWS]
 set -euo pipefail

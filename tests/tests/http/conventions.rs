@@ -130,7 +130,7 @@ fn the_feed_takes_cursor_like_every_list(app: TestApp) {
 }
 
 /// Walks a list two at a time and returns every item seen.
-fn walk(who: &shuzhuan_tests::As<'_>, path: &str) -> Vec<serde_json::Value> {
+pub(crate) fn walk(who: &shuzhuan_tests::As<'_>, path: &str) -> Vec<serde_json::Value> {
     let sep = if path.contains('?') { '&' } else { '?' };
     let mut seen = Vec::new();
     let mut cursor: Option<String> = None;

@@ -11,6 +11,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
 
+use super::conventions::walk;
 use super::projects::{Pilot, YUAN, ok};
 
 both_backends!(
@@ -328,26 +329,6 @@ fn the_annotated_workbook_marks_the_faults_and_imports_again_as_it_is(app: TestA
     assert_eq!(rows[1][status], "imported");
 }
 
-/// Every item of a JSON list, page by page.
-fn all_items(who: &As<'_>, path: &str) -> Vec<Value> {
-    let sep = if path.contains('?') { '&' } else { '?' };
-    let mut items = Vec::new();
-    let mut cursor: Option<String> = None;
-    loop {
-        let url = match &cursor {
-            None => format!("{path}{sep}limit=2"),
-            Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
-        };
-        let page = who.get(&url);
-        assert_eq!(page.status, StatusCode::OK, "{url}: {}", page.body);
-        items.extend(page.body["items"].as_array().unwrap().iter().cloned());
-        match page.body["next_cursor"].as_str() {
-            Some(c) => cursor = Some(c.to_owned()),
-            None => return items,
-        }
-    }
-}
-
 fn every_list_exports_every_row_in_both_formats_with_chinese_titles(app: TestApp) {
     let pilot = Pilot::new(&app, "xuchang");
     let program = pilot.program.clone();
@@ -395,7 +376,7 @@ fn every_list_exports_every_row_in_both_formats_with_chinese_titles(app: TestApp
         ("/audit-log", "序号"),
     ];
     for (path, first_title) in lists {
-        let expected = all_items(&admin, path).len();
+        let expected = walk(&admin, path).len();
         let sep = if path.contains('?') { '&' } else { '?' };
         let book = download(admin.req(Method::GET, &format!("{path}{sep}format=xlsx")));
         assert_eq!(book.status, StatusCode::OK, "{path}");
@@ -498,7 +479,7 @@ fn every_list_exports_every_row_in_both_formats_with_chinese_titles(app: TestApp
     .csv();
     assert_eq!(
         filtered.len() - 1,
-        all_items(&admin, &format!("/enterprises?program_id={program}")).len()
+        walk(&admin, &format!("/enterprises?program_id={program}")).len()
     );
     admin
         .get("/enterprises?format=pdf")
@@ -748,7 +729,7 @@ fn the_client_never_gets_stuck_resumes_without_resending_and_says_so(app: TestAp
         resume.contains("many.csv") && !resume.contains(&token),
         "{resume}"
     );
-    let committed: u64 = all_items(&city, "/enterprises?q=宁夏某企业").len() as u64;
+    let committed: u64 = walk(&city, "/enterprises?q=宁夏某企业").len() as u64;
     assert!(committed < 400, "stopped early");
     // Resumed: the committed chunks are not sent again.
     let out = client(
@@ -769,7 +750,7 @@ fn the_client_never_gets_stuck_resumes_without_resending_and_says_so(app: TestAp
         )),
         "{report}"
     );
-    assert_eq!(all_items(&city, "/enterprises?q=宁夏某企业").len(), 400);
+    assert_eq!(walk(&city, "/enterprises?q=宁夏某企业").len(), 400);
     assert!(!journal.exists(), "a finished run leaves no journal");
     // --restart sends everything again (unchanged now).
     let out = client(
