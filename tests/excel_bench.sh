@@ -4,7 +4,7 @@
 # the list exported as CSV and as a workbook, and both files imported
 # again (every row unchanged). The server is the release binary on a fresh
 # SQLite database, or on PostgreSQL with DATABASE_URL (an empty database);
-# its peak RSS is read from /proc after each step (reset before it).
+# its peak RSS is read from /proc after each step (a fresh process each).
 #
 #   tests/excel_bench.sh BIN [ROWS]
 set -euo pipefail
@@ -14,14 +14,23 @@ port=18097
 dir=$(mktemp -d)
 trap 'kill $pid 2>/dev/null; wait $pid 2>/dev/null; rm -rf "$dir"' EXIT
 export SHUZHUAN_ADMIN_PASSWORD=bench-admin-password
-SHUZHUAN_DATA_DIR="$dir" SHUZHUAN_BIND="127.0.0.1:$port" RUST_LOG=warn \
-  "$bin" serve >"$dir/serve.log" 2>&1 &
-pid=$!
 base="http://127.0.0.1:$port"
-for _ in $(seq 300); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.2; done
-token=$(curl -sf -X POST "$base/api/v1/auth/token" -H 'Content-Type: application/json' \
-  -d "{\"username\":\"admin\",\"password\":\"$SHUZHUAN_ADMIN_PASSWORD\"}" |
-  python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+pid=
+login() {
+  token=$(curl -sf -X POST "$base/api/v1/auth/token" -H 'Content-Type: application/json' \
+    -d "{\"username\":\"admin\",\"password\":\"$SHUZHUAN_ADMIN_PASSWORD\"}" |
+    python3 -c 'import sys,json;print(json.load(sys.stdin)["access_token"])')
+}
+# A fresh process per step, so each step's peak RSS is its own.
+restart_server() {
+  if [ -n "$pid" ]; then kill "$pid"; wait "$pid" 2>/dev/null || true; fi
+  SHUZHUAN_DATA_DIR="$dir" SHUZHUAN_BIND="127.0.0.1:$port" RUST_LOG=warn \
+    "$bin" serve >>"$dir/serve.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 300); do curl -sf "$base/readyz" >/dev/null && { login; return 0; }; sleep 0.2; done
+  cat "$dir/serve.log" >&2
+  exit 1
+}
 
 python3 - "$rows" >"$dir/in.csv" <<'EOF'
 import sys
@@ -39,12 +48,11 @@ for n in range(rows):
     print(f"{uscc(n)},银川基准企业{n}有限公司,{regions[n % 6]},new_materials,{'是' if n % 3 == 0 else '否'},小型,否,{20 + n % 300},{100 + n % 9000}.5,王经理,1380013{n % 10000:04d},是,储备库")
 EOF
 
-reset_peak() { echo 5 >"/proc/$pid/clear_refs" 2>/dev/null || true; }
 peak() { awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status"; }
 step() { # label, the answer's file, then curl arguments
   local label=$1 out=$2
   shift 2
-  reset_peak
+  restart_server
   local start end
   start=$(date +%s.%N)
   curl -sS --max-time 3600 -H "Authorization: Bearer $token" -o "$out" "$@"

@@ -95,8 +95,9 @@ const SPILL_AFTER: usize = 10_000;
 
 /// The changes of one transaction, waiting for its commit. A bulk write
 /// (a million-row atomic import) records one per row: past
-/// [`SPILL_AFTER`] they are written to a temporary file, one JSON line
-/// each, so memory stays flat whatever the size of the write.
+/// [`SPILL_AFTER`] they are written to a temporary file, each field
+/// length-prefixed (the snapshots' JSON is copied, not escaped again), so
+/// memory stays flat whatever the size of the write.
 #[derive(Default)]
 struct Pending {
     recent: Vec<Change>,
@@ -106,21 +107,77 @@ struct Pending {
     failed: Option<diesel::result::Error>,
 }
 
-/// A change as a spill file line.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Spilled {
-    action: String,
-    object_type: String,
-    object_id: String,
-    program_id: Option<String>,
-    version: i64,
-    op: String,
-    before: Option<String>,
-    after: Option<String>,
-}
-
 fn spill_error(e: impl std::error::Error + Send + Sync + 'static) -> diesel::result::Error {
     diesel::result::Error::QueryBuilderError(Box::new(e))
+}
+
+/// One field of a spilled change: absent, or its length and bytes.
+fn put(out: &mut impl std::io::Write, field: Option<&str>) -> std::io::Result<()> {
+    match field {
+        None => out.write_all(&u32::MAX.to_le_bytes()),
+        Some(text) => {
+            let len = u32::try_from(text.len()).map_err(std::io::Error::other)?;
+            out.write_all(&len.to_le_bytes())?;
+            out.write_all(text.as_bytes())
+        }
+    }
+}
+
+/// Reads a field [`put`] wrote; `Ok(None)` for an absent one.
+fn take(input: &mut impl std::io::Read) -> std::io::Result<Option<String>> {
+    let mut len = [0u8; 4];
+    input.read_exact(&mut len)?;
+    let len = u32::from_le_bytes(len);
+    if len == u32::MAX {
+        return Ok(None);
+    }
+    let mut bytes = vec![0u8; len as usize];
+    input.read_exact(&mut bytes)?;
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(std::io::Error::other)
+}
+
+impl Change {
+    fn spill(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let version = self.version.to_string();
+        for field in [
+            Some(self.action.as_str()),
+            Some(self.object_type.code()),
+            Some(self.object_id.as_str()),
+            self.program_id.as_deref(),
+            Some(version.as_str()),
+            Some(self.op.code()),
+            self.before.as_ref().map(|s| s.0.as_str()),
+            self.after.as_ref().map(|s| s.0.as_str()),
+        ] {
+            put(out, field)?;
+        }
+        Ok(())
+    }
+
+    fn unspill(input: &mut impl std::io::Read) -> std::io::Result<Change> {
+        let bad = || std::io::Error::other("a spilled change is damaged");
+        let mut field = || take(input);
+        let action = field()?.ok_or_else(bad)?;
+        let object_type = field()?
+            .and_then(|c| ObjectType::from_code(&c))
+            .ok_or_else(bad)?;
+        let object_id = field()?.ok_or_else(bad)?;
+        let program_id = field()?;
+        let version = field()?.and_then(|v| v.parse().ok()).ok_or_else(bad)?;
+        let op = field()?.and_then(|c| Op::from_code(&c)).ok_or_else(bad)?;
+        Ok(Change {
+            action,
+            object_type,
+            object_id,
+            program_id,
+            version,
+            op,
+            before: field()?.map(Snapshot),
+            after: field()?.map(Snapshot),
+        })
+    }
 }
 
 impl Pending {
@@ -131,64 +188,37 @@ impl Pending {
             && self.failed.is_none()
             && let Err(e) = self.spill()
         {
-            self.failed = Some(e);
+            self.failed = Some(spill_error(e));
         }
     }
 
-    fn spill(&mut self) -> QueryResult<()> {
-        {
-            use std::io::Write;
-            let out = match &mut self.spilled {
-                Some(out) => out,
-                None => self.spilled.insert(std::io::BufWriter::new(
-                    tempfile::tempfile().map_err(spill_error)?,
-                )),
-            };
-            for c in self.recent.drain(..) {
-                let line = Spilled {
-                    action: c.action,
-                    object_type: c.object_type.code().to_owned(),
-                    object_id: c.object_id,
-                    program_id: c.program_id,
-                    version: c.version,
-                    op: c.op.code().to_owned(),
-                    before: c.before.map(|s| s.0),
-                    after: c.after.map(|s| s.0),
-                };
-                serde_json::to_writer(&mut *out, &line).map_err(spill_error)?;
-                out.write_all(b"\n").map_err(spill_error)?;
-            }
+    fn spill(&mut self) -> std::io::Result<()> {
+        let out = match &mut self.spilled {
+            Some(out) => out,
+            None => self
+                .spilled
+                .insert(std::io::BufWriter::new(tempfile::tempfile()?)),
+        };
+        for change in self.recent.drain(..) {
+            change.spill(out)?;
         }
         Ok(())
     }
 
     /// Every change in the order recorded: the spilled ones read back.
     fn into_iter(self) -> QueryResult<impl Iterator<Item = QueryResult<Change>> + Send> {
-        use std::io::{BufRead, Seek};
+        use std::io::Seek;
         if let Some(e) = self.failed {
             return Err(e);
         }
+        let on_disk = self.count - self.recent.len();
         let spilled = match self.spilled {
             None => None,
             Some(out) => {
                 let mut file = out.into_inner().map_err(|e| spill_error(e.into_error()))?;
                 file.rewind().map_err(spill_error)?;
-                Some(std::io::BufReader::new(file).lines().map(|line| {
-                    let s: Spilled =
-                        serde_json::from_str(&line.map_err(spill_error)?).map_err(spill_error)?;
-                    let unknown =
-                        || spill_error(std::io::Error::other("a spilled code is unknown"));
-                    Ok(Change {
-                        action: s.action,
-                        object_type: ObjectType::from_code(&s.object_type).ok_or_else(unknown)?,
-                        object_id: s.object_id,
-                        program_id: s.program_id,
-                        version: s.version,
-                        op: Op::from_code(&s.op).ok_or_else(unknown)?,
-                        before: s.before.map(Snapshot),
-                        after: s.after.map(Snapshot),
-                    })
-                }))
+                let mut input = std::io::BufReader::new(file);
+                Some((0..on_disk).map(move |_| Change::unspill(&mut input).map_err(spill_error)))
             }
         };
         Ok(spilled
