@@ -68,7 +68,79 @@ on_both!(
     the_cap_holds_in_the_one_approval_path,
     the_list_condition_is_the_single_read_predicate,
     a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it,
+    an_export_is_every_page_of_the_list_in_its_scope,
 );
+
+/// `exports::export_list` runs a list's use case to its last page: every
+/// row in the caller's scope, none outside it, the right checked first.
+fn an_export_is_every_page_of_the_list_in_its_scope(backend: Backend) {
+    use shuzhuan_app::Lang;
+    use shuzhuan_app::exports::{self, SheetFormat, tables};
+    use std::io::Read;
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let yinchuan = program_id(&db, "yinchuan");
+    let city = principal("city", Role::CityAdmin, Some(&yinchuan), None);
+    let mut s = db.session().unwrap();
+    // More than one page of the largest size (500).
+    for n in 0..503 {
+        enterprises::create(
+            &mut s,
+            &city,
+            body(json!({"uscc": uscc("640122", 10_000 + n), "name": format!("导出企业{n}"),
+                        "program_id": yinchuan, "region_code": if n % 2 == 0 { "640122" } else { "640121" },
+                        "industry_code": "new_materials", "size_class": "small"})),
+        )
+        .unwrap();
+    }
+    let query = enterprises::EnterpriseQuery {
+        q: None,
+        program_id: None,
+        region_code: None,
+        industry_code: None,
+        above_designated_size: None,
+        specialised: None,
+        little_giant: None,
+        tier: None,
+        limit: Some(7),
+        cursor: None,
+    };
+    let rows = |who: &Principal, s: &mut shuzhuan_app::Session| {
+        let mut file = exports::export_list(
+            &tables::ENTERPRISES,
+            SheetFormat::Csv,
+            Lang::Zh,
+            query.clone(),
+            |q| enterprises::list(s, who, q),
+        )
+        .unwrap();
+        let mut text = String::new();
+        file.read_to_string(&mut text).unwrap();
+        text.lines().count() - 1
+    };
+    assert_eq!(
+        rows(&city, &mut s),
+        503,
+        "every page, not the 7 asked for one"
+    );
+    // A county office exports its own region's only.
+    let county = principal("county", Role::CountyAdmin, Some(&yinchuan), None);
+    assert_eq!(rows(&county, &mut s), 252);
+    // No right, no file: the list's own refusal.
+    let nobody = Principal::for_tests("nobody", vec![]);
+    let refused = exports::export_list(
+        &tables::ENTERPRISES,
+        SheetFormat::Xlsx,
+        Lang::Zh,
+        query.clone(),
+        |q| enterprises::list(&mut s, &nobody, q),
+    );
+    assert!(matches!(
+        refused,
+        Err(AppError::Forbidden(Right::ReadEnterprise))
+    ));
+}
 
 /// `enterprises::reach_condition` (the SQL of every list) selects exactly
 /// the rows `Reach::contains` (every single read) admits, for reaches of
