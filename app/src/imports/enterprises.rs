@@ -130,30 +130,29 @@ fn read_row(rec: &Record, ctx: &Context) -> (Option<String>, EnterpriseFields, V
                     invalid(&t, "a whole number of people", "人数（整数）"),
                 ),
             },
-            "revenue_wan" => match wan_yuan_to_fen(value) {
-                Some(fen) => fields.revenue_fen = Some(fen),
-                None => fail(
-                    column,
-                    "invalid_value",
-                    invalid(
-                        &t,
-                        "an amount in 万元 (e.g. 1200.5)",
-                        "以万元计的金额（如 1200.5）",
+            "revenue_wan" | "revenue_yuan" => {
+                // 万元 as statistics report it, or 元 as an export writes it.
+                let (amount, (en, zh)): (fn(&serde_json::Value) -> Option<i64>, _) = match field {
+                    "revenue_wan" => (
+                        wan_yuan_to_fen,
+                        (
+                            "an amount in 万元 (e.g. 1200.5)",
+                            "以万元计的金额（如 1200.5）",
+                        ),
                     ),
-                ),
-            },
-            "revenue_yuan" => match yuan_to_fen(value) {
-                Some(fen) => fields.revenue_fen = Some(fen),
-                None => fail(
-                    column,
-                    "invalid_value",
-                    invalid(
-                        &t,
-                        "an amount in 元 with at most two decimals (e.g. 12000000.50)",
-                        "以元计、至多两位小数的金额（如 12000000.50）",
+                    _ => (
+                        yuan_to_fen,
+                        (
+                            "an amount in 元 with at most two decimals (e.g. 12000000.50)",
+                            "以元计、至多两位小数的金额（如 12000000.50）",
+                        ),
                     ),
-                ),
-            },
+                };
+                match amount(value) {
+                    Some(fen) => fields.revenue_fen = Some(fen),
+                    None => fail(column, "invalid_value", invalid(&t, en, zh)),
+                }
+            }
             "revenue_fen" => match parse_int(value).filter(|n| *n >= 0) {
                 Some(fen) => fields.revenue_fen = Some(fen),
                 None => fail(
