@@ -100,6 +100,11 @@ fn seed_targets_load_and_yinchuan_annex_1_warns(app: TestApp) {
     assert_eq!(goal("shiyan", "above_size_level2_share"), 9000);
     assert_eq!(goal("xuchang", "enterprises_transformed"), 510);
     assert_eq!(goal("xuchang", "cluster_cases"), 2);
+    // 000 二、工作目标: the pool, the library and the samples (issue 20).
+    assert_eq!(goal("xuchang", "providers"), 40);
+    assert_eq!(goal("xuchang", "products"), 100);
+    assert_eq!(goal("xuchang", "smart_factories"), 20);
+    assert_eq!(goal("xuchang", "level4_enterprises"), 12);
 }
 
 fn total_of(items: &Value, metric: &str) -> i64 {
