@@ -205,7 +205,7 @@ fn thresholds_schema() -> utoipa::openapi::schema::Object {
     let mut b = ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(
-            "Monitoring thresholds; omitted fields keep their defaults (Yinchuan practice: yellow when progress lags the planned pace by 10–30 points, red beyond).",
+            "Monitoring thresholds; omitted fields keep their defaults. The defaults are Shuzhuan's, not a seed's: seed 004 item 16 names three of the ten indicators (项目进度, 资金使用, 服务商管理) and no threshold. Yellow when progress lags the planned pace by 10–30 points, red beyond.",
         ))
         .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)));
     if let Some(map) = defaults.as_object() {
