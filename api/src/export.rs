@@ -70,9 +70,9 @@ fn listing<T: DeserializeOwned + Validate>(req: &HttpRequest) -> Result<Listing<
         .to_ascii_lowercase();
     let gb18030 = accept.split(',').any(|media| {
         media.trim().starts_with("text/csv")
-            && ["gb18030", "gbk", "gb2312"]
+            && ["charset=gb18030", "charset=gbk", "charset=gb2312"]
                 .iter()
-                .any(|c| media.contains(&format!("charset={c}")))
+                .any(|c| media.contains(c))
     });
     let csv = if gb18030 {
         SheetFormat::CsvGb18030

@@ -489,17 +489,17 @@ pub async fn programme_codes(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     const PREFIX: &str = "/api/v1/programs/";
-    let path = req.path().to_owned();
-    let in_path = path
+    let in_path = req
+        .path()
         .strip_prefix(PREFIX)
         .map(|rest| rest.split('/').next().unwrap_or(""))
         .filter(|name| !name.is_empty() && !is_id(name))
         .map(str::to_owned);
-    let query = req.query_string().to_owned();
-    let in_query = form_urlencoded::parse(query.as_bytes())
+    let in_query = form_urlencoded::parse(req.query_string().as_bytes())
         .find(|(key, _)| key == "program_id")
-        .map(|(_, value)| value.into_owned())
-        .filter(|name| !name.is_empty() && !is_id(name));
+        .filter(|(_, name)| !name.is_empty() && !is_id(name))
+        .map(|(_, value)| value.into_owned());
+    // Most requests name no programme by code: nothing more to do.
     if (in_path.is_some() || in_query.is_some())
         && let Some(state) = req.app_data::<actix_web::web::Data<AppState>>().cloned()
     {
@@ -518,6 +518,7 @@ pub async fn programme_codes(
                 .find(|(_, c)| c == code)
                 .and_then(|(id, _)| id.clone())
         };
+        let (path, query) = (req.path().to_owned(), req.query_string().to_owned());
         let mut new_path = path.clone();
         if let Some(code) = &in_path
             && let Some(id) = id_of(code)

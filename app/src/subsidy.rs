@@ -1329,13 +1329,22 @@ pub fn ledger(
     }
     let amounts = subsidy::ledger(conn, program_id, enterprise_id)?
         .map_or((0, 0), |l| (l.approved_fen, l.disbursed_fen));
-    let policy = policy_on(
-        conn,
-        program_id,
-        q.as_of.unwrap_or_else(|| Utc::now().date_naive()),
-    )?;
-    let decisions = subsidy::decisions_of(conn, program_id)?;
+    let (policy, decisions) = ledger_basis(conn, program_id, q.as_of)?;
     Ok(ledger_view(enterprise_id, amounts, &policy, &decisions))
+}
+
+/// What a ledger is read against: the policy in force on `as_of` (default
+/// today) and the programme's decisions.
+fn ledger_basis(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    as_of: Option<NaiveDate>,
+) -> Result<(Policy, Vec<SubsidyDecisionRow>)> {
+    let day = as_of.unwrap_or_else(|| Utc::now().date_naive());
+    Ok((
+        policy_on(conn, program_id, day)?,
+        subsidy::decisions_of(conn, program_id)?,
+    ))
 }
 
 /// An enterprise's ledger from its approved and received totals, the
@@ -1393,28 +1402,28 @@ pub fn programme_ledger(
 ) -> Result<List<EnterpriseLedgerView>> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
     let conn = s.conn();
-    let policy = policy_on(
-        conn,
-        program_id,
-        q.as_of.unwrap_or_else(|| Utc::now().date_naive()),
-    )?;
-    let decisions = subsidy::decisions_of(conn, program_id)?;
-    let views = subsidy::ledgers_of(conn, program_id)?
-        .into_iter()
-        .map(|l| {
-            ledger_view(
-                &l.enterprise_id,
-                (l.approved_fen, l.disbursed_fen),
-                &policy,
-                &decisions,
-            )
-        })
-        .collect();
-    List::paged(
-        views,
+    let (policy, decisions) = ledger_basis(conn, program_id, q.as_of)?;
+    // Only the page's ledgers are worked out.
+    let page = List::paged(
+        subsidy::ledgers_of(conn, program_id)?,
         &Page {
             limit: q.limit,
             cursor: q.cursor,
         },
-    )
+    )?;
+    Ok(List {
+        items: page
+            .items
+            .iter()
+            .map(|l| {
+                ledger_view(
+                    &l.enterprise_id,
+                    (l.approved_fen, l.disbursed_fen),
+                    &policy,
+                    &decisions,
+                )
+            })
+            .collect(),
+        next_cursor: page.next_cursor,
+    })
 }

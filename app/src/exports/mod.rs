@@ -208,9 +208,8 @@ pub fn write_all<T: Serialize>(
     table: &Table,
     format: SheetFormat,
     lang: Lang,
-    rows: impl FnMut(&mut dyn FnMut(&[T]) -> Result<()>) -> Result<()>,
+    mut rows: impl FnMut(&mut dyn FnMut(&[T]) -> Result<()>) -> Result<()>,
 ) -> Result<std::fs::File> {
-    let mut rows = rows;
     let mut sheet = Sheet::new(format, table.name(lang), table.titles(lang))?;
     rows(&mut |items: &[T]| {
         for item in items {

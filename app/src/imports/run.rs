@@ -313,17 +313,15 @@ fn run<R: Registry>(
     let (header, records) = records(upload, sheet)?;
     let mut records = records.peekable();
     // NDJSON and JSON have no header: the first item's keys stand for it.
-    let keys = match (&header, records.peek()) {
-        (None, Some(Ok(first))) => Some(first.values.keys().cloned().collect::<Vec<_>>()),
+    let columns = match (&header, records.peek()) {
+        (Some(header), _) => Some(header.clone()),
+        (None, Some(Ok(first))) => Some(first.values.keys().cloned().collect()),
         _ => None,
     };
-    if let Some(keys) = &keys {
-        reader.check_header(keys)?;
+    if let Some(columns) = &columns {
+        reader.check_header(columns)?;
     }
     report.items = header.is_none();
-    if let Some(header) = &header {
-        reader.check_header(header)?;
-    }
     if let Some(header) = header
         && !header
             .iter()
