@@ -13,9 +13,6 @@ fn bench(c: &mut Criterion) {
         cap_fen: Some(cap_fen),
     };
     let policy = Policy {
-        version: 1,
-        effective_from: NaiveDate::from_ymd_opt(2025, 11, 5).unwrap_or_default(),
-        effective_to: None,
         levels: BTreeMap::from([
             (2, terms(5000, 50_000_000)),
             (3, terms(5000, 50_000_000)),
@@ -26,9 +23,7 @@ fn bench(c: &mut Criterion) {
             ExpenseCategory::CloudService,
             ExpenseCategory::NetworkEquipment,
         ]),
-        enterprise_cap_fen: None,
-        awards: vec![],
-        note: String::new(),
+        ..Policy::new(1, NaiveDate::from_ymd_opt(2025, 11, 5).unwrap_or_default())
     };
     let req = QuoteRequest {
         level: 3,
@@ -48,6 +43,7 @@ fn bench(c: &mut Criterion) {
         ],
         already_received_fen: 10_000_000,
         rate_bp: None,
+        pre_allocated_fen: None,
     };
     let mut group = c.benchmark_group("subsidy");
     group.throughput(Throughput::Elements(1));

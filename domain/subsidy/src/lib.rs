@@ -4,17 +4,21 @@
 //! with its explanation out. Money is integer fen, rates are basis points,
 //! every division rounds down to the fen; there is no floating point here.
 
+mod award;
 mod money;
 mod policy;
 mod quote;
 #[cfg(test)]
+mod rules_tests;
+#[cfg(test)]
 mod seed_tests;
 
 pub use money::{DecisionKind, DecisionState, FundSource};
-pub use policy::{AwardKind, AwardRule, LevelTerms, Policy, PolicyError, select};
-pub use quote::{
-    AwardAmount, Bound, LineItem, Quote, QuoteError, QuoteRequest, Step, award, quote,
+pub use award::{AwardAmount, AwardInput, AwardKind, AwardRule, Tier, award};
+pub use policy::{
+    InvestmentBand, LevelTerms, PayeeKind, Policy, PolicyError, PolicyStatus, RateKind, select,
 };
+pub use quote::{Bound, LineItem, Quote, QuoteError, QuoteRequest, Step, quote, rate_of};
 
 use std::fmt;
 use std::str::FromStr;

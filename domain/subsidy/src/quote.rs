@@ -1,11 +1,15 @@
-//! What a policy pays: the transformation subsidy for a level and audited
-//! line items, and awards. subsidy = min(rate × eligible investment,
-//! level cap − already received, enterprise cap − already received),
-//! rounded down to the fen; level 1 or a failed acceptance gets nothing.
+//! What a policy pays for a transformation: subsidy = min(rate × eligible
+//! investment, band cap, level cap − already received, enterprise cap −
+//! already received), rounded down to the fen; nothing below the policy's
+//! lowest paid level or its minimum investment. The rate comes from the
+//! investment band when the band sets one, else from the level; a fixed
+//! rate is what is paid, a maximum rate may be lowered by the city. With a
+//! pre-allocated share the quote also says what is advanced and, given
+//! what was advanced, what final settlement pays or claws back.
 
 use serde::{Deserialize, Serialize};
 
-use crate::{AwardKind, AwardRule, ExpenseCategory, Policy};
+use crate::{ExpenseCategory, PayeeKind, Policy, PolicyStatus, RateKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,20 +27,48 @@ pub struct QuoteRequest {
     pub already_received_fen: i64,
     /// A rate the city approves below the policy's maximum, if any.
     pub rate_bp: Option<u32>,
+    /// What was pre-allocated (预拨) for this project, for the settlement.
+    pub pre_allocated_fen: Option<i64>,
 }
 
 /// Which limit decided the amount.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Bound {
-    /// Below level 2: nothing is paid.
+    /// Below the policy's lowest paid level: nothing is paid.
     Level,
+    /// Below the policy's minimum eligible investment: nothing is paid.
+    MinimumInvestment,
     /// Rate × eligible investment.
     Rate,
+    /// The investment band's cap on a project.
+    BandCap,
     /// The level's per-enterprise cap, less what was received before.
     LevelCap,
     /// The policy's cap on an enterprise's total, less what was received.
     EnterpriseCap,
+}
+
+impl Bound {
+    pub fn code(self) -> &'static str {
+        match self {
+            Bound::Level => "level",
+            Bound::MinimumInvestment => "minimum_investment",
+            Bound::Rate => "rate",
+            Bound::BandCap => "band_cap",
+            Bound::LevelCap => "level_cap",
+            Bound::EnterpriseCap => "enterprise_cap",
+        }
+    }
+
+    pub const ALL: [Bound; 6] = [
+        Bound::Level,
+        Bound::MinimumInvestment,
+        Bound::Rate,
+        Bound::BandCap,
+        Bound::LevelCap,
+        Bound::EnterpriseCap,
+    ];
 }
 
 /// One step of the explanation, in both languages.
@@ -57,6 +89,15 @@ pub struct Quote {
     pub cap_fen: Option<i64>,
     pub bound_by: Bound,
     pub policy_version: i32,
+    /// The policy is a draft for comment: the quote is indicative.
+    pub draft: bool,
+    pub payee: PayeeKind,
+    /// What is advanced before final settlement, when the policy
+    /// pre-allocates.
+    pub pre_allocation_fen: Option<i64>,
+    /// Final settlement against what was pre-allocated: positive is paid,
+    /// negative is clawed back.
+    pub settlement_fen: Option<i64>,
     pub explanation: Vec<Step>,
 }
 
@@ -70,41 +111,174 @@ pub enum QuoteError {
     NegativeAmount { index: usize },
     #[error("the rate {rate_bp} bp exceeds the policy's maximum of {max_bp} bp")]
     RateAboveMaximum { rate_bp: u32, max_bp: u32 },
-    #[error("already received must not be negative")]
-    NegativeReceived,
+    #[error("the policy fixes the rate at {fixed_bp} bp; {rate_bp} bp cannot be approved")]
+    RateFixedByPolicy { rate_bp: u32, fixed_bp: u32 },
+    #[error("{0} must not be negative")]
+    NegativeInput(&'static str),
     #[error("the amounts are too large to add up")]
     Overflow,
-    #[error("units must be positive for a per-unit award")]
-    UnitsRequired,
+    #[error("this award needs `{0}`")]
+    Missing(&'static str),
+    #[error("the amount decided, {decided_fen} fen, is above the award's maximum of {max_fen} fen")]
+    DecidedAboveMaximum { decided_fen: i64, max_fen: i64 },
+    #[error("the award is paid in {count} instalments: name one of 1 to {count}")]
+    InstalmentOutOfRange { count: usize },
 }
 
-fn yuan(fen: i64) -> String {
+pub(crate) fn yuan(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let f = fen.unsigned_abs();
     format!("{sign}{}.{:02} yuan", f / 100, f % 100)
 }
 
-fn yuan_zh(fen: i64) -> String {
+pub(crate) fn yuan_zh(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
     let f = fen.unsigned_abs();
-    format!(
-        "{}{}.{:02} 元",
-        if fen < 0 { "-" } else { "" },
-        f / 100,
-        f % 100
-    )
+    format!("{sign}{}.{:02} 元", f / 100, f % 100)
 }
 
-fn bp(rate: u32) -> String {
+pub(crate) fn bp(rate: u32) -> String {
     format!("{}.{:02}%", rate / 100, rate % 100)
 }
 
-/// Quotes the transformation subsidy under `policy`.
+/// `rate_bp` of `base_fen`, rounded down to the fen.
+pub fn rate_of(base_fen: i64, rate_bp: u32) -> Result<i64, QuoteError> {
+    i64::try_from(i128::from(base_fen) * i128::from(rate_bp) / 10_000)
+        .map_err(|_| QuoteError::Overflow)
+}
+
+/// A quote that pays nothing, with why.
+fn nothing(
+    policy: &Policy,
+    eligible_fen: i64,
+    bound_by: Bound,
+    mut explanation: Vec<Step>,
+    why: Step,
+) -> Quote {
+    explanation.push(why);
+    Quote {
+        subsidy_fen: 0,
+        eligible_fen,
+        rate_bp: 0,
+        cap_fen: None,
+        bound_by,
+        policy_version: policy.version,
+        draft: policy.status == PolicyStatus::Draft,
+        payee: policy.payee,
+        pre_allocation_fen: None,
+        settlement_fen: None,
+        explanation,
+    }
+}
+
+/// The policy's standing, as the first step of an explanation under a
+/// draft or a policy with a document number.
+fn standing(policy: &Policy) -> Option<Step> {
+    if policy.status == PolicyStatus::Adopted && policy.document_number.is_none() {
+        return None;
+    }
+    let v = policy.version;
+    let number = policy
+        .document_number
+        .as_deref()
+        .map(|n| format!(" ({n})"))
+        .unwrap_or_default();
+    let number_zh = policy
+        .document_number
+        .as_deref()
+        .map(|n| format!("（{n}）"))
+        .unwrap_or_default();
+    let valid = policy
+        .effective_to
+        .and_then(|d| d.pred_opt())
+        .map(|d| format!(", valid to {d}"))
+        .unwrap_or_default();
+    let valid_zh = policy
+        .effective_to
+        .and_then(|d| d.pred_opt())
+        .map(|d| format!("，有效期至 {d}"))
+        .unwrap_or_default();
+    Some(match policy.status {
+        PolicyStatus::Draft => Step {
+            rule: "draft_policy",
+            text: format!(
+                "Policy v{v}{number} is a draft for comment: this quote is indicative until it is adopted"
+            ),
+            text_zh: format!("政策第{v}版{number_zh}为征求意见稿：本测算仅供参考，以正式印发为准"),
+            amount_fen: 0,
+        },
+        PolicyStatus::Adopted => Step {
+            rule: "policy",
+            text: format!(
+                "Policy v{v}{number}, in force from {}{valid}",
+                policy.effective_from
+            ),
+            text_zh: format!(
+                "政策第{v}版{number_zh}，自 {} 起施行{valid_zh}",
+                policy.effective_from
+            ),
+            amount_fen: 0,
+        },
+    })
+}
+
+/// Quotes the transformation subsidy under `policy`, settled against what
+/// was pre-allocated when the request says (a project that ends up with
+/// nothing has its whole advance clawed back).
 pub fn quote(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
+    let mut q = subsidy(policy, req)?;
+    if let Some(advanced) = req.pre_allocated_fen {
+        let (subsidy, difference) = (q.subsidy_fen, q.subsidy_fen - advanced);
+        q.explanation.push(if difference >= 0 {
+            Step {
+                rule: "settlement",
+                text: format!(
+                    "Final settlement: {} less {} pre-allocated: pay {}",
+                    yuan(subsidy),
+                    yuan(advanced),
+                    yuan(difference)
+                ),
+                text_zh: format!(
+                    "清算：{} 减去已预拨 {}，应补拨 {}",
+                    yuan_zh(subsidy),
+                    yuan_zh(advanced),
+                    yuan_zh(difference)
+                ),
+                amount_fen: difference,
+            }
+        } else {
+            Step {
+                rule: "claw_back",
+                text: format!(
+                    "Final settlement: {} pre-allocated exceeds the subsidy of {}: claw back {}",
+                    yuan(advanced),
+                    yuan(subsidy),
+                    yuan(-difference)
+                ),
+                text_zh: format!(
+                    "清算：已预拨 {} 超过应补贴 {}，应收回 {}",
+                    yuan_zh(advanced),
+                    yuan_zh(subsidy),
+                    yuan_zh(-difference)
+                ),
+                amount_fen: difference,
+            }
+        });
+        q.settlement_fen = Some(difference);
+    }
+    Ok(q)
+}
+
+/// The subsidy itself, before any settlement.
+fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
     if req.level > 4 {
         return Err(QuoteError::LevelOutOfRange(req.level));
     }
     if req.already_received_fen < 0 {
-        return Err(QuoteError::NegativeReceived);
+        return Err(QuoteError::NegativeInput("already_received_fen"));
+    }
+    if req.pre_allocated_fen.is_some_and(|p| p < 0) {
+        return Err(QuoteError::NegativeInput("pre_allocated_fen"));
     }
     if let Some(index) = req.line_items.iter().position(|l| l.amount_fen < 0) {
         return Err(QuoteError::NegativeAmount { index });
@@ -116,69 +290,140 @@ pub fn quote(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
         .filter(|l| policy.eligible_categories.contains(&l.category))
         .try_fold(0i64, |sum, l| sum.checked_add(l.amount_fen))
         .ok_or(QuoteError::Overflow)?;
-    let mut explanation = vec![Step {
-        rule: "eligible_investment",
-        text: format!(
-            "Policy v{v}: line items in eligible categories ({}) add up to {}",
-            policy
-                .eligible_categories
-                .iter()
-                .map(|c| c.code())
-                .collect::<Vec<_>>()
-                .join(", "),
-            yuan(eligible_fen)
-        ),
-        text_zh: format!("政策第{v}版：计入类别的支出合计 {}", yuan_zh(eligible_fen)),
-        amount_fen: eligible_fen,
-    }];
-    if req.level < 2 {
-        explanation.push(Step {
+    let mut explanation: Vec<Step> = standing(policy).into_iter().collect();
+    explanation.push(Step {
+            rule: "eligible_investment",
+            text: format!(
+                "Policy v{v}: line items in eligible categories ({}) add up to {}",
+                policy
+                    .eligible_categories
+                    .iter()
+                    .map(|c| c.code())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                yuan(eligible_fen)
+            ),
+            text_zh: format!("政策第{v}版：计入类别的支出合计 {}", yuan_zh(eligible_fen)),
+            amount_fen: eligible_fen,
+        });
+    let min_level = policy.min_level;
+    if req.level < min_level {
+        let why = Step {
             rule: "minimum_level",
-            text: format!("Level {} is below level 2: no subsidy", req.level),
-            text_zh: format!("数字化水平 {} 级，未达到二级：不予补贴", req.level),
+            text: format!(
+                "Level {} is below level {min_level}, the lowest the policy pays: no subsidy",
+                req.level
+            ),
+            text_zh: format!(
+                "数字化水平 {} 级，未达到政策补贴的最低等级 {min_level} 级：不予补贴",
+                req.level
+            ),
             amount_fen: 0,
-        });
-        return Ok(Quote {
-            subsidy_fen: 0,
-            eligible_fen,
-            rate_bp: 0,
-            cap_fen: None,
-            bound_by: Bound::Level,
-            policy_version: v,
-            explanation,
-        });
+        };
+        return Ok(nothing(policy, eligible_fen, Bound::Level, explanation, why));
     }
-    let terms = policy
-        .levels
-        .get(&req.level)
-        .copied()
-        .unwrap_or(crate::LevelTerms {
-            rate_bp: None,
-            cap_fen: None,
-        });
-    let max_bp = terms.rate_bp.ok_or(QuoteError::NoRateForLevel {
-        level: req.level,
-        version: v,
-    })?;
-    let rate_bp = match req.rate_bp {
-        Some(r) if r > max_bp => return Err(QuoteError::RateAboveMaximum { rate_bp: r, max_bp }),
-        Some(r) => r,
-        None => max_bp,
+    if let Some(min) = policy.min_investment_fen.filter(|m| eligible_fen < *m) {
+        let why = Step {
+            rule: "minimum_investment",
+            text: format!(
+                "Eligible investment {} is below the policy's minimum of {}: no subsidy",
+                yuan(eligible_fen),
+                yuan(min)
+            ),
+            text_zh: format!(
+                "计入投资 {} 低于政策规定的最低投资额 {}：不予补贴",
+                yuan_zh(eligible_fen),
+                yuan_zh(min)
+            ),
+            amount_fen: 0,
+        };
+        return Ok(nothing(
+            policy,
+            eligible_fen,
+            Bound::MinimumInvestment,
+            explanation,
+            why,
+        ));
+    }
+    let band = policy.band_for(eligible_fen);
+    if band.is_none()
+        && let Some(first) = policy.investment_bands.first()
+    {
+        let why = Step {
+            rule: "minimum_investment",
+            text: format!(
+                "Eligible investment {} is below the lowest investment band (from {}): no subsidy",
+                yuan(eligible_fen),
+                yuan(first.from_fen)
+            ),
+            text_zh: format!(
+                "计入投资 {} 未达到最低投资档（{} 起）：不予补贴",
+                yuan_zh(eligible_fen),
+                yuan_zh(first.from_fen)
+            ),
+            amount_fen: 0,
+        };
+        return Ok(nothing(
+            policy,
+            eligible_fen,
+            Bound::MinimumInvestment,
+            explanation,
+            why,
+        ));
+    }
+    let terms = policy.levels.get(&req.level).copied();
+    let level_rate = terms.and_then(|t| t.rate_bp);
+    let (policy_bp, rate_source, rate_source_zh) = match band.and_then(|(i, b)| b.rate_bp.map(|r| (i, r))) {
+        Some((i, r)) => (
+            r,
+            format!("investment band {} (from {})", i + 1, yuan(policy.investment_bands[i].from_fen)),
+            format!("投资第{}档（{} 起）", i + 1, yuan_zh(policy.investment_bands[i].from_fen)),
+        ),
+        None => (
+            level_rate.ok_or(QuoteError::NoRateForLevel {
+                level: req.level,
+                version: v,
+            })?,
+            format!("level {}", req.level),
+            format!("{} 级", req.level),
+        ),
     };
-    let by_rate = i64::try_from(i128::from(eligible_fen) * i128::from(rate_bp) / 10_000)
-        .map_err(|_| QuoteError::Overflow)?;
+    let rate_bp = match (policy.rate_kind, req.rate_bp) {
+        (RateKind::Fixed, Some(r)) if r != policy_bp => {
+            return Err(QuoteError::RateFixedByPolicy {
+                rate_bp: r,
+                fixed_bp: policy_bp,
+            });
+        }
+        (RateKind::Maximum, Some(r)) if r > policy_bp => {
+            return Err(QuoteError::RateAboveMaximum {
+                rate_bp: r,
+                max_bp: policy_bp,
+            });
+        }
+        (_, Some(r)) => r,
+        (_, None) => policy_bp,
+    };
+    let kind = match policy.rate_kind {
+        RateKind::Fixed => ("the fixed rate", "固定比例"),
+        RateKind::Maximum if rate_bp < policy_bp => ("the approved rate", "核定比例"),
+        RateKind::Maximum => ("the maximum rate", "最高比例"),
+    };
+    let by_rate = rate_of(eligible_fen, rate_bp)?;
     explanation.push(Step {
         rule: "rate",
         text: format!(
-            "Level {}: {} of {} = {} (rounded down to the fen)",
-            req.level,
+            "{rate_source}, {} {}: {} of {} = {} (rounded down to the fen)",
+            kind.0,
+            bp(rate_bp),
             bp(rate_bp),
             yuan(eligible_fen),
             yuan(by_rate)
         ),
         text_zh: format!(
-            "{} 级：{} × {} = {}（向下取整到分）",
-            req.level,
+            "{rate_source_zh}，{}{}：{} × {} = {}（向下取整到分）",
+            kind.1,
+            bp(rate_bp),
             yuan_zh(eligible_fen),
             bp(rate_bp),
             yuan_zh(by_rate)
@@ -187,6 +432,22 @@ pub fn quote(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
     });
     let mut subsidy = by_rate;
     let mut bound_by = Bound::Rate;
+    if let Some((i, cap)) = band.and_then(|(i, b)| b.cap_fen.map(|c| (i, c))) {
+        explanation.push(Step {
+            rule: "band_cap",
+            text: format!(
+                "Investment band {} caps a project at {}",
+                i + 1,
+                yuan(cap)
+            ),
+            text_zh: format!("投资第{}档每个项目补贴上限 {}", i + 1, yuan_zh(cap)),
+            amount_fen: cap,
+        });
+        if cap < subsidy {
+            subsidy = cap;
+            bound_by = Bound::BandCap;
+        }
+    }
     let received = req.already_received_fen;
     let mut limit =
         |cap: Option<i64>, bound: Bound, rule: &'static str, what: &str, what_zh: &str| {
@@ -215,7 +476,7 @@ pub fn quote(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
             }
         };
     limit(
-        terms.cap_fen,
+        terms.and_then(|t| t.cap_fen),
         Bound::LevelCap,
         "level_cap",
         &format!("Level {} caps an enterprise at", req.level),
@@ -234,70 +495,38 @@ pub fn quote(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
         text_zh: format!("补贴金额：{}", yuan_zh(subsidy)),
         amount_fen: subsidy,
     });
+    let pre_allocation_fen = match policy.pre_allocation_bp {
+        Some(share) => {
+            let advance = rate_of(subsidy, share)?;
+            explanation.push(Step {
+                rule: "pre_allocation",
+                text: format!(
+                    "Pre-allocated {} of it: {}; the rest at final settlement",
+                    bp(share),
+                    yuan(advance)
+                ),
+                text_zh: format!(
+                    "预拨 {}：{}，余款清算时拨付",
+                    bp(share),
+                    yuan_zh(advance)
+                ),
+                amount_fen: advance,
+            });
+            Some(advance)
+        }
+        None => None,
+    };
     Ok(Quote {
         subsidy_fen: subsidy,
         eligible_fen,
         rate_bp,
-        cap_fen: terms.cap_fen,
+        cap_fen: terms.and_then(|t| t.cap_fen),
         bound_by,
         policy_version: v,
+        draft: policy.status == PolicyStatus::Draft,
+        payee: policy.payee,
+        pre_allocation_fen,
+        settlement_fen: None,
         explanation,
     })
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct AwardAmount {
-    pub amount_fen: i64,
-    /// Whether the cap cut a per-unit award.
-    pub capped: bool,
-    pub explanation: Vec<Step>,
-}
-
-/// What an award rule pays for `units` (per-unit awards) or once.
-pub fn award(rule: &AwardRule, units: Option<i64>) -> Result<AwardAmount, QuoteError> {
-    match rule.kind {
-        AwardKind::Fixed { amount_fen } => Ok(AwardAmount {
-            amount_fen,
-            capped: false,
-            explanation: vec![Step {
-                rule: "fixed_award",
-                text: format!("{}: a one-off {}", rule.name, yuan(amount_fen)),
-                text_zh: format!("{}：一次性奖补 {}", rule.name, yuan_zh(amount_fen)),
-                amount_fen,
-            }],
-        }),
-        AwardKind::PerUnit { unit_fen, cap_fen } => {
-            let units = units.filter(|u| *u > 0).ok_or(QuoteError::UnitsRequired)?;
-            let full = unit_fen.checked_mul(units).ok_or(QuoteError::Overflow)?;
-            let amount_fen = full.min(cap_fen);
-            Ok(AwardAmount {
-                amount_fen,
-                capped: amount_fen < full,
-                explanation: vec![
-                    Step {
-                        rule: "per_unit_award",
-                        text: format!(
-                            "{}: {units} × {} = {}",
-                            rule.name,
-                            yuan(unit_fen),
-                            yuan(full)
-                        ),
-                        text_zh: format!(
-                            "{}：{units} × {} = {}",
-                            rule.name,
-                            yuan_zh(unit_fen),
-                            yuan_zh(full)
-                        ),
-                        amount_fen: full,
-                    },
-                    Step {
-                        rule: "award_cap",
-                        text: format!("capped at {}: {}", yuan(cap_fen), yuan(amount_fen)),
-                        text_zh: format!("上限 {}：{}", yuan_zh(cap_fen), yuan_zh(amount_fen)),
-                        amount_fen,
-                    },
-                ],
-            })
-        }
-    }
 }

@@ -38,6 +38,7 @@ fn req(level: u8, items: &[(ExpenseCategory, i64)], received_yuan: i64) -> Quote
             .collect(),
         already_received_fen: received_yuan * YUAN,
         rate_bp: None,
+        pre_allocated_fen: None,
     }
 }
 
@@ -212,6 +213,7 @@ fn rounding_is_down_to_the_fen() {
         }],
         already_received_fen: 0,
         rate_bp: None,
+        pre_allocated_fen: None,
     };
     // 20% of 123.45 yuan is 24.69; of 123.49 it would be 24.698 → 24.69.
     assert_eq!(quote(&shiyan, &r).unwrap().subsidy_fen, 2_469);
@@ -237,18 +239,23 @@ fn shiyan_awards() {
             .clone()
     };
     let chain = rule("chain_master_connection");
-    assert_eq!(award(&chain, Some(10)).unwrap().amount_fen, 400_000 * YUAN);
-    let capped = award(&chain, Some(30)).unwrap();
+    let units = |n| AwardInput {
+        units: Some(n),
+        ..AwardInput::default()
+    };
+    let none = AwardInput::default();
+    assert_eq!(award(&chain, &units(10)).unwrap().amount_fen, 400_000 * YUAN);
+    let capped = award(&chain, &units(30)).unwrap();
     assert_eq!((capped.amount_fen, capped.capped), (1_000_000 * YUAN, true));
-    assert_eq!(award(&chain, None).unwrap_err(), QuoteError::UnitsRequired);
+    assert_eq!(award(&chain, &none).unwrap_err(), QuoteError::Missing("units"));
     assert_eq!(
-        award(&rule("provincial_demonstration"), None)
+        award(&rule("provincial_demonstration"), &none)
             .unwrap()
             .amount_fen,
         200_000 * YUAN
     );
     assert_eq!(
-        award(&rule("provincial_platform_or_chain_case"), None)
+        award(&rule("provincial_platform_or_chain_case"), &none)
             .unwrap()
             .amount_fen,
         200_000 * YUAN
@@ -283,14 +290,21 @@ fn policies_that_cannot_be_paid_as_written_are_refused() {
             cap_fen: Some(-1),
         },
     );
+    p.levels.insert(
+        5,
+        LevelTerms {
+            rate_bp: None,
+            cap_fen: None,
+        },
+    );
     p.effective_to = Some(p.effective_from);
     let fields: Vec<String> = p.check().iter().map(PolicyError::field).collect();
     assert_eq!(
         fields,
         [
-            "levels.1",
             "levels.1.cap_fen",
             "levels.3.rate_bp",
+            "levels.5",
             "effective_to"
         ]
     );
@@ -322,7 +336,7 @@ proptest! {
         for pack in ["xuchang", "shiyan"] {
             let policy = shipped(pack);
             let items: Vec<LineItem> = amounts.iter().map(|&a| LineItem { category: Software, amount_fen: a }).collect();
-            let r = QuoteRequest { level, line_items: items.clone(), already_received_fen: received, rate_bp: None };
+            let r = QuoteRequest { level, line_items: items.clone(), already_received_fen: received, rate_bp: None, pre_allocated_fen: None };
             let q = quote(&policy, &r).unwrap();
             let terms = policy.levels[&level];
             prop_assert!(q.subsidy_fen >= 0);
