@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use shuzhuan_lifecycle::{BenchmarkStatus, PASSING_LEVEL, ProjectAction, ProjectState, rule};
+use shuzhuan_lifecycle::{BenchmarkStatus, ProjectAction, ProjectState, rule};
 use shuzhuan_monitoring::dashboard::{self, Filter, Milestone, ProjectRecord, Records};
 use shuzhuan_monitoring::indicators::{
     self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
@@ -179,7 +179,7 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
                 disbursed_fen: p.disbursed_fen,
                 acceptance: p.level_after.map(|after| {
                     (
-                        after >= i32::from(PASSING_LEVEL),
+                        after >= l.program.pass_level,
                         p.level_before.map(|before| i64::from(after - before)),
                     )
                 }),

@@ -53,6 +53,10 @@ fn validate_region_code(code: &str) -> Result<(), ValidationError> {
     }
 }
 
+fn level_two() -> u8 {
+    2
+}
+
 /// A whole programme as created by `POST /programs` or a seed pack.
 #[derive(Debug, Clone, Deserialize, Serialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +108,14 @@ pub struct ProgramPack {
     #[validate(length(max = 2000, message = "at most 2000 characters", code = "length"))]
     #[schema(max_length = 2000)]
     pub source: String,
+    /// The acceptance level an enterprise must reach to pass (验收达标等级),
+    /// 1 to 4: 2 where the work plan says so (Xuchang item 11, Yinchuan
+    /// item 17), 1 where it counts firms below level 2 among those
+    /// transformed.
+    #[serde(default = "level_two")]
+    #[validate(range(min = 1, max = 4, message = "must be 1 to 4", code = "range"))]
+    #[schema(minimum = 1, maximum = 4, default = 2)]
+    pub pass_level: u8,
     #[validate(
         nested,
         length(max = 200, message = "at most 200 regions", code = "length")
@@ -392,6 +404,7 @@ impl ProgramPack {
                 version: 1,
                 created_at: at,
                 updated_at: at,
+                pass_level: i32::from(self.pass_level),
             },
             regions: self
                 .regions

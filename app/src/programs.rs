@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use shuzhuan_lifecycle::{BatchAction, BatchState};
+use shuzhuan_lifecycle::{BatchAction, BatchState, BatchWindow};
 use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
 use shuzhuan_persistence::{AnyConnection, Coded, Session, Tx, now};
@@ -31,6 +31,10 @@ pub struct ProgramView {
     pub description: String,
     /// The seed file and clauses the programme's data comes from.
     pub source: String,
+    /// The acceptance level an enterprise must reach to pass (验收达标等级):
+    /// the programme's own, 2 where its work plan says so.
+    #[schema(minimum = 1, maximum = 4)]
+    pub pass_level: u8,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -48,6 +52,7 @@ impl From<ProgramRow> for ProgramView {
             ends_on: p.ends_on,
             description: p.description,
             source: p.source,
+            pass_level: u8::try_from(p.pass_level).unwrap_or(2),
             version: p.version,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
@@ -272,6 +277,11 @@ pub struct UpdateProgramRequest {
     pub description: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
+    /// The acceptance level that passes, 1 to 4; it applies to acceptances
+    /// recorded from now on.
+    #[validate(range(min = 1, max = 4, message = "must be 1 to 4", code = "range"))]
+    #[schema(minimum = 1, maximum = 4)]
+    pub pass_level: Option<u8>,
 }
 
 pub fn update(
@@ -295,6 +305,7 @@ pub fn update(
         }
         row.starts_on = body.starts_on.unwrap_or(row.starts_on);
         row.ends_on = body.ends_on.unwrap_or(row.ends_on);
+        row.pass_level = body.pass_level.map_or(row.pass_level, i32::from);
         if row.ends_on < row.starts_on {
             return Err(AppError::field(
                 "ends_on",
@@ -435,11 +446,22 @@ pub fn transition_batch(
                     format!("批次当前状态为 `{from}`，不能执行 `{}`。", body.action),
                 ),
             })?;
+        if to == BatchState::Open
+            && let Some(bound) = window_of(&row).refuses_opening(Utc::now().date_naive())
+        {
+            return Err(AppError::Conflict {
+                code: "batch_window_passed",
+                detail: Text::new(
+                    format!("The batch cannot be opened: {bound}. Extend its dates first (POST …/extensions)."),
+                    format!("{}，批次不能开启；请先延长批次时间。", bound.zh()),
+                ),
+            });
+        }
         let before = BatchView::from(row.clone());
         row.state = Coded(to);
         row.version += 1;
         row.updated_at = now();
-        programs::update_batch_state(tx.conn(), &row, expected)?;
+        programs::update_batch(tx.conn(), &row, expected)?;
         let after = BatchView::from(row);
         let op = if to == BatchState::Closed {
             Op::Tombstone
@@ -451,6 +473,129 @@ pub fn transition_batch(
             Some(&before),
             &after,
             op,
+        ));
+        Ok(after)
+    })
+}
+
+/// A batch's dates as the rules read them.
+pub(crate) fn window_of(b: &BatchRow) -> BatchWindow {
+    BatchWindow {
+        applications_open_on: b.applications_open_on,
+        applications_close_on: b.applications_close_on,
+        implementation_ends_on: b.implementation_ends_on,
+        acceptance_ends_on: b.acceptance_ends_on,
+    }
+}
+
+/// The city office's extension of a batch's dates (延期), with its reason.
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"applications_close_on": "2025-06-30", "reason": "昌州工信发〔2025〕8号：第一批申报延期至6月30日"}))]
+pub struct BatchExtensionRequest {
+    /// The new last day of applications.
+    pub applications_close_on: Option<NaiveDate>,
+    /// The new end of implementation.
+    pub implementation_ends_on: Option<NaiveDate>,
+    /// The new last day to request acceptance.
+    pub acceptance_ends_on: Option<NaiveDate>,
+    /// Why the window is extended (the notice or decision), kept in the
+    /// audit log and the change feed.
+    #[serde(default)]
+    #[validate(length(
+        min = 1,
+        max = 1000,
+        message = "must be 1 to 1000 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 1000)]
+    pub reason: String,
+}
+
+/// Extends a batch's dates (If-Match its version): every date named must
+/// lie after the current one, never earlier; the reason goes with the
+/// change into the audit log and the feed.
+pub fn extend_batch(
+    s: &mut Session,
+    who: &Principal,
+    (program_id, batch_id): (&str, &str),
+    expected: Expected,
+    body: Body<BatchExtensionRequest>,
+) -> Result<BatchView> {
+    require_in_programme(who, Right::RunBatches, program_id)?;
+    let body = body.read()?;
+    if body.applications_close_on.is_none()
+        && body.implementation_ends_on.is_none()
+        && body.acceptance_ends_on.is_none()
+    {
+        return Err(AppError::field(
+            "acceptance_ends_on",
+            "required",
+            Text::new(
+                "name at least one date to extend",
+                "须至少给出一个延长后的日期",
+            ),
+        ));
+    }
+    s.write(&who.actor(), |tx| {
+        let mut row = programs::find_batch(tx.conn(), program_id, batch_id)?;
+        let expected = expected.check(row.version)?;
+        let now_window = window_of(&row);
+        let extended = BatchWindow {
+            applications_close_on: body
+                .applications_close_on
+                .or(now_window.applications_close_on),
+            implementation_ends_on: body
+                .implementation_ends_on
+                .or(now_window.implementation_ends_on),
+            acceptance_ends_on: body.acceptance_ends_on.or(now_window.acceptance_ends_on),
+            ..now_window
+        };
+        let shortened = now_window.shortened_by(&extended);
+        let spec = BatchSpec {
+            number: row.number,
+            name: row.name.clone(),
+            applications_open_on: extended.applications_open_on,
+            applications_close_on: extended.applications_close_on,
+            implementation_ends_on: extended.implementation_ends_on,
+            acceptance_ends_on: extended.acceptance_ends_on,
+            capacity: row.capacity,
+            note: String::new(),
+        };
+        let mut errors: Vec<_> = shortened
+            .into_iter()
+            .map(|field| {
+                crate::error::FieldError::new(
+                    field,
+                    "not_an_extension",
+                    Text::new(
+                        "an extension moves a date later, never earlier",
+                        "延期只能推后日期，不能提前",
+                    ),
+                )
+            })
+            .collect();
+        errors.extend(spec.check(""));
+        AppError::check(errors)?;
+        let before =
+            serde_json::to_value(BatchView::from(row.clone())).map_err(AppError::internal)?;
+        row.applications_close_on = extended.applications_close_on;
+        row.implementation_ends_on = extended.implementation_ends_on;
+        row.acceptance_ends_on = extended.acceptance_ends_on;
+        row.version += 1;
+        row.updated_at = now();
+        programs::update_batch(tx.conn(), &row, expected)?;
+        let after = BatchView::from(row);
+        let mut recorded = serde_json::to_value(&after).map_err(AppError::internal)?;
+        recorded["extension_reason"] = serde_json::Value::String(body.reason.clone());
+        let key = Key::new(&after.id, Some(&after.program_id), after.version);
+        tx.record(change_with(
+            "batch.extend",
+            ObjectType::Batch,
+            key,
+            Op::Update,
+            Some(&before),
+            &recorded,
         ));
         Ok(after)
     })

@@ -20,8 +20,9 @@ use shuzhuan_persistence::rows::{
 };
 use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, new_id, now};
 use shuzhuan_subsidy::{
-    AwardKind, AwardRule, Bound, DecisionKind, DecisionState, ExpenseCategory, FundSource,
-    LevelTerms, LineItem, Policy, QuoteError, QuoteRequest, Step, award, quote, select,
+    AwardInput, AwardRule, Bound, DecisionKind, DecisionState, ExpenseCategory, FundSource,
+    InvestmentBand, LevelTerms, LineItem, PayeeKind, Policy, PolicyStatus, QuoteError,
+    QuoteRequest, RateKind, Step, award, quote, select,
 };
 use shuzhuan_types::{ObjectType, Op, Target};
 use utoipa::{IntoParams, ToSchema};
@@ -43,7 +44,8 @@ fn category_list_schema() -> utoipa::openapi::schema::Array {
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LevelTermsSpec {
-    /// The highest rate the city may approve, basis points (5000 = 50%).
+    /// The rate in basis points (5000 = 50%): the most the city may
+    /// approve, or what is paid when the policy's rate is fixed.
     #[schema(minimum = 0, maximum = 10000)]
     pub rate_bp: Option<u32>,
     /// The most one enterprise receives at this level, fen, counting what
@@ -52,90 +54,214 @@ pub struct LevelTermsSpec {
     pub cap_fen: Option<i64>,
 }
 
-/// How an award's amount is found: its fields sit beside the award's code,
-/// name and source on the wire.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "type")]
-pub enum AwardKindSpec {
-    Fixed { amount_fen: i64 },
-    PerUnit { unit_fen: i64, cap_fen: i64 },
+/// The fields every award carries besides its kind's own.
+#[derive(ToSchema)]
+#[allow(dead_code)] // the schema of an award's common fields, never built
+struct AwardCommon {
+    /// The award's code in the policy (`little_lighthouse`).
+    code: String,
+    /// Its name as the policy writes it.
+    name: String,
+    /// Who receives it (default enterprise).
+    #[schema(schema_with = code_schema::<PayeeKind>)]
+    payee: Option<PayeeKind>,
+    /// Where the rule comes from (document and clause).
+    source: Option<String>,
 }
 
-/// An award of a policy (a recognition paid a fixed sum, or per unit up to
-/// a cap), as the contract shows it: [`AwardSpec`] flattened, one object
-/// per kind, told apart by `type`.
+/// An award of a policy, one object per kind told apart by `type`, its
+/// kind's fields beside the common ones (code, name, payee, source).
 #[derive(ToSchema)]
 #[serde(rename_all = "snake_case", tag = "type")]
-#[schema(as = Award)]
-#[allow(dead_code)] // the schema of AwardSpec's wire form, never built
+#[schema(as = Award, example = json!({"code": "chain_master_connection", "name": "链主企业带动中小企业数字化转型", "type": "per_unit", "unit_fen": 4000000, "cap_fen": 100000000, "payee": "chain_master", "source": "003 三、（二）"}))]
+#[allow(dead_code)] // the schema of AwardRule's wire form, never built
 enum AwardSchema {
-    /// A fixed sum per recognition (e.g. 小灯塔 100万).
+    /// A one-off sum (一次性奖补), e.g. Shiyan's 20万 for a new provincial
+    /// demonstration (003).
     #[schema(title = "FixedAward")]
     Fixed {
-        /// The award's code in the policy (`little_lighthouse`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
+        #[serde(flatten)]
+        common: AwardCommon,
         /// The sum in fen (分).
+        #[schema(minimum = 1)]
         amount_fen: i64,
-        /// Where the rule comes from (seed file and clause).
-        #[serde(default)]
-        source: String,
     },
-    /// A sum per unit (per event, per person), up to a cap.
+    /// A sum per unit up to a cap, e.g. Shiyan's chain master: 4万 per newly
+    /// connected SME, at most 100万 (003).
     #[schema(title = "PerUnitAward")]
     PerUnit {
-        /// The award's code in the policy.
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
+        #[serde(flatten)]
+        common: AwardCommon,
         /// The sum per unit in fen (分).
+        #[schema(minimum = 1)]
         unit_fen: i64,
         /// The most paid in all, in fen (分).
+        #[schema(minimum = 1)]
         cap_fen: i64,
-        /// Where the rule comes from (seed file and clause).
-        #[serde(default)]
-        source: String,
+    },
+    /// A grant decided case by case, never above the maximum ("最高不超过
+    /// 300万元"): a request names `decided_fen`.
+    #[schema(title = "UpToAward")]
+    UpTo {
+        #[serde(flatten)]
+        common: AwardCommon,
+        /// The most that may be decided, fen (分).
+        #[schema(minimum = 1)]
+        max_fen: i64,
+    },
+    /// Tiers keyed to a figure, e.g. new output ≥5亿/10亿/30亿/50亿 →
+    /// 50/100/200/300万: the highest tier the request's `figure` reaches
+    /// pays; below the lowest nothing.
+    #[schema(title = "TieredAward", example = json!({"code": "output_growth", "name": "新增产值奖励", "type": "tiered", "figure": "新增产值（万元）", "tiers": [{"from": 50000, "amount_fen": 50000000}, {"from": 100000, "amount_fen": 100000000}, {"from": 300000, "amount_fen": 200000000}, {"from": 500000, "amount_fen": 300000000}]}))]
+    Tiered {
+        #[serde(flatten)]
+        common: AwardCommon,
+        /// What the figure is and its unit, as the policy writes it.
+        figure: String,
+        /// Ascending by `from`.
+        tiers: Vec<TierSchema>,
+    },
+    /// A rate of a base per period, capped per period, for at most so many
+    /// periods, e.g. a loan-interest subsidy: 30% of the interest paid, at
+    /// most 100万 a year, for at most 3 years. A request names
+    /// `period_bases_fen`, the base of each period in order.
+    #[schema(title = "PerPeriodAward", example = json!({"code": "loan_interest", "name": "贷款贴息", "type": "per_period", "rate_bp": 3000, "period_cap_fen": 100000000, "max_periods": 3}))]
+    PerPeriod {
+        #[serde(flatten)]
+        common: AwardCommon,
+        /// Basis points of the base (3000 = 30%).
+        #[schema(minimum = 1, maximum = 10000)]
+        rate_bp: u32,
+        /// The most paid for one period, fen (分).
+        #[schema(minimum = 1)]
+        period_cap_fen: i64,
+        /// How many periods are paid at most.
+        #[schema(minimum = 1)]
+        max_periods: u32,
+    },
+    /// Paid in instalments over years while a condition holds; once it
+    /// lapses that instalment and the rest are forfeited, e.g. 入规 60万
+    /// paid 10/20/30万 over three years, lost if the firm leaves 规上. A
+    /// request names `instalment` and `condition_met`.
+    #[schema(title = "InstalmentAward", example = json!({"code": "above_size_entry", "name": "首次入规奖励", "type": "instalments", "amounts_fen": [10000000, 20000000, 30000000], "condition": "保持规上企业"}))]
+    Instalments {
+        #[serde(flatten)]
+        common: AwardCommon,
+        /// Each instalment in order, fen (分).
+        amounts_fen: Vec<i64>,
+        /// What each instalment requires, as the policy writes it.
+        condition: String,
     },
 }
 
-/// An award of a policy as authored.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AwardSpec {
-    pub code: String,
-    pub name: String,
-    #[serde(flatten)]
-    pub kind: AwardKindSpec,
-    #[serde(default)]
-    pub source: String,
+/// One tier of a tiered award.
+#[derive(ToSchema)]
+#[schema(as = AwardTier)]
+#[allow(dead_code)] // the schema of Tier, never built
+struct TierSchema {
+    /// The least figure of the tier (inclusive), in the award's unit.
+    from: i64,
+    /// What the tier pays, fen (分).
+    #[schema(minimum = 1)]
+    amount_fen: i64,
+}
+
+/// A band of eligible investment from `from_fen` up to the next band's
+/// start, with its own cap on a project's subsidy and, if set, its own
+/// rate in place of the level's.
+#[derive(ToSchema)]
+#[schema(as = InvestmentBand, example = json!({"from_fen": 500000000, "cap_fen": 80000000, "rate_bp": 2500}))]
+#[allow(dead_code)] // the schema of InvestmentBand, never built
+struct InvestmentBandSchema {
+    /// The least eligible investment of the band, fen (inclusive).
+    #[schema(minimum = 0)]
+    from_fen: i64,
+    /// The most a project in the band receives, fen.
+    #[schema(minimum = 0)]
+    cap_fen: Option<i64>,
+    /// The band's rate in basis points, replacing the level's.
+    #[schema(minimum = 0, maximum = 10000)]
+    rate_bp: Option<u32>,
+}
+
+fn two() -> u8 {
+    2
 }
 
 /// A subsidy policy version as authored; the server numbers the versions.
+/// Every figure is data: rates in basis points, money in fen, each rule
+/// kind described with an example from a real city.
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "effective_from": "2026-07-01",
+    "effective_from": "2025-11-05",
+    "status": "draft",
     "levels": {"2": {"rate_bp": 5000, "cap_fen": 50000000}, "3": {"rate_bp": 5000, "cap_fen": 50000000}, "4": {"rate_bp": 5000, "cap_fen": 100000000}},
+    "rate_kind": "maximum",
     "eligible_categories": ["software", "cloud_service", "network_equipment", "data_acquisition_equipment"],
     "note": "000 item 17"
 }))]
 pub struct PolicySpec {
+    /// The first day the version is in force.
     pub effective_from: NaiveDate,
+    /// The first day it no longer is (valid to the day before), e.g.
+    /// Yinchuan's "至2028年12月31日" is 2029-01-01.
     #[serde(default)]
     pub effective_to: Option<NaiveDate>,
-    /// Terms per acceptance level, keyed "2", "3", "4"; a level without a
-    /// rate cannot be quoted.
+    /// draft (征求意见稿: every quote says it is indicative) or adopted.
+    #[serde(default)]
+    #[schema(schema_with = code_schema::<PolicyStatus>)]
+    pub status: PolicyStatus,
+    /// The document number (文号), e.g. 十政办发〔2024〕5号.
+    #[serde(default)]
+    #[validate(length(max = 100, message = "at most 100 characters", code = "length"))]
+    #[schema(max_length = 100)]
+    pub document_number: Option<String>,
+    /// The day it was adopted (印发); it may follow `effective_from` when the
+    /// policy covers work begun before it was issued.
+    #[serde(default)]
+    pub adopted_on: Option<NaiveDate>,
+    /// Terms per acceptance level, keyed "1" to "4"; a level without a
+    /// rate (and no band rate) cannot be quoted.
     #[serde(default)]
     pub levels: BTreeMap<String, LevelTermsSpec>,
+    /// maximum ("不超过50%", Xuchang: the city may approve less) or fixed
+    /// ("按照改造投入20%补助", Shiyan: the rate is what is paid).
+    #[serde(default)]
+    #[schema(schema_with = code_schema::<RateKind>)]
+    pub rate_kind: RateKind,
+    /// The lowest acceptance level the policy pays (default 2).
+    #[serde(default = "two")]
+    #[schema(minimum = 1, maximum = 4, default = 2)]
+    pub min_level: u8,
+    /// Below this eligible investment nothing is paid, fen.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    pub min_investment_fen: Option<i64>,
+    /// Caps (and rates) by eligible investment, ascending by `from_fen`;
+    /// below the first band nothing is paid.
+    #[serde(default)]
+    #[schema(value_type = Vec<InvestmentBandSchema>)]
+    pub investment_bands: Vec<InvestmentBand>,
     #[serde(default)]
     #[schema(schema_with = category_list_schema)]
     pub eligible_categories: Vec<ExpenseCategory>,
+    /// A cap on all an enterprise receives in the programme, fen.
     #[serde(default)]
     #[schema(minimum = 0)]
     pub enterprise_cap_fen: Option<i64>,
+    /// Who receives the transformation subsidy (default enterprise).
+    #[serde(default)]
+    #[schema(schema_with = code_schema::<PayeeKind>)]
+    pub payee: PayeeKind,
+    /// The share advanced (预拨) in basis points; the rest at final
+    /// settlement (清算), which pays the difference or claws it back.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10000)]
+    pub pre_allocation_bp: Option<u32>,
     #[serde(default)]
     #[schema(value_type = Vec<AwardSchema>)]
-    pub awards: Vec<AwardSpec>,
+    pub awards: Vec<AwardRule>,
     #[serde(default)]
     #[validate(length(max = 4000, message = "at most 4000 characters", code = "length"))]
     #[schema(max_length = 4000)]
@@ -162,8 +288,8 @@ impl PolicySpec {
                     format!("levels.{key}"),
                     "unknown_level",
                     Text::new(
-                        "levels are keyed \"2\", \"3\" and \"4\"",
-                        "等级键应为 \"2\"、\"3\"、\"4\"",
+                        "levels are keyed \"1\" to \"4\"",
+                        "等级键应为 \"1\" 至 \"4\"",
                     ),
                 )),
             }
@@ -175,24 +301,19 @@ impl PolicySpec {
             version,
             effective_from: self.effective_from,
             effective_to: self.effective_to,
+            status: self.status,
+            document_number: self.document_number.clone(),
+            adopted_on: self.adopted_on,
             levels,
+            rate_kind: self.rate_kind,
+            min_level: self.min_level,
+            min_investment_fen: self.min_investment_fen,
+            investment_bands: self.investment_bands.clone(),
             eligible_categories: self.eligible_categories.iter().copied().collect(),
             enterprise_cap_fen: self.enterprise_cap_fen,
-            awards: self
-                .awards
-                .iter()
-                .map(|a| AwardRule {
-                    code: a.code.clone(),
-                    name: a.name.clone(),
-                    kind: match a.kind {
-                        AwardKindSpec::Fixed { amount_fen } => AwardKind::Fixed { amount_fen },
-                        AwardKindSpec::PerUnit { unit_fen, cap_fen } => {
-                            AwardKind::PerUnit { unit_fen, cap_fen }
-                        }
-                    },
-                    source: a.source.clone(),
-                })
-                .collect(),
+            payee: self.payee,
+            pre_allocation_bp: self.pre_allocation_bp,
+            awards: self.awards.clone(),
             note: self.note.clone(),
         };
         let errors: Vec<FieldError> = policy
@@ -209,25 +330,15 @@ impl PolicySpec {
         AppError::check(errors)?;
         Ok(policy)
     }
-}
 
-/// A published policy version: its number and its terms as authored.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct PolicyView {
-    pub program_id: String,
-    pub version: i32,
-    pub terms: PolicySpec,
-    pub created_at: DateTime<Utc>,
-}
-
-fn policy_view(row: &SubsidyPolicyRow) -> PolicyView {
-    let p = row.body.get();
-    PolicyView {
-        program_id: row.program_id.clone(),
-        version: p.version,
-        terms: PolicySpec {
+    /// The terms of a stored version as authored.
+    fn of(p: &Policy) -> PolicySpec {
+        PolicySpec {
             effective_from: p.effective_from,
             effective_to: p.effective_to,
+            status: p.status,
+            document_number: p.document_number.clone(),
+            adopted_on: p.adopted_on,
             levels: p
                 .levels
                 .iter()
@@ -241,25 +352,34 @@ fn policy_view(row: &SubsidyPolicyRow) -> PolicyView {
                     )
                 })
                 .collect(),
+            rate_kind: p.rate_kind,
+            min_level: p.min_level,
+            min_investment_fen: p.min_investment_fen,
+            investment_bands: p.investment_bands.clone(),
             eligible_categories: p.eligible_categories.iter().copied().collect(),
             enterprise_cap_fen: p.enterprise_cap_fen,
-            awards: p
-                .awards
-                .iter()
-                .map(|a| AwardSpec {
-                    code: a.code.clone(),
-                    name: a.name.clone(),
-                    kind: match a.kind {
-                        AwardKind::Fixed { amount_fen } => AwardKindSpec::Fixed { amount_fen },
-                        AwardKind::PerUnit { unit_fen, cap_fen } => {
-                            AwardKindSpec::PerUnit { unit_fen, cap_fen }
-                        }
-                    },
-                    source: a.source.clone(),
-                })
-                .collect(),
+            payee: p.payee,
+            pre_allocation_bp: p.pre_allocation_bp,
+            awards: p.awards.clone(),
             note: p.note.clone(),
-        },
+        }
+    }
+}
+
+/// A published policy version: its number and its terms as authored.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PolicyView {
+    pub program_id: String,
+    pub version: i32,
+    pub terms: PolicySpec,
+    pub created_at: DateTime<Utc>,
+}
+
+fn policy_view(row: &SubsidyPolicyRow) -> PolicyView {
+    PolicyView {
+        program_id: row.program_id.clone(),
+        version: row.body.get().version,
+        terms: PolicySpec::of(row.body.get()),
         created_at: utc(row.created_at),
     }
 }
@@ -389,9 +509,15 @@ pub struct QuoteSpec {
     pub enterprise_id: Option<String>,
     /// The day whose policy version applies (default today).
     pub as_of: Option<NaiveDate>,
-    /// A rate below the policy's maximum, as the city approves.
+    /// A rate below the policy's maximum, as the city approves (a fixed
+    /// rate cannot be changed).
     #[schema(minimum = 0, maximum = 10000)]
     pub rate_bp: Option<u32>,
+    /// What was pre-allocated (预拨) for this project, in fen: the quote
+    /// then says what final settlement pays (positive) or claws back
+    /// (negative).
+    #[schema(minimum = 0)]
+    pub pre_allocated_fen: Option<i64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -414,7 +540,7 @@ impl From<&Step> for StepView {
 }
 
 fn bound_schema() -> utoipa::openapi::schema::Object {
-    string_enum(["level", "rate", "level_cap", "enterprise_cap"])
+    string_enum(Bound::ALL.map(Bound::code))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -423,23 +549,26 @@ pub struct QuoteView {
     pub eligible_fen: i64,
     pub rate_bp: u32,
     pub cap_fen: Option<i64>,
-    /// Which limit decided the amount: level, rate, level_cap or enterprise_cap.
+    /// Which limit decided the amount: level (below the lowest paid level),
+    /// minimum_investment, rate, band_cap, level_cap or enterprise_cap.
     #[schema(schema_with = bound_schema)]
     pub bound_by: String,
     pub policy_version: i32,
+    /// The policy is a draft for comment (征求意见稿): the quote is
+    /// indicative until it is adopted.
+    pub draft: bool,
+    /// Who receives the subsidy under the policy.
+    #[schema(schema_with = code_schema::<PayeeKind>)]
+    pub payee: PayeeKind,
+    /// What is advanced (预拨) when the policy pre-allocates, fen.
+    pub pre_allocation_fen: Option<i64>,
+    /// With `pre_allocated_fen`: final settlement, positive paid, negative
+    /// clawed back, fen.
+    pub settlement_fen: Option<i64>,
     /// What the enterprise had been approved before, in fen (0 without
     /// enterprise_id).
     pub already_received_fen: i64,
     pub explanation: Vec<StepView>,
-}
-
-fn bound_code(b: Bound) -> &'static str {
-    match b {
-        Bound::Level => "level",
-        Bound::Rate => "rate",
-        Bound::LevelCap => "level_cap",
-        Bound::EnterpriseCap => "enterprise_cap",
-    }
 }
 
 /// A quote the rules refuse: about the policy (no rate for the level
@@ -465,10 +594,31 @@ fn quote_error(e: QuoteError) -> AppError {
             "rate_above_policy_maximum",
             format!("比例 {rate_bp} 基点超过政策上限 {max_bp} 基点"),
         ),
-        QuoteError::UnitsRequired => (
-            "units",
-            "units_required",
-            "按数量计的奖励须给出数量".to_owned(),
+        QuoteError::RateFixedByPolicy { fixed_bp, .. } => (
+            "rate_bp",
+            "rate_fixed_by_policy",
+            format!("政策规定固定比例 {fixed_bp} 基点，不得另行核定"),
+        ),
+        QuoteError::Missing(field) => {
+            let (code, zh) = match *field {
+                "units" => ("units_required", "按数量计的奖励须给出数量"),
+                "decided_fen" => ("decided_amount_required", "按核定金额的奖励须给出核定金额"),
+                "figure" => ("figure_required", "分档奖励须给出分档依据的数值"),
+                "period_bases_fen" => ("period_bases_required", "按期补贴须给出各期基数"),
+                "instalment" => ("instalment_required", "分期兑现的奖励须指明第几期"),
+                _ => ("condition_required", "分期兑现的奖励须说明条件是否仍满足"),
+            };
+            (*field, code, zh.to_owned())
+        }
+        QuoteError::DecidedAboveMaximum { max_fen, .. } => (
+            "decided_fen",
+            "decided_above_maximum",
+            format!("核定金额超过该奖励最高 {max_fen} 分"),
+        ),
+        QuoteError::InstalmentOutOfRange { count } => (
+            "instalment",
+            "instalment_out_of_range",
+            format!("该奖励分 {count} 期兑现，期数应为 1 至 {count}"),
         ),
         QuoteError::LevelOutOfRange(_) => ("level", "range", format!("金额或等级无效：{e}")),
         QuoteError::NegativeAmount { .. } => (
@@ -476,7 +626,10 @@ fn quote_error(e: QuoteError) -> AppError {
             "negative_amount",
             format!("金额或等级无效：{e}"),
         ),
-        QuoteError::NegativeReceived | QuoteError::Overflow => (
+        QuoteError::NegativeInput(field) => {
+            (*field, "negative_amount", format!("金额不得为负：{field}"))
+        }
+        QuoteError::Overflow => (
             "line_items",
             "amount_out_of_range",
             format!("金额或等级无效：{e}"),
@@ -573,6 +726,7 @@ fn quote_under(
         line_items: spec.line_items.iter().map(|l| LineItem::from(*l)).collect(),
         already_received_fen: received,
         rate_bp: spec.rate_bp,
+        pre_allocated_fen: spec.pre_allocated_fen,
     };
     let q = quote(policy, &req).map_err(quote_error)?;
     let view = QuoteView {
@@ -580,8 +734,12 @@ fn quote_under(
         eligible_fen: q.eligible_fen,
         rate_bp: q.rate_bp,
         cap_fen: q.cap_fen,
-        bound_by: bound_code(q.bound_by).to_owned(),
+        bound_by: q.bound_by.code().to_owned(),
         policy_version: q.policy_version,
+        draft: q.draft,
+        payee: q.payee,
+        pre_allocation_fen: q.pre_allocation_fen,
+        settlement_fen: q.settlement_fen,
         already_received_fen: received,
         explanation: q.explanation.iter().map(Into::into).collect(),
     };
@@ -952,15 +1110,136 @@ pub fn create_decision(
     })
 }
 
-#[derive(Debug, Deserialize, Validate, ToSchema)]
+/// What an award is quoted for: the rule and the inputs its kind reads.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"award_code": "chain_master_connection", "units": 12, "payee": "东风某链主企业", "pool_id": "0193…"}))]
-pub struct AwardRequest {
+#[schema(example = json!({"award_code": "loan_interest", "period_bases_fen": [250000000, 400000000], "as_of": "2026-06-01"}))]
+pub struct AwardQuoteSpec {
     /// The award rule's code in the policy in force.
+    #[validate(length(
+        min = 1,
+        max = 100,
+        message = "must be 1 to 100 characters",
+        code = "length"
+    ))]
+    #[schema(min_length = 1, max_length = 100)]
     pub award_code: String,
-    /// Units for a per-unit award (e.g. newly connected SMEs).
+    /// The day whose policy version applies (default today).
+    pub as_of: Option<NaiveDate>,
+    /// per_unit: the units (e.g. newly connected SMEs).
     #[schema(minimum = 1)]
     pub units: Option<i64>,
+    /// up_to: the amount decided, fen, at most the award's maximum.
+    #[schema(minimum = 0)]
+    pub decided_fen: Option<i64>,
+    /// tiered: the figure the tiers are keyed to, in the award's unit.
+    pub figure: Option<i64>,
+    /// per_period: the base of each period in order (e.g. the interest
+    /// paid each year), fen.
+    #[serde(default)]
+    #[validate(length(max = 100, message = "at most 100 periods", code = "length"))]
+    #[schema(max_items = 100)]
+    pub period_bases_fen: Vec<i64>,
+    /// instalments: which instalment (1-based) is due.
+    #[schema(minimum = 1)]
+    pub instalment: Option<u32>,
+    /// instalments: whether the condition has held through it (false
+    /// forfeits it and the rest).
+    pub condition_met: Option<bool>,
+}
+
+impl AwardQuoteSpec {
+    fn input(&self) -> AwardInput {
+        AwardInput {
+            units: self.units,
+            decided_fen: self.decided_fen,
+            figure: self.figure,
+            period_bases_fen: self.period_bases_fen.clone(),
+            instalment: self.instalment,
+            condition_met: self.condition_met,
+        }
+    }
+}
+
+/// What an award pays, step by step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AwardQuoteView {
+    /// The award rule's code.
+    pub award_code: String,
+    /// Its name as the policy writes it.
+    pub name: String,
+    /// Who receives it under the policy.
+    #[schema(schema_with = code_schema::<PayeeKind>)]
+    pub payee: PayeeKind,
+    pub amount_fen: i64,
+    /// A cap, period cap or maximum cut the amount.
+    pub capped: bool,
+    /// Instalments lost to a lapsed condition, fen.
+    pub forfeited_fen: i64,
+    pub policy_version: i32,
+    /// The policy is a draft for comment: the amount is indicative.
+    pub draft: bool,
+    pub explanation: Vec<StepView>,
+}
+
+/// The award under the policy in force on the request's day.
+fn quote_award(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    spec: &AwardQuoteSpec,
+) -> Result<AwardQuoteView> {
+    let policy = policy_on(
+        conn,
+        program_id,
+        spec.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+    )?;
+    let rule = policy
+        .awards
+        .iter()
+        .find(|a| a.code == spec.award_code)
+        .ok_or_else(|| {
+            AppError::field(
+                "award_code",
+                "unknown_award",
+                Text::new("the policy in force has no such award", "现行政策无此奖励"),
+            )
+        })?;
+    let amount = award(rule, &spec.input()).map_err(quote_error)?;
+    Ok(AwardQuoteView {
+        award_code: rule.code.clone(),
+        name: rule.name.clone(),
+        payee: rule.payee,
+        amount_fen: amount.amount_fen,
+        capped: amount.capped,
+        forfeited_fen: amount.forfeited_fen,
+        policy_version: policy.version,
+        draft: policy.status == PolicyStatus::Draft,
+        explanation: amount.explanation.iter().map(Into::into).collect(),
+    })
+}
+
+/// What an award of the policy in force would pay (anyone who sees the
+/// programme).
+pub fn create_award_quote(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    body: Body<AwardQuoteSpec>,
+) -> Result<AwardQuoteView> {
+    crate::programs::visible(s.conn(), who, program_id)?;
+    let spec = body.read()?;
+    quote_award(s.conn(), program_id, &spec)
+}
+
+/// An award to propose: whom it pays and from which pool, beside what it
+/// is quoted for. (The flattened quote fields keep this body from refusing
+/// unknown fields.)
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+#[schema(example = json!({"award_code": "chain_master_connection", "units": 12, "payee": "东风某链主企业", "pool_id": "0193…"}))]
+pub struct AwardRequest {
+    #[serde(flatten)]
+    #[validate(nested)]
+    pub award: AwardQuoteSpec,
     /// The enterprise of the programme the award is for, if any.
     pub enterprise_id: Option<String>,
     #[validate(length(
@@ -972,8 +1251,6 @@ pub struct AwardRequest {
     #[schema(min_length = 1, max_length = 200)]
     pub payee: String,
     pub pool_id: String,
-    /// The day whose policy version applies (default today).
-    pub as_of: Option<NaiveDate>,
 }
 
 /// An award decision, proposed with its computed amount (city_admin).
@@ -990,24 +1267,7 @@ pub fn create_award(
         if let Some(e) = &spec.enterprise_id {
             check_enterprise(tx.conn(), program_id, "enterprise_id", e)?;
         }
-        let policy = policy_on(
-            tx.conn(),
-            program_id,
-            spec.as_of.unwrap_or_else(|| Utc::now().date_naive()),
-        )?;
-        let rule = policy
-            .awards
-            .iter()
-            .find(|a| a.code == spec.award_code)
-            .ok_or_else(|| {
-                AppError::field(
-                    "award_code",
-                    "unknown_award",
-                    Text::new("the policy in force has no such award", "现行政策无此奖励"),
-                )
-            })?;
-        let amount = award(rule, spec.units).map_err(quote_error)?;
-        let steps = amount.explanation.iter().map(Into::into).collect();
+        let q = quote_award(tx.conn(), program_id, &spec.award)?;
         propose(
             tx,
             program_id,
@@ -1016,11 +1276,11 @@ pub fn create_award(
                 kind: DecisionKind::Award,
                 enterprise_id: spec.enterprise_id.clone(),
                 payee: spec.payee.clone(),
-                amount_fen: amount.amount_fen,
-                policy_version: policy.version,
+                amount_fen: q.amount_fen,
+                policy_version: q.policy_version,
                 level: None,
                 cap_fen: None,
-                steps,
+                steps: q.explanation,
             },
         )
     })

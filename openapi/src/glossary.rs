@@ -312,7 +312,7 @@ const FIELDS: &[(&str, &str)] = &[
     ),
     (
         "awards",
-        "The awards of the policy (recognitions paid a fixed sum or per unit).",
+        "The awards of the policy: fixed, per unit, up to a maximum, tiered by a figure, per period, or in instalments.",
     ),
     ("batch_id", "The batch (批次)."),
     ("batches", "Batches."),
@@ -572,7 +572,14 @@ const FIELDS: &[(&str, &str)] = &[
     ("participants", "Number of participants."),
     ("parts", "How many parts the total has."),
     ("password", "A password: 12 to 256 characters."),
-    ("payee", "Who is paid: the enterprise or the provider."),
+    (
+        "rate_kind",
+        "maximum (不超过: the city may approve a lower rate) or fixed (the rate is what is paid).",
+    ),
+    (
+        "payee",
+        "Who is paid: on a policy or award the kind (enterprise, provider, chain_master), on a decision the name.",
+    ),
     ("percent", "Progress in percent (0–100)."),
     ("plan", "The transformation plan (改造方案)."),
     ("points", "Points."),
@@ -799,8 +806,20 @@ const SCHEMAS: &[(&str, &str)] = &[
     ),
     ("AuditEntryView", "An entry of the hash-chained audit log."),
     (
+        "AwardQuoteSpec",
+        "What to quote an award for: the rule and the inputs its kind reads.",
+    ),
+    (
+        "AwardQuoteView",
+        "What an award pays, explained step by step.",
+    ),
+    (
         "AwardRequest",
         "An award of the policy to propose as a decision.",
+    ),
+    (
+        "BatchExtensionRequest",
+        "New, later dates for a batch and why.",
     ),
     (
         "BatchTransitionRequest",

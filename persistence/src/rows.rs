@@ -89,6 +89,8 @@ pub struct ProgramRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The acceptance level that passes (验收达标等级).
+    pub pass_level: i32,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -28,6 +28,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        pass_level -> Integer,
     }
 }
 

@@ -15,6 +15,7 @@ mod http {
     pub mod hardening;
     pub mod imports;
     pub mod integrity;
+    pub mod policy_language;
     pub mod programs;
     pub mod projects;
     pub mod providers;

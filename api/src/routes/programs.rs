@@ -4,8 +4,8 @@
 use actix_web::{HttpResponse, get, patch, post, web};
 use shuzhuan_app::packs::{BatchSpec, ProgramPack};
 use shuzhuan_app::programs::{
-    self as use_case, BatchTransitionRequest, BatchView, IndustryView, ProgramView, RegionView,
-    UpdateProgramRequest,
+    self as use_case, BatchExtensionRequest, BatchTransitionRequest, BatchView, IndustryView,
+    ProgramView, RegionView, UpdateProgramRequest,
 };
 use shuzhuan_app::{List, Page};
 
@@ -265,7 +265,7 @@ pub async fn get_batch(
     responses(
         (status = 200, description = "The batch in its new state", body = BatchView),
         (status = 403, description = "Not the programme's city_admin", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "The action is not allowed from the batch's state", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The action is not allowed from the batch's state; `batch_window_passed` when opening a batch whose application dates have passed", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -280,6 +280,48 @@ pub async fn transition_batch(
     state
         .run(caller, move |s, who| {
             use_case::transition_batch(s, who, (&path.0, &path.1), expected, body.body())
+        })
+        .await
+        .map(current)
+}
+
+/// Extend a batch's dates (延期)
+///
+/// The city office moves the application close, implementation end or
+/// acceptance end of a batch later, with the reason (a notice, a
+/// decision), which the audit log and the change feed keep. A batch's dates
+/// bound what it takes: applications between its open and close dates,
+/// acceptance requests until its acceptance end (`outside_batch_dates`);
+/// an extension is how a city gives more time. `If-Match` required.
+#[utoipa::path(
+    tag = "programs",
+    params(
+        ("program_id" = String, Path, description = "Programme id, or its code (`changji`)"),
+        ("batch_id" = String, Path, description = "Batch id"),
+        ("If-Match" = String, Header, description = "ETag of the batch version you read", pattern = r#"^(\*|(W/)?"?[0-9]{1,18}"?)$"#),
+    ),
+    request_body = BatchExtensionRequest,
+    responses(
+        (status = 200, description = "The batch with its extended dates", body = BatchView),
+        (status = 403, description = "Not the programme's city_admin", body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 412, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "No date named, a date moved earlier (`not_an_extension`) or dates out of order (`date_order`)", body = Problem, content_type = "application/problem+json"),
+        (status = 428, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/batches/{batch_id}/extensions")]
+pub async fn extend_batch(
+    state: web::Data<AppState>,
+    caller: Caller,
+    path: web::Path<(String, String)>,
+    IfMatch(expected): IfMatch,
+    body: Json<BatchExtensionRequest>,
+) -> Result<HttpResponse, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            use_case::extend_batch(s, who, (&path.0, &path.1), expected, body.body())
         })
         .await
         .map(current)

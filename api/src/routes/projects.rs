@@ -158,7 +158,7 @@ pub async fn put_plan(
         (status = 200, description = "The project after the step", body = ProjectView),
         (status = 403, description = "Your roles may not take this action", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "Missing or out of the caller's scope", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "`transition_not_allowed`, `batch_window_closed`, `county_approval_first`, `already_approved`, `documents_missing`, `plan_missing`, `provider_not_admitted`, `pool_exhausted`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`transition_not_allowed`, `batch_window_closed`, `outside_batch_dates`, `county_approval_first`, `already_approved`, `documents_missing`, `plan_missing`, `provider_not_admitted`, `pool_exhausted`", body = Problem, content_type = "application/problem+json"),
         (status = 412, description = "The project moved on since you read it", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "A field the action needs is missing or wrong; `policy_sets_no_rate_for_level` when the programme's policy sets no rate", body = Problem, content_type = "application/problem+json"),
     ),

@@ -65,6 +65,7 @@ const OPERATIONS: &[(&str, Who)] = &[
     ("create_batch", Who::Holders(&[Right::RunBatches])),
     ("get_batch", Who::Holders(&[Right::ReadProgramme])),
     ("transition_batch", Who::Holders(&[Right::RunBatches])),
+    ("extend_batch", Who::Holders(&[Right::RunBatches])),
     ("list_enterprises", Who::Holders(&[Right::ReadEnterprise])),
     (
         "create_enterprise",
@@ -159,6 +160,7 @@ const OPERATIONS: &[(&str, Who)] = &[
         "create_quote",
         Who::Holders(&[Right::ReadProgramme, Right::ReadLedger]),
     ),
+    ("create_award_quote", Who::Holders(&[Right::ReadProgramme])),
     ("list_pools", Who::Holders(&[Right::ReadMoney])),
     ("create_pool", Who::Holders(&[Right::ManagePools])),
     ("get_pool", Who::Holders(&[Right::ReadMoney])),

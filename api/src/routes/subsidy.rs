@@ -4,9 +4,9 @@
 
 use actix_web::{HttpResponse, get, post, web};
 use shuzhuan_app::subsidy::{
-    self as use_case, AwardRequest, DecisionSpec, DecisionView, DisbursementSpec, DisbursementView,
-    EnterpriseLedgerView, LedgerQuery, PolicySpec, PolicyView, PoolSpec, PoolView,
-    ProgrammeLedgerQuery, QuoteSpec, QuoteView,
+    self as use_case, AwardQuoteSpec, AwardQuoteView, AwardRequest, DecisionSpec, DecisionView,
+    DisbursementSpec, DisbursementView, EnterpriseLedgerView, LedgerQuery, PolicySpec, PolicyView,
+    PoolSpec, PoolView, ProgrammeLedgerQuery, QuoteSpec, QuoteView,
 };
 use shuzhuan_app::{List, Page};
 
@@ -97,6 +97,38 @@ pub async fn create_quote(
     state
         .run(caller, move |s, who| {
             use_case::create_quote(s, who, &program_id, body.body())
+        })
+        .await
+        .map(web::Json)
+}
+
+/// Quote an award (奖励测算)
+///
+/// What an award of the policy in force would pay for the inputs its kind
+/// reads (units, a decided amount, a figure, period bases, an instalment),
+/// explained step by step; writes nothing.
+#[utoipa::path(
+    tag = "subsidy",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`shiyan`)")),
+    request_body = AwardQuoteSpec,
+    responses(
+        (status = 200, description = "What the award pays, step by step", body = AwardQuoteView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid input, no policy in force, an unknown award, or an input the award's kind needs missing (`units_required`, `decided_amount_required`, `figure_required`, `period_bases_required`, `instalment_required`, `condition_required`)", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[post("/programs/{program_id}/award-quotes")]
+pub async fn create_award_quote(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    body: Json<AwardQuoteSpec>,
+) -> Result<web::Json<AwardQuoteView>, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            use_case::create_award_quote(s, who, &program_id, body.body())
         })
         .await
         .map(web::Json)

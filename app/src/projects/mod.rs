@@ -18,8 +18,8 @@ pub use transition::{SatisfactionSpec, TransitionRequest, TransitionView, histor
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{
-    BatchState, Blocked, DocumentKind, Facts, ProjectAction, ProjectState, blocked_actions,
-    next_actions,
+    BatchState, Blocked, DEFAULT_PASS_LEVEL, DocumentKind, Facts, ProjectAction, ProjectState,
+    blocked_actions, next_actions,
 };
 use shuzhuan_persistence::repo::{assessments, enterprises, programs, projects};
 use shuzhuan_persistence::rows::{AssignmentRow, ProjectRow};
@@ -173,13 +173,15 @@ fn reason_schema() -> utoipa::openapi::schema::Object {
         "another_role",
         "wrong_state",
         "batch_window",
+        "batch_dates",
         "county_approval_first",
         "already_approved",
         "documents_missing",
     ]);
     schema.description = Some(
         "Why: `another_role` (`roles` take it), `wrong_state` (`states` take it), \
-         `batch_window` (the batch's state does not take it now), `county_approval_first`, \
+         `batch_window` (the batch's state does not take it now), `batch_dates` (the batch's \
+         dates do not take it today), `county_approval_first`, \
          `already_approved` (the city's turn), or `documents_missing` (`missing_documents` \
          lists them)."
             .to_owned(),
@@ -249,6 +251,7 @@ impl UnavailableAction {
                 format!("the batch is `{batch}` and does not take it now"),
                 format!("所属批次状态为 `{batch}`，当前不受理"),
             ),
+            Blocked::Dates(bound) => ("batch_dates", bound.to_string(), bound.zh()),
             Blocked::CountyApprovalFirst => (
                 "county_approval_first",
                 "the county approves the plan first".to_owned(),
@@ -418,19 +421,20 @@ impl ProjectView {
     }
 }
 
-pub(crate) fn batch_state(conn: &mut AnyConnection, p: &ProjectRow) -> Result<BatchState> {
-    Ok(programs::find_batch(conn, &p.program_id, &p.batch_id)?
-        .state
-        .0)
-}
-
-pub(crate) fn facts_of(p: &ProjectRow, batch: BatchState) -> Facts {
-    Facts {
-        batch,
+/// What the rules need to know about a project beyond its state: its
+/// batch's state and its programme's pass level.
+pub(crate) fn facts_of(conn: &mut AnyConnection, p: &ProjectRow) -> Result<Facts> {
+    let batch = programs::find_batch(conn, &p.program_id, &p.batch_id)?;
+    let pass_level = programs::find(conn, &p.program_id)?.pass_level;
+    Ok(Facts {
+        batch: batch.state.0,
+        window: crate::programs::window_of(&batch),
+        today: chrono::Utc::now().date_naive(),
         county_approved_plan: p.county_approved_plan,
         acceptance_level: None,
+        pass_level: u8::try_from(pass_level).unwrap_or(DEFAULT_PASS_LEVEL),
         pays_in_full: true,
-    }
+    })
 }
 
 /// The view for a caller acting in `roles`, with what they may do next and
@@ -440,7 +444,7 @@ pub(crate) fn view_for(
     p: &ProjectRow,
     roles: &[Role],
 ) -> Result<ProjectView> {
-    let facts = facts_of(p, batch_state(conn, p)?);
+    let facts = facts_of(conn, p)?;
     let mut next = Vec::new();
     let mut unavailable: Vec<UnavailableAction> = blocked_actions(p.state.0, roles, &facts)
         .into_iter()
@@ -549,6 +553,17 @@ pub fn create(
                         *batch.state
                     ),
                     format!("该批次状态为 `{}`，仅在申报期内可申报。", *batch.state),
+                ),
+            });
+        }
+        if let Some(bound) =
+            crate::programs::window_of(&batch).refuses_applications(chrono::Utc::now().date_naive())
+        {
+            return Err(AppError::Conflict {
+                code: "outside_batch_dates",
+                detail: Text::new(
+                    format!("{bound}: the city office may extend the batch's dates."),
+                    format!("{}；如需延期，由市级试点办公室延长批次时间。", bound.zh()),
                 ),
             });
         }

@@ -19,7 +19,7 @@ use utoipa::ToSchema;
 use validator::Validate;
 
 use super::plan::admitted;
-use super::{ProjectView, batch_state, facts_of, roles_on, save, view_for, visible};
+use super::{ProjectView, facts_of, roles_on, save, view_for, visible};
 use crate::error::{AppError, Expected, FieldError, Result, Text};
 use crate::input::{Body, Page};
 use crate::policy::Right;
@@ -171,6 +171,18 @@ fn lifecycle_error(e: ProjectError, from: ProjectState) -> AppError {
             "batch_window_closed",
             format!("所属批次状态为 `{batch}`，当前不能执行 `{action}`。"),
         ),
+        ProjectError::OutsideWindow { bound, action } => {
+            return AppError::Conflict {
+                code: "outside_batch_dates",
+                detail: Text::new(
+                    format!("{e}: the city office may extend the batch's dates."),
+                    format!(
+                        "{}，不能执行 `{action}`；如需延期，由市级试点办公室延长批次时间。",
+                        bound.zh()
+                    ),
+                ),
+            };
+        }
         ProjectError::CountyApprovalFirst => (
             "county_approval_first",
             "方案须先经县（市、区）审核，再由市级审批。".to_owned(),
@@ -307,7 +319,7 @@ fn step(
     let before = p.row;
     expected.check(before.version)?;
     let from = before.state.0;
-    let mut facts = facts_of(&before, batch_state(tx.conn(), &before)?);
+    let mut facts = facts_of(tx.conn(), &before)?;
     let mut row = before.clone();
     let mut data = Map::new();
     if body.action == A::RecordAcceptance {
@@ -519,6 +531,7 @@ fn approve_subsidy(
         enterprise_id: Some(row.enterprise_id.clone()),
         as_of: None,
         rate_bp: None,
+        pre_allocated_fen: None,
     };
     let (quote, cap) = quote_pinned(tx.conn(), &row.program_id, version, &spec)?;
     let payee = enterprises::find(tx.conn(), &row.enterprise_id)?.name;

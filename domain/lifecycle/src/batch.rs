@@ -4,6 +4,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shuzhuan_types::Role;
 
@@ -220,5 +221,189 @@ mod tests {
             assert_eq!(st.as_str().parse::<BatchState>(), Ok(st));
         }
         assert!("paused".parse::<BatchState>().is_err());
+    }
+}
+
+/// A batch's dates (批次时间安排) as its programme's work plan sets them:
+/// applications are taken from the open date to the close date, and
+/// acceptance is requested by the acceptance end date. A date left out
+/// bounds nothing. The city office extends a window explicitly (audited).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchWindow {
+    pub applications_open_on: Option<NaiveDate>,
+    pub applications_close_on: Option<NaiveDate>,
+    pub implementation_ends_on: Option<NaiveDate>,
+    pub acceptance_ends_on: Option<NaiveDate>,
+}
+
+/// Which date of the window a request falls outside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "bound", content = "date")]
+pub enum WindowBound {
+    /// Applications are not taken before this day.
+    ApplicationsOpenOn(NaiveDate),
+    /// Applications closed after this day.
+    ApplicationsCloseOn(NaiveDate),
+    /// Acceptance could be requested until this day.
+    AcceptanceEndsOn(NaiveDate),
+}
+
+impl BatchWindow {
+    /// Why `today` lies outside what the window lets `action` do, if it
+    /// does: applications (submit) within the application dates, requests
+    /// for acceptance until the acceptance end. Everything else (approval,
+    /// audit, payment of what was accepted) is never cut off by a date.
+    pub fn refuses(&self, action: crate::ProjectAction, today: NaiveDate) -> Option<WindowBound> {
+        use crate::ProjectAction as A;
+        match action {
+            A::Submit => self.refuses_applications(today),
+            A::RequestAcceptance => self
+                .acceptance_ends_on
+                .filter(|end| today > *end)
+                .map(WindowBound::AcceptanceEndsOn),
+            _ => None,
+        }
+    }
+
+    /// Why applications cannot be taken on `today`, if they cannot.
+    pub fn refuses_applications(&self, today: NaiveDate) -> Option<WindowBound> {
+        if let Some(open) = self.applications_open_on.filter(|open| today < *open) {
+            return Some(WindowBound::ApplicationsOpenOn(open));
+        }
+        self.applications_close_on
+            .filter(|close| today > *close)
+            .map(WindowBound::ApplicationsCloseOn)
+    }
+
+    /// Why the batch cannot be opened on `today`: its applications closed.
+    pub fn refuses_opening(&self, today: NaiveDate) -> Option<WindowBound> {
+        self.applications_close_on
+            .filter(|close| today > *close)
+            .map(WindowBound::ApplicationsCloseOn)
+    }
+
+    /// The dates of `extended` that move a date of this window earlier or
+    /// drop it: an extension only ever gives more time.
+    pub fn shortened_by(&self, extended: &BatchWindow) -> Vec<&'static str> {
+        [
+            (
+                "applications_close_on",
+                self.applications_close_on,
+                extended.applications_close_on,
+            ),
+            (
+                "implementation_ends_on",
+                self.implementation_ends_on,
+                extended.implementation_ends_on,
+            ),
+            (
+                "acceptance_ends_on",
+                self.acceptance_ends_on,
+                extended.acceptance_ends_on,
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, now, new)| match (now, new) {
+            (Some(now), Some(new)) => new < now,
+            (None, Some(_)) => true,
+            _ => false,
+        })
+        .map(|(name, _, _)| name)
+        .collect()
+    }
+}
+
+impl fmt::Display for WindowBound {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WindowBound::ApplicationsOpenOn(d) => write!(f, "applications open on {d}"),
+            WindowBound::ApplicationsCloseOn(d) => write!(f, "applications closed after {d}"),
+            WindowBound::AcceptanceEndsOn(d) => {
+                write!(f, "acceptance could be requested until {d}")
+            }
+        }
+    }
+}
+
+impl WindowBound {
+    /// The same in Chinese.
+    pub fn zh(&self) -> String {
+        match self {
+            WindowBound::ApplicationsOpenOn(d) => format!("本批次 {d} 起受理申报"),
+            WindowBound::ApplicationsCloseOn(d) => format!("本批次申报已于 {d} 截止"),
+            WindowBound::AcceptanceEndsOn(d) => format!("本批次验收申请已于 {d} 截止"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod window_tests {
+    use super::*;
+    use crate::ProjectAction as A;
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2025, m, d).unwrap()
+    }
+
+    /// Changji's batch 1 (002): applications 2025-01-01..2025-05-31.
+    fn changji() -> BatchWindow {
+        BatchWindow {
+            applications_open_on: Some(day(1, 1)),
+            applications_close_on: Some(day(5, 31)),
+            implementation_ends_on: Some(day(8, 31)),
+            acceptance_ends_on: Some(day(9, 30)),
+        }
+    }
+
+    #[test]
+    fn applications_are_taken_within_their_dates_only() {
+        let w = changji();
+        assert_eq!(
+            w.refuses(A::Submit, NaiveDate::from_ymd_opt(2024, 12, 31).unwrap()),
+            Some(WindowBound::ApplicationsOpenOn(day(1, 1)))
+        );
+        assert_eq!(w.refuses(A::Submit, day(1, 1)), None);
+        assert_eq!(w.refuses(A::Submit, day(5, 31)), None);
+        assert_eq!(
+            w.refuses(A::Submit, day(6, 1)),
+            Some(WindowBound::ApplicationsCloseOn(day(5, 31)))
+        );
+        assert_eq!(w.refuses_opening(day(5, 31)), None);
+        assert!(w.refuses_opening(day(6, 1)).is_some());
+        assert_eq!(BatchWindow::default().refuses(A::Submit, day(6, 1)), None);
+    }
+
+    #[test]
+    fn acceptance_is_requested_by_its_end_and_nothing_else_is_cut_off() {
+        let w = changji();
+        assert_eq!(w.refuses(A::RequestAcceptance, day(9, 30)), None);
+        assert_eq!(
+            w.refuses(A::RequestAcceptance, day(10, 1)),
+            Some(WindowBound::AcceptanceEndsOn(day(9, 30)))
+        );
+        let late = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        for a in [A::RecordAudit, A::ApproveSubsidy, A::Disburse, A::Withdraw] {
+            assert_eq!(w.refuses(a, late), None, "{a:?}");
+        }
+    }
+
+    #[test]
+    fn an_extension_only_moves_dates_later() {
+        let w = changji();
+        let mut later = w;
+        later.applications_close_on = Some(day(6, 30));
+        assert!(w.shortened_by(&later).is_empty());
+        let mut earlier = w;
+        earlier.acceptance_ends_on = Some(day(9, 1));
+        assert_eq!(w.shortened_by(&earlier), ["acceptance_ends_on"]);
+        let open = BatchWindow::default();
+        assert_eq!(
+            open.shortened_by(&changji()),
+            [
+                "applications_close_on",
+                "implementation_ends_on",
+                "acceptance_ends_on"
+            ]
+        );
     }
 }

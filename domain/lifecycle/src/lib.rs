@@ -13,12 +13,12 @@ mod plan;
 mod project;
 
 pub use admission::{AdmissionError, AdmissionKind, AdmissionStatus};
-pub use batch::{BatchAction, BatchState, BatchTransitionError};
+pub use batch::{BatchAction, BatchState, BatchTransitionError, BatchWindow, WindowBound};
 pub use benchmark::{BenchmarkError, BenchmarkKind, BenchmarkStatus, Subject};
 pub use document::DocumentKind;
 pub use plan::{Plan, PlanError, PlanLineItem};
 pub use project::{
-    Blocked, Facts, PASSING_LEVEL, ProjectAction, ProjectError, ProjectState, RULES, Rule,
+    Blocked, DEFAULT_PASS_LEVEL, Facts, ProjectAction, ProjectError, ProjectState, RULES, Rule,
     acting_role, batch_allows, blocked_actions, decide, next_actions, rule,
 };
 

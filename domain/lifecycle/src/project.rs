@@ -7,10 +7,11 @@
 use std::fmt;
 use std::str::FromStr;
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shuzhuan_types::Role;
 
-use crate::BatchState;
+use crate::{BatchState, BatchWindow, WindowBound};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -201,8 +202,9 @@ pub const RULES: [Rule; 16] = [
     },
 ];
 
-/// The lowest acceptance level that passes, in all five cities.
-pub const PASSING_LEVEL: u8 = 2;
+/// The acceptance level that passes unless a programme says otherwise
+/// (each programme's own is in its pack: DOMAIN.md §4).
+pub const DEFAULT_PASS_LEVEL: u8 = 2;
 
 /// What [`decide`] needs to know beyond the state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,6 +214,13 @@ pub struct Facts {
     pub county_approved_plan: bool,
     /// The level of the acceptance assessment, for `record_acceptance`.
     pub acceptance_level: Option<u8>,
+    /// The programme's pass level: an acceptance below it goes to
+    /// rectification.
+    pub pass_level: u8,
+    /// The batch's dates and the day of the request: applications and
+    /// acceptance requests outside them are refused.
+    pub window: BatchWindow,
+    pub today: NaiveDate,
     /// For `disburse`: this payment settles the approved amount in full.
     pub pays_in_full: bool,
 }
@@ -228,6 +237,11 @@ pub enum ProjectError {
     #[error("the batch is `{batch}`: `{action}` is not allowed now")]
     BatchWindow {
         batch: BatchState,
+        action: ProjectAction,
+    },
+    #[error("{bound}: `{action}` is not taken")]
+    OutsideWindow {
+        bound: WindowBound,
         action: ProjectAction,
     },
     #[error("the county approves the plan before the city")]
@@ -247,13 +261,15 @@ pub fn rule(action: ProjectAction) -> &'static Rule {
         .unwrap_or_default()]
 }
 
-/// Whether the batch's window allows `action`: applications only while it
-/// is open, acceptance requests while it implements or accepts, and a
-/// closed (or not yet opened) batch takes only withdrawals and
-/// disqualifications.
+/// Whether the batch's state allows `action`: applications only while it
+/// is open, acceptance requests while it implements or accepts; a closed
+/// (or not yet opened) batch takes withdrawals and disqualifications, and
+/// the audit, approval and payment of what was accepted.
 pub fn batch_allows(batch: BatchState, action: ProjectAction) -> bool {
     match action {
-        A::Withdraw | A::Disqualify => true,
+        // What was accepted is audited, approved and paid (or settled)
+        // also after the batch closes: closing never strands it.
+        A::Withdraw | A::Disqualify | A::RecordAudit | A::ApproveSubsidy | A::Disburse => true,
         A::Submit => batch == BatchState::Open,
         A::RequestAcceptance => {
             matches!(batch, BatchState::Implementing | BatchState::Accepting)
@@ -285,6 +301,9 @@ pub fn decide(
             action,
         });
     }
+    if let Some(bound) = facts.window.refuses(action, facts.today) {
+        return Err(ProjectError::OutsideWindow { bound, action });
+    }
     Ok(match action {
         A::Return if from == S::PlanFiled => S::Diagnosed,
         A::ApprovePlan => match (role, facts.county_approved_plan) {
@@ -294,7 +313,7 @@ pub fn decide(
             (_, true) => S::Implementing,
         },
         A::RecordAcceptance => match facts.acceptance_level {
-            Some(level) if level >= PASSING_LEVEL => S::Accepted,
+            Some(level) if level >= facts.pass_level => S::Accepted,
             Some(_) => S::Rectification,
             None => return Err(ProjectError::LevelRequired),
         },
@@ -311,7 +330,7 @@ pub fn next_actions(
     facts: &Facts,
 ) -> Vec<(ProjectAction, Role)> {
     let facts = Facts {
-        acceptance_level: facts.acceptance_level.or(Some(PASSING_LEVEL)),
+        acceptance_level: facts.acceptance_level.or(Some(facts.pass_level)),
         ..*facts
     };
     ProjectAction::ALL
@@ -334,6 +353,8 @@ pub enum Blocked {
     State(&'static [ProjectState]),
     /// The batch's state does not take it now.
     BatchWindow(BatchState),
+    /// The batch's dates do not take it today.
+    Dates(WindowBound),
     /// The county approves the plan before the city.
     CountyApprovalFirst,
     /// The county approved the plan already; the city's turn.
@@ -348,7 +369,7 @@ pub fn blocked_actions(
     facts: &Facts,
 ) -> Vec<(ProjectAction, Blocked)> {
     let facts = Facts {
-        acceptance_level: facts.acceptance_level.or(Some(PASSING_LEVEL)),
+        acceptance_level: facts.acceptance_level.or(Some(facts.pass_level)),
         ..*facts
     };
     ProjectAction::ALL
@@ -362,6 +383,7 @@ pub fn blocked_actions(
                     Blocked::State(rule(a).from)
                 }
                 ProjectError::BatchWindow { batch, .. } => Blocked::BatchWindow(batch),
+                ProjectError::OutsideWindow { bound, .. } => Blocked::Dates(bound),
                 ProjectError::CountyApprovalFirst => Blocked::CountyApprovalFirst,
                 ProjectError::AlreadyApproved => Blocked::AlreadyApproved,
                 ProjectError::RoleNotAllowed { .. } => Blocked::OtherRoles(rule(a).roles),
@@ -584,6 +606,9 @@ mod tests {
             batch: BatchState::Implementing,
             county_approved_plan: true,
             acceptance_level: Some(3),
+            pass_level: DEFAULT_PASS_LEVEL,
+            window: BatchWindow::default(),
+            today: NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(),
             pays_in_full: true,
         }
     }
@@ -684,6 +709,32 @@ mod tests {
     }
 
     #[test]
+    fn acceptance_passes_at_the_programmes_pass_level() {
+        for (pass_level, level, to) in [
+            (1, 0, S::Rectification),
+            (1, 1, S::Accepted),
+            (3, 2, S::Rectification),
+            (3, 3, S::Accepted),
+        ] {
+            let f = Facts {
+                acceptance_level: Some(level),
+                pass_level,
+                ..facts()
+            };
+            assert_eq!(
+                decide(
+                    S::AcceptancePrechecked,
+                    A::RecordAcceptance,
+                    R::Evaluator,
+                    &f
+                ),
+                Ok(to),
+                "pass level {pass_level}, level {level}"
+            );
+        }
+    }
+
+    #[test]
     fn acceptance_passes_at_level_two() {
         for (level, to) in [
             (0, S::Rectification),
@@ -733,6 +784,43 @@ mod tests {
     }
 
     #[test]
+    fn the_batch_dates_bound_applications_and_acceptance_requests() {
+        let d = |m, day| NaiveDate::from_ymd_opt(2025, m, day).unwrap();
+        let f = |today| Facts {
+            batch: BatchState::Open,
+            window: BatchWindow {
+                applications_open_on: Some(d(1, 1)),
+                applications_close_on: Some(d(5, 31)),
+                implementation_ends_on: None,
+                acceptance_ends_on: None,
+            },
+            today,
+            ..facts()
+        };
+        assert_eq!(
+            decide(S::Draft, A::Submit, R::Enterprise, &f(d(5, 31))),
+            Ok(S::Submitted)
+        );
+        assert_eq!(
+            decide(S::Draft, A::Submit, R::Enterprise, &f(d(6, 1))),
+            Err(ProjectError::OutsideWindow {
+                bound: WindowBound::ApplicationsCloseOn(d(5, 31)),
+                action: A::Submit
+            })
+        );
+        let blocked = blocked_actions(S::Draft, &[R::Enterprise], &f(d(6, 1)));
+        assert!(blocked.contains(&(
+            A::Submit,
+            Blocked::Dates(WindowBound::ApplicationsCloseOn(d(5, 31)))
+        )));
+        // Withdrawing is never cut off.
+        assert_eq!(
+            decide(S::Draft, A::Withdraw, R::Enterprise, &f(d(12, 1))),
+            Ok(S::Withdrawn)
+        );
+    }
+
+    #[test]
     fn batch_windows() {
         use BatchState as B;
         for batch in BatchState::ALL {
@@ -743,8 +831,11 @@ mod tests {
             );
             assert!(batch_allows(batch, A::Withdraw));
             assert!(batch_allows(batch, A::Disqualify));
+            for a in [A::RecordAudit, A::ApproveSubsidy, A::Disburse] {
+                assert!(batch_allows(batch, a), "{a:?}");
+            }
             assert_eq!(
-                batch_allows(batch, A::RecordAudit),
+                batch_allows(batch, A::RecordAcceptance),
                 !matches!(batch, B::Planned | B::Closed)
             );
         }
@@ -752,11 +843,21 @@ mod tests {
             batch: B::Closed,
             ..facts()
         };
+        // Closing never strands what was accepted: audit and payment go on.
         assert_eq!(
             decide(S::Accepted, A::RecordAudit, R::Auditor, &closed),
+            Ok(S::Audited)
+        );
+        assert_eq!(
+            decide(
+                S::Implementing,
+                A::RequestAcceptance,
+                R::Enterprise,
+                &closed
+            ),
             Err(ProjectError::BatchWindow {
                 batch: B::Closed,
-                action: A::RecordAudit
+                action: A::RequestAcceptance
             })
         );
         assert_eq!(

@@ -60,7 +60,9 @@ impl AwardKind {
     /// Why the rule cannot be paid as written, if it cannot.
     pub fn fault(&self) -> Option<&'static str> {
         match self {
-            AwardKind::Fixed { amount_fen } => (*amount_fen <= 0).then_some("amounts must be positive"),
+            AwardKind::Fixed { amount_fen } => {
+                (*amount_fen <= 0).then_some("amounts must be positive")
+            }
             AwardKind::PerUnit { unit_fen, cap_fen } => {
                 (*unit_fen <= 0 || *cap_fen <= 0).then_some("amounts must be positive")
             }
@@ -184,7 +186,11 @@ pub fn award(rule: &AwardRule, input: &AwardInput) -> Result<AwardAmount, QuoteE
                     step(
                         "per_unit_award",
                         format!("{name}: {units} × {} = {}", yuan(*unit_fen), yuan(full)),
-                        format!("{name}：{units} × {} = {}", yuan_zh(*unit_fen), yuan_zh(full)),
+                        format!(
+                            "{name}：{units} × {} = {}",
+                            yuan_zh(*unit_fen),
+                            yuan_zh(full)
+                        ),
                         full,
                     ),
                     step(
@@ -197,7 +203,9 @@ pub fn award(rule: &AwardRule, input: &AwardInput) -> Result<AwardAmount, QuoteE
             })
         }
         AwardKind::UpTo { max_fen } => {
-            let decided = input.decided_fen.ok_or(QuoteError::Missing("decided_fen"))?;
+            let decided = input
+                .decided_fen
+                .ok_or(QuoteError::Missing("decided_fen"))?;
             if decided < 0 {
                 return Err(QuoteError::NegativeInput("decided_fen"));
             }
@@ -273,7 +281,9 @@ pub fn award(rule: &AwardRule, input: &AwardInput) -> Result<AwardAmount, QuoteE
                 if n > *max_periods as usize {
                     explanation.push(step(
                         "beyond_max_periods",
-                        format!("period {n}: beyond the {max_periods} periods the policy pays: nothing"),
+                        format!(
+                            "period {n}: beyond the {max_periods} periods the policy pays: nothing"
+                        ),
                         format!("第{n}期：超过政策规定的 {max_periods} 期：不予补贴"),
                         0,
                     ));

@@ -13,8 +13,8 @@ mod rules_tests;
 #[cfg(test)]
 mod seed_tests;
 
-pub use money::{DecisionKind, DecisionState, FundSource};
 pub use award::{AwardAmount, AwardInput, AwardKind, AwardRule, Tier, award};
+pub use money::{DecisionKind, DecisionState, FundSource};
 pub use policy::{
     InvestmentBand, LevelTerms, PayeeKind, Policy, PolicyError, PolicyStatus, RateKind, select,
 };

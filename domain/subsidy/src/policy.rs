@@ -121,7 +121,9 @@ pub struct Policy {
     /// The document number (文号), e.g. 许政办〔2025〕12号.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub document_number: Option<String>,
-    /// The day the policy was adopted (印发日期).
+    /// The day the policy was adopted (印发日期); it may follow
+    /// `effective_from` when a policy covers work begun before it was
+    /// issued (Shiyan's plan, issued 2024-02-08, runs batch 1 from January).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub adopted_on: Option<NaiveDate>,
     /// Terms per acceptance level 1–4.
@@ -181,8 +183,6 @@ pub enum PolicyError {
     Band { index: usize, what: &'static str },
     #[error("the pre-allocated share must be 1 to 10000 bp")]
     PreAllocation,
-    #[error("an adopted policy cannot be adopted after it takes effect")]
-    AdoptedAfterEffect,
 }
 
 impl PolicyError {
@@ -199,7 +199,6 @@ impl PolicyError {
             PolicyError::NegativeMinimum => "min_investment_fen".into(),
             PolicyError::Band { index, .. } => format!("investment_bands.{index}"),
             PolicyError::PreAllocation => "pre_allocation_bp".into(),
-            PolicyError::AdoptedAfterEffect => "adopted_on".into(),
         }
     }
 }
@@ -251,11 +250,6 @@ impl Policy {
         {
             errors.push(PolicyError::EmptyPeriod);
         }
-        if self.status == PolicyStatus::Adopted
-            && self.adopted_on.is_some_and(|d| d > self.effective_from)
-        {
-            errors.push(PolicyError::AdoptedAfterEffect);
-        }
         if self.enterprise_cap_fen.is_some_and(|c| c < 0) {
             errors.push(PolicyError::NegativeEnterpriseCap);
         }
@@ -282,10 +276,7 @@ impl Policy {
             }
             last = Some(b.from_fen);
         }
-        if self
-            .pre_allocation_bp
-            .is_some_and(|b| b == 0 || b > 10_000)
-        {
+        if self.pre_allocation_bp.is_some_and(|b| b == 0 || b > 10_000) {
             errors.push(PolicyError::PreAllocation);
         }
         let mut codes = BTreeSet::new();

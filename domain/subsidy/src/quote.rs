@@ -292,20 +292,20 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
         .ok_or(QuoteError::Overflow)?;
     let mut explanation: Vec<Step> = standing(policy).into_iter().collect();
     explanation.push(Step {
-            rule: "eligible_investment",
-            text: format!(
-                "Policy v{v}: line items in eligible categories ({}) add up to {}",
-                policy
-                    .eligible_categories
-                    .iter()
-                    .map(|c| c.code())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                yuan(eligible_fen)
-            ),
-            text_zh: format!("政策第{v}版：计入类别的支出合计 {}", yuan_zh(eligible_fen)),
-            amount_fen: eligible_fen,
-        });
+        rule: "eligible_investment",
+        text: format!(
+            "Policy v{v}: line items in eligible categories ({}) add up to {}",
+            policy
+                .eligible_categories
+                .iter()
+                .map(|c| c.code())
+                .collect::<Vec<_>>()
+                .join(", "),
+            yuan(eligible_fen)
+        ),
+        text_zh: format!("政策第{v}版：计入类别的支出合计 {}", yuan_zh(eligible_fen)),
+        amount_fen: eligible_fen,
+    });
     let min_level = policy.min_level;
     if req.level < min_level {
         let why = Step {
@@ -320,7 +320,13 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
             ),
             amount_fen: 0,
         };
-        return Ok(nothing(policy, eligible_fen, Bound::Level, explanation, why));
+        return Ok(nothing(
+            policy,
+            eligible_fen,
+            Bound::Level,
+            explanation,
+            why,
+        ));
     }
     if let Some(min) = policy.min_investment_fen.filter(|m| eligible_fen < *m) {
         let why = Step {
@@ -373,21 +379,30 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
     }
     let terms = policy.levels.get(&req.level).copied();
     let level_rate = terms.and_then(|t| t.rate_bp);
-    let (policy_bp, rate_source, rate_source_zh) = match band.and_then(|(i, b)| b.rate_bp.map(|r| (i, r))) {
-        Some((i, r)) => (
-            r,
-            format!("investment band {} (from {})", i + 1, yuan(policy.investment_bands[i].from_fen)),
-            format!("投资第{}档（{} 起）", i + 1, yuan_zh(policy.investment_bands[i].from_fen)),
-        ),
-        None => (
-            level_rate.ok_or(QuoteError::NoRateForLevel {
-                level: req.level,
-                version: v,
-            })?,
-            format!("level {}", req.level),
-            format!("{} 级", req.level),
-        ),
-    };
+    let (policy_bp, rate_source, rate_source_zh) =
+        match band.and_then(|(i, b)| b.rate_bp.map(|r| (i, r))) {
+            Some((i, r)) => (
+                r,
+                format!(
+                    "investment band {} (from {})",
+                    i + 1,
+                    yuan(policy.investment_bands[i].from_fen)
+                ),
+                format!(
+                    "投资第{}档（{} 起）",
+                    i + 1,
+                    yuan_zh(policy.investment_bands[i].from_fen)
+                ),
+            ),
+            None => (
+                level_rate.ok_or(QuoteError::NoRateForLevel {
+                    level: req.level,
+                    version: v,
+                })?,
+                format!("level {}", req.level),
+                format!("{} 级", req.level),
+            ),
+        };
     let rate_bp = match (policy.rate_kind, req.rate_bp) {
         (RateKind::Fixed, Some(r)) if r != policy_bp => {
             return Err(QuoteError::RateFixedByPolicy {
@@ -435,11 +450,7 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
     if let Some((i, cap)) = band.and_then(|(i, b)| b.cap_fen.map(|c| (i, c))) {
         explanation.push(Step {
             rule: "band_cap",
-            text: format!(
-                "Investment band {} caps a project at {}",
-                i + 1,
-                yuan(cap)
-            ),
+            text: format!("Investment band {} caps a project at {}", i + 1, yuan(cap)),
             text_zh: format!("投资第{}档每个项目补贴上限 {}", i + 1, yuan_zh(cap)),
             amount_fen: cap,
         });
@@ -505,11 +516,7 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
                     bp(share),
                     yuan(advance)
                 ),
-                text_zh: format!(
-                    "预拨 {}：{}，余款清算时拨付",
-                    bp(share),
-                    yuan_zh(advance)
-                ),
+                text_zh: format!("预拨 {}：{}，余款清算时拨付", bp(share), yuan_zh(advance)),
                 amount_fen: advance,
             });
             Some(advance)

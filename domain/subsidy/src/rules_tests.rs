@@ -145,10 +145,7 @@ fn caps_and_rates_follow_the_investment_band() {
     // Above: 20% of 200万 = 40万, cut to the band's 20万.
     assert_eq!(paid(&p, &req(3, 200 * WAN)), (20 * WAN, Bound::BandCap));
     // One fen below the second band is still the first.
-    assert_eq!(
-        paid(&p, &req(3, 500 * WAN - 1)),
-        (20 * WAN, Bound::BandCap)
-    );
+    assert_eq!(paid(&p, &req(3, 500 * WAN - 1)), (20 * WAN, Bound::BandCap));
     // At the second band: its own 25% of 500万 = 125万, cut to 80万.
     assert_eq!(paid(&p, &req(3, 500 * WAN)), (80 * WAN, Bound::BandCap));
     // Third band: the level's 20% again, 20% of 1000万 = 200万 → 150万.
@@ -177,9 +174,15 @@ fn level_and_enterprise_caps_count_what_was_received() {
     p.levels.insert(3, terms(5000, Some(50 * WAN)));
     p.enterprise_cap_fen = Some(60 * WAN);
     // 50% of 99.99…万: just under the level cap.
-    assert_eq!(paid(&p, &req(3, 100 * WAN - 2)), (50 * WAN - 1, Bound::Rate));
+    assert_eq!(
+        paid(&p, &req(3, 100 * WAN - 2)),
+        (50 * WAN - 1, Bound::Rate)
+    );
     assert_eq!(paid(&p, &req(3, 100 * WAN)), (50 * WAN, Bound::Rate));
-    assert_eq!(paid(&p, &req(3, 100 * WAN + 2)), (50 * WAN, Bound::LevelCap));
+    assert_eq!(
+        paid(&p, &req(3, 100 * WAN + 2)),
+        (50 * WAN, Bound::LevelCap)
+    );
     let mut r = req(3, 100 * WAN);
     r.already_received_fen = 20 * WAN;
     // Level cap leaves 30万, the enterprise cap 40万.
@@ -266,12 +269,19 @@ fn policies_with_rules_that_cannot_be_paid_are_refused() {
     p.min_level = 0;
     p.min_investment_fen = Some(-1);
     p.pre_allocation_bp = Some(0);
-    p.status = PolicyStatus::Adopted;
-    p.adopted_on = NaiveDate::from_ymd_opt(2026, 2, 1);
     p.awards = vec![
         rule(AwardKind::Tiered {
             figure: "新增产值（元）".into(),
-            tiers: vec![Tier { from: 5, amount_fen: 1 }, Tier { from: 5, amount_fen: 2 }],
+            tiers: vec![
+                Tier {
+                    from: 5,
+                    amount_fen: 1,
+                },
+                Tier {
+                    from: 5,
+                    amount_fen: 2,
+                },
+            ],
         }),
         rule(AwardKind::PerPeriod {
             rate_bp: 3000,
@@ -279,13 +289,12 @@ fn policies_with_rules_that_cannot_be_paid_are_refused() {
             max_periods: 0,
         }),
     ];
-    p.awards[1].code = "b".into();
+    p.awards[1].code = String::from("second");
     let fields: Vec<String> = p.check().iter().map(PolicyError::field).collect();
     assert_eq!(
         fields,
         [
             "min_level",
-            "adopted_on",
             "min_investment_fen",
             "investment_bands.1",
             "investment_bands.2",
@@ -300,7 +309,7 @@ fn policies_with_rules_that_cannot_be_paid_are_refused() {
 
 fn rule(kind: AwardKind) -> AwardRule {
     AwardRule {
-        code: "a".into(),
+        code: String::from("award"),
         name: "奖励".into(),
         kind,
         payee: PayeeKind::Enterprise,
@@ -428,7 +437,11 @@ fn a_per_period_award_caps_each_period_and_counts_periods() {
     // Three years paid; the fourth is beyond the count.
     let four = periods(&[100 * WAN, 400 * WAN, 200 * WAN, 300 * WAN]);
     assert_eq!(four.amount_fen, 30 * WAN + 100 * WAN + 60 * WAN);
-    assert!(four.explanation.iter().any(|s| s.rule == "beyond_max_periods"));
+    assert!(
+        four.explanation
+            .iter()
+            .any(|s| s.rule == "beyond_max_periods")
+    );
     assert_eq!(
         award(&interest(), &AwardInput::default()).unwrap_err(),
         QuoteError::Missing("period_bases_fen")

@@ -244,10 +244,16 @@ fn shiyan_awards() {
         ..AwardInput::default()
     };
     let none = AwardInput::default();
-    assert_eq!(award(&chain, &units(10)).unwrap().amount_fen, 400_000 * YUAN);
+    assert_eq!(
+        award(&chain, &units(10)).unwrap().amount_fen,
+        400_000 * YUAN
+    );
     let capped = award(&chain, &units(30)).unwrap();
     assert_eq!((capped.amount_fen, capped.capped), (1_000_000 * YUAN, true));
-    assert_eq!(award(&chain, &none).unwrap_err(), QuoteError::Missing("units"));
+    assert_eq!(
+        award(&chain, &none).unwrap_err(),
+        QuoteError::Missing("units")
+    );
     assert_eq!(
         award(&rule("provincial_demonstration"), &none)
             .unwrap()

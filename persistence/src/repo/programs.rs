@@ -100,6 +100,7 @@ pub fn update(
         programs::description.eq(&row.description),
         programs::starts_on.eq(row.starts_on),
         programs::ends_on.eq(row.ends_on),
+        programs::pass_level.eq(row.pass_level),
         programs::version.eq(row.version),
         programs::updated_at.eq(row.updated_at),
     ))
@@ -176,8 +177,8 @@ pub fn insert_batch(conn: &mut AnyConnection, row: &BatchRow) -> Result<(), Repo
     Ok(())
 }
 
-/// Moves a batch to `row.state` if it is still at `expected_version`.
-pub fn update_batch_state(
+/// Writes a batch's state and dates if it is still at `expected_version`.
+pub fn update_batch(
     conn: &mut AnyConnection,
     row: &BatchRow,
     expected_version: i64,
@@ -189,6 +190,10 @@ pub fn update_batch_state(
     )
     .set((
         batches::state.eq(&row.state),
+        batches::applications_open_on.eq(row.applications_open_on),
+        batches::applications_close_on.eq(row.applications_close_on),
+        batches::implementation_ends_on.eq(row.implementation_ends_on),
+        batches::acceptance_ends_on.eq(row.acceptance_ends_on),
         batches::version.eq(row.version),
         batches::updated_at.eq(row.updated_at),
     ))

@@ -137,9 +137,21 @@ fn xuchang_and_jinan_have_their_industries(app: TestApp) {
             "医药及健康制品制造"
         ]
     );
+    // 000 四、实施步骤: 第一批, 第二批 and the optional 后续批次.
+    let batches = list(&admin, &format!("/programs/{xuchang}/batches"));
     assert_eq!(
-        list(&admin, &format!("/programs/{xuchang}/batches")).len(),
-        2
+        batches
+            .iter()
+            .map(|b| (
+                b["name"].as_str().unwrap(),
+                b["acceptance_ends_on"].as_str().unwrap()
+            ))
+            .collect::<Vec<_>>(),
+        [
+            ("第一批", "2027-04-30"),
+            ("第二批", "2027-04-30"),
+            ("后续批次", "2027-08-31")
+        ]
     );
     let jinan = app.program_id("jinan");
     assert_eq!(
@@ -257,10 +269,14 @@ fn concurrent_transitions_of_one_batch_let_exactly_one_win(app: TestApp) {
         "changji.city",
         json!([{"role": "city_admin", "program_id": changji}]),
     );
-    let (_, batch) = first_batch(&app, &city, "changji");
+    // A batch without dates: the pack's lie in the past (and cannot open).
+    let batch = city.post(
+        &format!("/programs/{changji}/batches"),
+        json!({"number": 91, "name": "并发测试批次"}),
+    );
     let path = format!(
         "/programs/{changji}/batches/{}/transitions",
-        batch["id"].as_str().unwrap()
+        batch.body["id"].as_str().unwrap()
     );
     let statuses: Vec<StatusCode> = std::thread::scope(|s| {
         let handles: Vec<_> = (0..4)
@@ -286,7 +302,7 @@ fn concurrent_transitions_of_one_batch_let_exactly_one_win(app: TestApp) {
     );
     let after = city.get(&format!(
         "/programs/{changji}/batches/{}",
-        batch["id"].as_str().unwrap()
+        batch.body["id"].as_str().unwrap()
     ));
     assert_eq!(after.body["version"], 2);
     assert_eq!(after.body["state"], "open");

@@ -12,9 +12,12 @@ both_backends!(
     every_seed_programme_walks_a_project_as_far_as_its_policy_allows,
     callers_act_only_on_projects_in_their_scope,
     a_failed_acceptance_goes_to_rectification_and_back,
+    the_pass_level_is_the_programmes,
     withdrawal_and_disqualification_end_a_project,
     jinan_requires_its_pre_assessment_documents,
     a_closed_batch_takes_only_withdrawals_and_disqualifications,
+    a_batch_takes_applications_within_its_dates_until_extended,
+    closing_a_batch_keeps_auditing_and_paying_what_was_accepted,
     of_two_concurrent_transitions_exactly_one_wins,
     steps_check_their_fields_and_the_plan_its_totals,
     the_policy_pinned_at_plan_approval_pays_after_a_newer_one,
@@ -581,6 +584,40 @@ fn callers_act_only_on_projects_in_their_scope(app: TestApp) {
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 }
 
+/// Each pack's pass level as its seed says (DOMAIN.md §4), and a changed
+/// pass level decides the acceptances recorded after it.
+fn the_pass_level_is_the_programmes(app: TestApp) {
+    let admin = app.admin();
+    for (code, level) in [
+        ("xuchang", 2),
+        ("yinchuan", 2),
+        ("changji", 1),
+        ("jinan", 1),
+        ("shiyan", 1),
+    ] {
+        let p = ok(admin.get(&format!("/programs/{}", app.program_id(code))));
+        assert_eq!(p["pass_level"], level, "{code}");
+    }
+    let pilot = Pilot::new(&app, "shiyan");
+    let path = format!("/programs/{}", pilot.program);
+    let version = ok(pilot.city.get(&path))["version"].as_i64().unwrap();
+    let res = pilot.city.patch(&path, version, json!({"pass_level": 5}));
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.error_fields(), ["pass_level"]);
+    let p = ok(pilot.city.patch(&path, version, json!({"pass_level": 3})));
+    assert_eq!(p["pass_level"], 3);
+    let (_, ent) = pilot.enterprise(31);
+    let id = pilot.implementing(&ent);
+    pilot.prechecked(&ent, &id);
+    pilot.assign(&id, "evaluator", &pilot.evaluator);
+    // Level 2 falls short of the programme's 3.
+    let p = pilot.accept(&id, true, json!({}));
+    assert_eq!(
+        (p["state"].as_str(), p["level_after"].as_i64()),
+        (Some("rectification"), Some(2))
+    );
+}
+
 fn a_failed_acceptance_goes_to_rectification_and_back(app: TestApp) {
     let pilot = Pilot::new(&app, "shiyan");
     let (_, ent) = pilot.enterprise(30);
@@ -870,6 +907,125 @@ fn a_closed_batch_takes_only_withdrawals_and_disqualifications(app: TestApp) {
     assert!(reasons.contains(&("submit".into(), "wrong_state".into())));
     assert_eq!(reasons.len() + 1, 16, "every other action, each once");
     pilot.step(&ent, &id, "withdraw", json!({"reason": "批次已结束"}));
+}
+
+/// Changji's batch 1 (002: applications 2025-01..05) cannot be opened
+/// today; the city office extends it, with its reason in the audit log,
+/// and applications are taken until the new close date.
+fn a_batch_takes_applications_within_its_dates_until_extended(app: TestApp) {
+    let pilot = Pilot::new(&app, "changji");
+    let batches = ok(pilot
+        .city
+        .get(&format!("/programs/{}/batches", pilot.program)));
+    let first = batches["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["number"] == 1)
+        .unwrap()
+        .clone();
+    let id = first["id"].as_str().unwrap();
+    let path = format!("/programs/{}/batches/{id}", pilot.program);
+    pilot
+        .city
+        .post_if_match(&format!("{path}/transitions"), 1, json!({"action": "open"}))
+        .assert_problem(StatusCode::CONFLICT, "batch_window_passed");
+    // An extension moves dates later only, and says why.
+    let res = pilot.city.post_if_match(
+        &format!("{path}/extensions"),
+        1,
+        json!({"acceptance_ends_on": "2025-05-01", "reason": "提前截止"}),
+    );
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.body["errors"][0]["code"], "not_an_extension");
+    let today = chrono::Utc::now().date_naive();
+    let close = (today + chrono::Days::new(10)).to_string();
+    let res = pilot.city.post_if_match(
+        &format!("{path}/extensions"),
+        1,
+        json!({"applications_close_on": close}),
+    );
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.error_fields(), ["reason"]);
+    // Only the city office extends.
+    pilot
+        .county
+        .post_if_match(
+            &format!("{path}/extensions"),
+            1,
+            json!({"applications_close_on": close, "reason": "延期"}),
+        )
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    let reason = "昌州工信发〔2025〕8号：第一批申报延期";
+    let b = ok(pilot.city.post_if_match(
+        &format!("{path}/extensions"),
+        1,
+        json!({"applications_close_on": close,
+               "implementation_ends_on": (today + chrono::Days::new(200)).to_string(),
+               "acceptance_ends_on": (today + chrono::Days::new(300)).to_string(), "reason": reason}),
+    ));
+    assert_eq!(b["applications_close_on"], close.as_str());
+    assert_eq!(b["version"], 2);
+    let log = ok(app.admin().get(&format!("/audit-log?object_id={id}")));
+    let entry = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "batch.extend")
+        .unwrap_or_else(|| panic!("{log}"))
+        .clone();
+    assert!(entry.to_string().contains(reason), "{entry}");
+    ok(pilot
+        .city
+        .post_if_match(&format!("{path}/transitions"), 2, json!({"action": "open"})));
+    let (_, ent) = pilot.enterprise(62);
+    let p = ok(ent.post(
+        &format!("/programs/{}/projects", pilot.program),
+        json!({"batch_id": id, "title": "延期后申报"}),
+    ));
+    pilot.step(&ent, p["id"].as_str().unwrap(), "submit", json!({}));
+}
+
+/// What was accepted before the batch closed is audited, approved and
+/// paid after it closes (issue 20 item 11).
+fn closing_a_batch_keeps_auditing_and_paying_what_was_accepted(app: TestApp) {
+    let pilot = Pilot::new(&app, "xuchang");
+    let (_, ent) = pilot.enterprise(63);
+    let id = pilot.implementing(&ent);
+    pilot.batch_to("accepting");
+    pilot.prechecked(&ent, &id);
+    pilot.assign(&id, "evaluator", &pilot.evaluator);
+    assert_eq!(pilot.accept(&id, true, json!({}))["state"], "accepted");
+    pilot.batch_to("closed");
+    pilot.assign(&id, "auditor", &pilot.auditor);
+    pilot.step(
+        &pilot.auditor,
+        &id,
+        "record_audit",
+        json!({"audited_line_items": [{"category": "software", "amount_fen": 100_000 * YUAN}]}),
+    );
+    let pool = ok(pilot.finance.post(
+        &format!("/programs/{}/budget-pools", pilot.program),
+        json!({"name": "中央资金", "source": "central", "amount_fen": 1_000_000 * YUAN}),
+    ))["id"]
+        .clone();
+    let p = pilot.step(
+        &pilot.finance,
+        &id,
+        "approve_subsidy",
+        json!({"budget_pool_id": pool}),
+    );
+    assert_eq!(
+        (p["state"].as_str(), p["subsidy_fen"].as_i64()),
+        (Some("subsidy_approved"), Some(50_000 * YUAN))
+    );
+    let p = pilot.step(
+        &pilot.finance,
+        &id,
+        "disburse",
+        json!({"reference": "xc-closed-1", "paid_on": "2026-11-20"}),
+    );
+    assert_eq!(p["state"], "disbursed");
 }
 
 fn of_two_concurrent_transitions_exactly_one_wins(app: TestApp) {

@@ -61,7 +61,7 @@ fn the_seed_policies_ship_with_the_packs(app: TestApp) {
     assert_eq!(
         awards[0],
         json!({"code": "chain_master_connection", "name": "链主企业带动中小企业接入工业互联网平台",
-        "type": "per_unit", "unit_fen": 40_000 * YUAN, "cap_fen": 1_000_000 * YUAN, "source": "003 附件1 二：每新接入一家4万元，最高100万元"})
+        "type": "per_unit", "unit_fen": 40_000 * YUAN, "cap_fen": 1_000_000 * YUAN, "payee": "chain_master", "source": "003 附件1 二：每新接入一家4万元，最高100万元"})
     );
     let jinan = app.program_id("jinan");
     let jinan_policy = &admin
