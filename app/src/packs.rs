@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::BatchState;
 use shuzhuan_persistence::repo::programs::ProgramAggregate;
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
-use shuzhuan_persistence::{Coded, new_id, now};
+use shuzhuan_persistence::{Coded, Json, new_id, now};
+use shuzhuan_subsidy::Earmark;
 use shuzhuan_types::RegionKind;
 use utoipa::ToSchema;
 use validator::{Validate, ValidationError};
@@ -116,6 +117,12 @@ pub struct ProgramPack {
     #[validate(range(min = 1, max = 4, message = "must be 1 to 4", code = "range"))]
     #[schema(minimum = 1, maximum = 4, default = 2)]
     pub pass_level: u8,
+    /// Minimum shares of a source's money per purpose (资金用途比例), e.g.
+    /// at least 80% of central funds to enterprise transformation.
+    #[serde(default)]
+    #[validate(length(max = 50, message = "at most 50 earmarks", code = "length"))]
+    #[schema(value_type = Vec<crate::subsidy::EarmarkSchema>, max_items = 50)]
+    pub earmarks: Vec<Earmark>,
     #[validate(
         nested,
         length(max = 200, message = "at most 200 regions", code = "length")
@@ -327,7 +334,7 @@ impl ProgramPack {
     /// Checks across fields that `validator` cannot express: date order,
     /// unique codes and numbers, parents that exist.
     pub fn check(&self) -> Vec<FieldError> {
-        let mut errors = Vec::new();
+        let mut errors = crate::subsidy::earmark_errors(&self.earmarks);
         if self.ends_on < self.starts_on {
             errors.push(FieldError::new(
                 "ends_on",
@@ -386,11 +393,11 @@ impl ProgramPack {
     }
 
     /// The rows to insert for this pack.
-    pub fn to_aggregate(&self) -> ProgramAggregate {
+    pub fn to_aggregate(&self) -> Result<ProgramAggregate, shuzhuan_persistence::RepoError> {
         let at = now();
         let id = new_id();
         let position = |i: usize| i32::try_from(i).unwrap_or(i32::MAX);
-        ProgramAggregate {
+        Ok(ProgramAggregate {
             program: ProgramRow {
                 id: id.clone(),
                 code: self.code.clone(),
@@ -405,6 +412,7 @@ impl ProgramPack {
                 created_at: at,
                 updated_at: at,
                 pass_level: i32::from(self.pass_level),
+                earmarks: Json::new(self.earmarks.clone())?,
             },
             regions: self
                 .regions
@@ -434,7 +442,7 @@ impl ProgramPack {
                 })
                 .collect(),
             batches: self.batches.iter().map(|b| b.to_row(&id)).collect(),
-        }
+        })
     }
 }
 

@@ -7,6 +7,7 @@ use shuzhuan_lifecycle::{BatchAction, BatchState, BatchWindow};
 use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
 use shuzhuan_persistence::{AnyConnection, Coded, Session, Tx, now};
+use shuzhuan_subsidy::Earmark;
 use shuzhuan_types::{ObjectType, Op, RegionKind, Role};
 use utoipa::ToSchema;
 use validator::Validate;
@@ -35,6 +36,9 @@ pub struct ProgramView {
     /// the programme's own, 2 where its work plan says so.
     #[schema(minimum = 1, maximum = 4)]
     pub pass_level: u8,
+    /// Minimum shares of a source's money per purpose.
+    #[schema(value_type = Vec<crate::subsidy::EarmarkSchema>)]
+    pub earmarks: Vec<Earmark>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -53,6 +57,7 @@ impl From<ProgramRow> for ProgramView {
             description: p.description,
             source: p.source,
             pass_level: u8::try_from(p.pass_level).unwrap_or(2),
+            earmarks: p.earmarks.into_inner(),
             version: p.version,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),
@@ -170,7 +175,7 @@ fn batch_change(
 /// and change event for the programme and one per batch (also how the seed
 /// packs load).
 pub(crate) fn insert_pack(tx: &mut Tx<'_>, pack: &ProgramPack) -> Result<ProgramView> {
-    let agg: ProgramAggregate = pack.to_aggregate();
+    let agg: ProgramAggregate = pack.to_aggregate()?;
     programs::insert(tx.conn(), &agg)?;
     let view = ProgramView::from(agg.program.clone());
     let mut after = serde_json::to_value(&view).map_err(AppError::internal)?;
@@ -282,6 +287,11 @@ pub struct UpdateProgramRequest {
     #[validate(range(min = 1, max = 4, message = "must be 1 to 4", code = "range"))]
     #[schema(minimum = 1, maximum = 4)]
     pub pass_level: Option<u8>,
+    /// Replaces the programme's earmarks (minimum shares of a source's
+    /// money per purpose).
+    #[validate(length(max = 50, message = "at most 50 earmarks", code = "length"))]
+    #[schema(value_type = Option<Vec<crate::subsidy::EarmarkSchema>>, max_items = 50)]
+    pub earmarks: Option<Vec<Earmark>>,
 }
 
 pub fn update(
@@ -306,6 +316,10 @@ pub fn update(
         row.starts_on = body.starts_on.unwrap_or(row.starts_on);
         row.ends_on = body.ends_on.unwrap_or(row.ends_on);
         row.pass_level = body.pass_level.map_or(row.pass_level, i32::from);
+        if let Some(earmarks) = &body.earmarks {
+            crate::subsidy::check_earmarks(earmarks)?;
+            row.earmarks = shuzhuan_persistence::Json::new(earmarks.clone())?;
+        }
         if row.ends_on < row.starts_on {
             return Err(AppError::field(
                 "ends_on",

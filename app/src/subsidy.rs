@@ -20,9 +20,9 @@ use shuzhuan_persistence::rows::{
 };
 use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, new_id, now};
 use shuzhuan_subsidy::{
-    AwardInput, AwardRule, Bound, DecisionKind, DecisionState, ExpenseCategory, FundSource,
-    InvestmentBand, LevelTerms, LineItem, PayeeKind, Policy, PolicyStatus, QuoteError,
-    QuoteRequest, RateKind, Step, award, quote, select,
+    AwardInput, AwardRule, Bound, DecisionKind, DecisionState, Earmark, ExpenseCategory,
+    FundPurpose, FundSource, InvestmentBand, LevelTerms, LineItem, PayeeKind, Policy, PolicyStatus,
+    PoolFigures, QuoteError, QuoteRequest, RateKind, Step, award, compliance, quote, select,
 };
 use shuzhuan_types::{ObjectType, Op, Target};
 use utoipa::{IntoParams, ToSchema};
@@ -814,9 +814,15 @@ pub struct PoolSpec {
     ))]
     #[schema(min_length = 1, max_length = 200)]
     pub name: String,
-    /// central (中央专项) or local (地方配套).
+    /// Where the money comes from: central (中央), provincial (省/自治区),
+    /// city (市), county (县/区), or local (地方配套, not split by level).
     #[schema(schema_with = code_schema::<FundSource>)]
     pub source: FundSource,
+    /// What the money is for (default enterprise_transformation): the
+    /// programme's earmarks are checked per purpose.
+    #[serde(default)]
+    #[schema(schema_with = code_schema::<FundPurpose>)]
+    pub purpose: FundPurpose,
     /// A region of the programme, for funds split by district.
     pub region_code: Option<String>,
     #[validate(range(min = 1, message = "must be positive", code = "range"))]
@@ -832,6 +838,8 @@ pub struct PoolView {
     pub name: String,
     #[schema(schema_with = code_schema::<FundSource>)]
     pub source: FundSource,
+    #[schema(schema_with = code_schema::<FundPurpose>)]
+    pub purpose: FundPurpose,
     pub region_code: Option<String>,
     pub amount_fen: i64,
     /// Approved decisions drawn on the pool, in fen.
@@ -852,6 +860,7 @@ impl From<BudgetPoolRow> for PoolView {
             program_id: p.program_id,
             name: p.name,
             source: p.source.0,
+            purpose: p.purpose.0,
             region_code: p.region_code,
             amount_fen: p.amount_fen,
             committed_fen: p.committed_fen,
@@ -911,6 +920,7 @@ pub fn create_pool(
             program_id: program_id.to_owned(),
             name: spec.name.clone(),
             source: Coded(spec.source),
+            purpose: Coded(spec.purpose),
             region_code: spec.region_code.clone(),
             amount_fen: spec.amount_fen,
             committed_fen: 0,
@@ -929,6 +939,211 @@ pub fn create_pool(
             &view,
         ));
         Ok(view)
+    })
+}
+
+// ---- money by source and purpose ---------------------------------------------
+
+/// A programme's earmark: at least a share of one source's money to one
+/// purpose (e.g. at least 80% of central funds to enterprise
+/// transformation; 专款专用 at 100%).
+#[derive(ToSchema)]
+#[schema(as = Earmark, example = json!({"source": "central", "purpose": "enterprise_transformation", "min_share_bp": 8000, "basis": "资金管理办法 第五条"}))]
+#[allow(dead_code)] // the schema of Earmark, never built
+pub(crate) struct EarmarkSchema {
+    #[schema(schema_with = code_schema::<FundSource>)]
+    source: FundSource,
+    #[schema(schema_with = code_schema::<FundPurpose>)]
+    purpose: FundPurpose,
+    /// The least share of the source's allocation, basis points.
+    #[schema(minimum = 1, maximum = 10000)]
+    min_share_bp: u32,
+    /// The clause it comes from.
+    basis: Option<String>,
+}
+
+/// The faults of a programme's earmarks: shares of 1 to 10000 bp, one rule
+/// per source and purpose, and a source's minimum shares adding up to no
+/// more than the whole.
+pub(crate) fn earmark_errors(earmarks: &[Earmark]) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    let mut per_source: BTreeMap<FundSource, u32> = BTreeMap::new();
+    for (i, e) in earmarks.iter().enumerate() {
+        if e.min_share_bp == 0 || e.min_share_bp > 10_000 {
+            errors.push(FieldError::new(
+                format!("earmarks.{i}.min_share_bp"),
+                "range",
+                Text::new("must be 1 to 10000 basis points", "应为 1 至 10000 个基点"),
+            ));
+        }
+        if !seen.insert((e.source, e.purpose)) {
+            errors.push(FieldError::new(
+                format!("earmarks.{i}"),
+                "duplicate",
+                Text::new(
+                    "one earmark per source and purpose",
+                    "同一来源、同一用途只能有一条比例要求",
+                ),
+            ));
+        }
+        *per_source.entry(e.source).or_default() += e.min_share_bp.min(10_000);
+    }
+    for (source, total) in per_source {
+        if total > 10_000 {
+            errors.push(FieldError::new(
+                "earmarks",
+                "shares_above_whole",
+                Text::new(
+                    format!("the minimum shares of {source} funds add up to more than 100%"),
+                    format!("{source} 资金各用途最低比例之和超过100%"),
+                ),
+            ));
+        }
+    }
+    errors
+}
+
+pub(crate) fn check_earmarks(earmarks: &[Earmark]) -> Result<()> {
+    AppError::check(earmark_errors(earmarks))
+}
+
+/// Allocated, committed and disbursed money, fen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundSums {
+    /// The pools' amounts, fen.
+    pub allocated_fen: i64,
+    /// Approved decisions drawn on them, fen.
+    pub committed_fen: i64,
+    /// Paid out, fen.
+    pub disbursed_fen: i64,
+}
+
+impl From<shuzhuan_subsidy::Sums> for FundSums {
+    fn from(s: shuzhuan_subsidy::Sums) -> Self {
+        FundSums {
+            allocated_fen: s.allocated_fen,
+            committed_fen: s.committed_fen,
+            disbursed_fen: s.disbursed_fen,
+        }
+    }
+}
+
+/// One purpose of a source's money.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PurposeFunds {
+    #[schema(schema_with = code_schema::<FundPurpose>)]
+    pub purpose: FundPurpose,
+    #[serde(flatten)]
+    pub sums: FundSums,
+    /// Its share of the source's allocation, basis points (rounded down).
+    pub share_bp: u32,
+}
+
+/// One source's money and its purposes.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SourceFundsView {
+    #[schema(schema_with = code_schema::<FundSource>)]
+    pub source: FundSource,
+    #[serde(flatten)]
+    pub sums: FundSums,
+    pub purposes: Vec<PurposeFunds>,
+}
+
+/// An earmark against the figures.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EarmarkView {
+    #[schema(schema_with = code_schema::<FundSource>)]
+    pub source: FundSource,
+    #[schema(schema_with = code_schema::<FundPurpose>)]
+    pub purpose: FundPurpose,
+    /// The least share the programme requires, basis points.
+    pub min_share_bp: u32,
+    /// The clause it comes from.
+    pub basis: String,
+    /// The purpose's share of the source's allocation, basis points.
+    pub allocated_share_bp: u32,
+    /// Of the source's committed money, basis points.
+    pub committed_share_bp: u32,
+    /// Of the source's disbursed money, basis points.
+    pub disbursed_share_bp: u32,
+    /// Whether the allocation meets the minimum (a source without money
+    /// meets nothing).
+    pub met: bool,
+}
+
+/// The programme's money by source (central, provincial, city, county) and
+/// purpose, with every earmark checked: the per-source compliance view a
+/// city shows at its mid-term and final evaluation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FundComplianceView {
+    pub program_id: String,
+    /// All sources together.
+    pub total: FundSums,
+    pub sources: Vec<SourceFundsView>,
+    pub earmarks: Vec<EarmarkView>,
+}
+
+/// The programme's money by source and purpose with its earmarks checked
+/// (who reads the programme's money).
+pub fn fund_compliance(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+) -> Result<FundComplianceView> {
+    require_in_programme(who, Right::ReadMoney, program_id)?;
+    let program = programs::find(s.conn(), program_id)?;
+    let pools: Vec<PoolFigures> = subsidy::pools_of(s.conn(), program_id)?
+        .iter()
+        .map(|p| PoolFigures {
+            source: p.source.0,
+            purpose: p.purpose.0,
+            allocated_fen: p.amount_fen,
+            committed_fen: p.committed_fen,
+            disbursed_fen: p.disbursed_fen,
+        })
+        .collect();
+    let total = pools
+        .iter()
+        .fold(shuzhuan_subsidy::Sums::default(), |mut t, p| {
+            t.allocated_fen = t.allocated_fen.saturating_add(p.allocated_fen);
+            t.committed_fen = t.committed_fen.saturating_add(p.committed_fen);
+            t.disbursed_fen = t.disbursed_fen.saturating_add(p.disbursed_fen);
+            t
+        });
+    let (sources, checks) = compliance(&pools, program.earmarks.get());
+    Ok(FundComplianceView {
+        program_id: program.id,
+        total: total.into(),
+        sources: sources
+            .into_iter()
+            .map(|s| SourceFundsView {
+                source: s.source,
+                sums: s.sums.into(),
+                purposes: s
+                    .purposes
+                    .into_iter()
+                    .map(|(purpose, sums, share_bp)| PurposeFunds {
+                        purpose,
+                        sums: sums.into(),
+                        share_bp,
+                    })
+                    .collect(),
+            })
+            .collect(),
+        earmarks: checks
+            .into_iter()
+            .map(|c| EarmarkView {
+                source: c.earmark.source,
+                purpose: c.earmark.purpose,
+                min_share_bp: c.earmark.min_share_bp,
+                basis: c.earmark.basis,
+                allocated_share_bp: c.allocated_share_bp,
+                committed_share_bp: c.committed_share_bp,
+                disbursed_share_bp: c.disbursed_share_bp,
+                met: c.met,
+            })
+            .collect(),
     })
 }
 

@@ -181,6 +181,7 @@ code_components![
     shuzhuan_monitoring::EventKind,
     shuzhuan_monitoring::FinanceKind,
     shuzhuan_subsidy::FundSource,
+    shuzhuan_subsidy::FundPurpose,
     shuzhuan_subsidy::DecisionKind,
     shuzhuan_subsidy::DecisionState,
     shuzhuan_subsidy::PayeeKind,

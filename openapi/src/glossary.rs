@@ -572,6 +572,12 @@ const FIELDS: &[(&str, &str)] = &[
     ("participants", "Number of participants."),
     ("parts", "How many parts the total has."),
     ("password", "A password: 12 to 256 characters."),
+    ("purpose", "What the money is for (资金用途)."),
+    (
+        "earmarks",
+        "Minimum shares of a source's money per purpose, each checked.",
+    ),
+    ("sources", "Per source of funds."),
     (
         "rate_kind",
         "maximum (不超过: the city may approve a lower rate) or fixed (the rate is what is paid).",
@@ -942,6 +948,17 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("ProviderRanking", "Providers ranked (赛马)."),
     ("ProviderView", "A service provider (服务商)."),
     ("QuestionView", "A question of an indicator."),
+    (
+        "FundComplianceView",
+        "Money by source and purpose with the earmarks checked.",
+    ),
+    ("FundSums", "Allocated, committed and disbursed money."),
+    ("PurposeFunds", "One purpose of a source's money."),
+    ("SourceFundsView", "One source's money and its purposes."),
+    (
+        "EarmarkView",
+        "An earmark of the programme against the figures.",
+    ),
     ("QuoteSpec", "What to quote a subsidy for."),
     ("QuoteView", "What the rules pay, explained step by step."),
     ("RefreshRequest", "A refresh token to exchange."),

@@ -13,7 +13,9 @@ use shuzhuan_monitoring::draw::Drawn;
 use shuzhuan_monitoring::targets::Metric;
 use shuzhuan_monitoring::{EventKind, FinanceKind, FindingOutcome, Thresholds};
 use shuzhuan_scoring::{Answers, AssessmentKind};
-use shuzhuan_subsidy::{DecisionKind, DecisionState, FundSource, LineItem, Policy};
+use shuzhuan_subsidy::{
+    DecisionKind, DecisionState, Earmark, FundPurpose, FundSource, LineItem, Policy,
+};
 use shuzhuan_types::{
     DeliveryStatus, Deployment, ObjectType, Op, ProviderKind, RegionKind, Role, SizeClass,
     Specialty, Tier,
@@ -91,6 +93,8 @@ pub struct ProgramRow {
     pub updated_at: NaiveDateTime,
     /// The acceptance level that passes (验收达标等级).
     pub pass_level: i32,
+    /// Minimum shares of a source's money per purpose.
+    pub earmarks: Json<Vec<Earmark>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -224,6 +228,7 @@ pub struct BudgetPoolRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    pub purpose: Coded<FundPurpose>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -29,6 +29,7 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         pass_level -> Integer,
+        earmarks -> Text,
     }
 }
 
@@ -203,6 +204,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        purpose -> Text,
     }
 }
 

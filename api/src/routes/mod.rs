@@ -92,6 +92,7 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(subsidy::create_policy)
         .service(subsidy::create_quote)
         .service(subsidy::create_award_quote)
+        .service(subsidy::fund_compliance)
         .service(subsidy::list_pools)
         .service(subsidy::create_pool)
         .service(subsidy::get_pool)

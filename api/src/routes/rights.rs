@@ -161,6 +161,7 @@ const OPERATIONS: &[(&str, Who)] = &[
         Who::Holders(&[Right::ReadProgramme, Right::ReadLedger]),
     ),
     ("create_award_quote", Who::Holders(&[Right::ReadProgramme])),
+    ("fund_compliance", Who::Holders(&[Right::ReadMoney])),
     ("list_pools", Who::Holders(&[Right::ReadMoney])),
     ("create_pool", Who::Holders(&[Right::ManagePools])),
     ("get_pool", Who::Holders(&[Right::ReadMoney])),

@@ -5,8 +5,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use shuzhuan_app::subsidy::{
     self as use_case, AwardQuoteSpec, AwardQuoteView, AwardRequest, DecisionSpec, DecisionView,
-    DisbursementSpec, DisbursementView, EnterpriseLedgerView, LedgerQuery, PolicySpec, PolicyView,
-    PoolSpec, PoolView, ProgrammeLedgerQuery, QuoteSpec, QuoteView,
+    DisbursementSpec, DisbursementView, EnterpriseLedgerView, FundComplianceView, LedgerQuery,
+    PolicySpec, PolicyView, PoolSpec, PoolView, ProgrammeLedgerQuery, QuoteSpec, QuoteView,
 };
 use shuzhuan_app::{List, Page};
 
@@ -546,4 +546,35 @@ pub async fn get_policy(
         })
         .await
         .map(current)
+}
+
+/// Money by source and purpose (资金来源与用途)
+///
+/// The programme's budget pools summed by source (central, provincial,
+/// city, county) and purpose: allocated, committed and disbursed, each
+/// purpose's share of its source, and every earmark of the programme
+/// (minimum shares, 专款专用) checked against the allocation — the
+/// per-source view of the mid-term and final evaluation.
+#[utoipa::path(
+    tag = "subsidy",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`xuchang`)")),
+    responses(
+        (status = 200, description = "Money by source and purpose with the earmarks checked", body = FundComplianceView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/fund-compliance")]
+pub async fn fund_compliance(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+) -> Result<web::Json<FundComplianceView>, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            use_case::fund_compliance(s, who, &program_id)
+        })
+        .await
+        .map(web::Json)
 }

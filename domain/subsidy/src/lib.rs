@@ -5,6 +5,7 @@
 //! every division rounds down to the fen; there is no floating point here.
 
 mod award;
+mod funds;
 mod money;
 mod policy;
 mod quote;
@@ -14,6 +15,9 @@ mod rules_tests;
 mod seed_tests;
 
 pub use award::{AwardAmount, AwardInput, AwardKind, AwardRule, Tier, award};
+pub use funds::{
+    Earmark, EarmarkCheck, FundPurpose, PoolFigures, SourceFunds, Sums, compliance, share_bp,
+};
 pub use money::{DecisionKind, DecisionState, FundSource};
 pub use policy::{
     InvestmentBand, LevelTerms, PayeeKind, Policy, PolicyError, PolicyStatus, RateKind, select,

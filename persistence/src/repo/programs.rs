@@ -101,6 +101,7 @@ pub fn update(
         programs::starts_on.eq(row.starts_on),
         programs::ends_on.eq(row.ends_on),
         programs::pass_level.eq(row.pass_level),
+        programs::earmarks.eq(&row.earmarks),
         programs::version.eq(row.version),
         programs::updated_at.eq(row.updated_at),
     ))

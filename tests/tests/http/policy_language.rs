@@ -11,6 +11,7 @@ both_backends!(
     each_rule_kind_is_published_and_quoted,
     each_award_kind_is_quoted_and_proposed,
     a_draft_is_quoted_as_indicative_and_unpayable_rules_are_refused,
+    money_by_source_and_purpose_checks_the_earmarks,
 );
 
 const WAN: i64 = 10_000 * 100;
@@ -289,4 +290,78 @@ fn a_draft_is_quoted_as_indicative_and_unpayable_rules_are_refused(app: TestApp)
         json!({"effective_from": "2030-01-01", "rate_kind": "sometimes"}),
     );
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.body);
+}
+
+/// Pools by source and purpose, the programme's earmark checked against
+/// them: 800万 of 1100万 central money is 72.72%, short of 80%.
+fn money_by_source_and_purpose_checks_the_earmarks(app: TestApp) {
+    let (xuchang, city) = city(&app, "xuchang");
+    let finance = app.user_with_grants(
+        "xuchang.finance",
+        json!([{"role": "finance", "program_id": xuchang}]),
+    );
+    let path = format!("/programs/{xuchang}");
+    let version = city.get(&path).body["version"].as_i64().unwrap();
+    let bad = city.patch(
+        &path,
+        version,
+        json!({"earmarks": [
+            {"source": "central", "purpose": "enterprise_transformation", "min_share_bp": 8000},
+            {"source": "central", "purpose": "awards", "min_share_bp": 3000}
+        ]}),
+    );
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.body);
+    assert_eq!(bad.body["errors"][0]["code"], "shares_above_whole");
+    let p = city.patch(
+        &path,
+        version,
+        json!({"earmarks": [{"source": "central", "purpose": "enterprise_transformation", "min_share_bp": 8000, "basis": "资金管理办法"}]}),
+    );
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(p.body["earmarks"][0]["min_share_bp"], 8000);
+    for (name, source, purpose, amount) in [
+        (
+            "中央-改造",
+            "central",
+            "enterprise_transformation",
+            800 * WAN,
+        ),
+        ("中央-平台", "central", "service_platform", 300 * WAN),
+        ("市级-改造", "city", "enterprise_transformation", 200 * WAN),
+    ] {
+        let r = finance.post(
+            &format!("/programs/{xuchang}/budget-pools"),
+            json!({"name": name, "source": source, "purpose": purpose, "amount_fen": amount}),
+        );
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.body);
+        assert_eq!(r.body["purpose"], purpose);
+    }
+    let view = finance.get(&format!("/programs/{xuchang}/fund-compliance"));
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    let v = view.body;
+    assert_eq!(v["total"]["allocated_fen"], 1300 * WAN);
+    assert_eq!(v["sources"][0]["source"], "central");
+    assert_eq!(v["sources"][0]["allocated_fen"], 1100 * WAN);
+    // 800/1100 = 72.727…% → 7272 bp; 300/1100 → 2727 bp.
+    assert_eq!(v["sources"][0]["purposes"][0]["share_bp"], 7272);
+    assert_eq!(v["sources"][0]["purposes"][1]["share_bp"], 2727);
+    assert_eq!(v["sources"][1]["source"], "city");
+    assert_eq!(
+        (
+            v["earmarks"][0]["allocated_share_bp"].as_u64(),
+            v["earmarks"][0]["met"].as_bool()
+        ),
+        (Some(7272), Some(false))
+    );
+    // Money is not a provider's to read.
+    let provider = app.user_with_grants(
+        "xuchang.someone",
+        json!([{"role": "provider", "provider_id": "none"}]),
+    );
+    assert_eq!(
+        provider
+            .get(&format!("/programs/{xuchang}/fund-compliance"))
+            .status,
+        StatusCode::FORBIDDEN
+    );
 }
