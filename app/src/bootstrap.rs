@@ -64,7 +64,12 @@ fn seed_programs(db: &Db) -> Result<(), BootstrapError> {
     for (name, text) in SEED_PACKS {
         let pack = seed_pack(name, text)?;
         match db.write(&Actor::system(), |tx| insert_pack(tx, &pack)) {
-            Ok(_) => log::info!("loaded seed programme {name}"),
+            Ok(_) => {
+                log::info!("loaded seed programme {name}");
+                for w in pack.warnings() {
+                    log::warn!("seed programme {name}: {w}");
+                }
+            }
             // Another instance loaded it first.
             Err(AppError::Conflict { .. }) => {}
             Err(e) => return Err(BootstrapError::Admin(format!("seeding {name}: {e}"))),

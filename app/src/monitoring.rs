@@ -549,6 +549,7 @@ fn records(conn: &mut AnyConnection, l: &Loaded, f: &Filter) -> Result<Records> 
                 specialised: e.is_some_and(|e| e.specialised),
                 little_giant: e.is_some_and(|e| e.little_giant),
                 innovative: e.is_some_and(|e| e.innovative),
+                cloud_adopted: e.is_some_and(|e| e.cloud_adopted),
                 active: !matches!(
                     p.state.0,
                     ProjectState::Withdrawn | ProjectState::Disqualified
@@ -603,6 +604,12 @@ fn records(conn: &mut AnyConnection, l: &Loaded, f: &Filter) -> Result<Records> 
             .map(|p| p.launched_on)
             .collect(),
         cloud_adopters: supervision::cloud_adopters(
+            conn,
+            &l.program.id,
+            f.region.as_deref(),
+            f.industry.as_deref(),
+        )?,
+        specialised_registered: supervision::specialised_registered(
             conn,
             &l.program.id,
             f.region.as_deref(),

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use shuzhuan_lifecycle::BatchState;
+use shuzhuan_lifecycle::{BatchState, Phase};
 use shuzhuan_persistence::repo::programs::ProgramAggregate;
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
 use shuzhuan_persistence::{Coded, Json, new_id, now};
@@ -123,6 +123,12 @@ pub struct ProgramPack {
     #[validate(length(max = 50, message = "at most 50 earmarks", code = "length"))]
     #[schema(value_type = Vec<crate::subsidy::EarmarkSchema>, max_items = 50)]
     pub earmarks: Vec<Earmark>,
+    /// The plan's dated phases (实施步骤): preparation, implementation,
+    /// mid-term review (中期考核), concentrated push (集中攻坚), acceptance.
+    #[serde(default)]
+    #[validate(length(max = 20, message = "at most 20 phases", code = "length"))]
+    #[schema(value_type = Vec<crate::programs::PhaseSchema>, max_items = 20)]
+    pub phases: Vec<Phase>,
     #[validate(
         nested,
         length(max = 200, message = "at most 200 regions", code = "length")
@@ -335,6 +341,15 @@ impl ProgramPack {
     /// unique codes and numbers, parents that exist.
     pub fn check(&self) -> Vec<FieldError> {
         let mut errors = crate::subsidy::earmark_errors(&self.earmarks);
+        for (i, phase) in self.phases.iter().enumerate() {
+            if phase.ends_on < phase.starts_on {
+                errors.push(FieldError::new(
+                    format!("phases.{i}.ends_on"),
+                    "date_order",
+                    Text::new("must not be before starts_on", "不能早于 starts_on"),
+                ));
+            }
+        }
         if self.ends_on < self.starts_on {
             errors.push(FieldError::new(
                 "ends_on",
@@ -392,6 +407,21 @@ impl ProgramPack {
         }
     }
 
+    /// Where the plan's text and its annex give a target differently: one
+    /// line per target, for the loader's log (the targets table warns too).
+    pub fn warnings(&self) -> Vec<String> {
+        self.targets
+            .iter()
+            .filter_map(|t| {
+                let text = t.text_value.filter(|v| *v != t.value)?;
+                let metric = shuzhuan_monitoring::targets::Metric::parse(&t.metric)?;
+                Some(crate::targets::text_and_annex(
+                    metric, t.year, t.value, text,
+                ))
+            })
+            .collect()
+    }
+
     /// The rows to insert for this pack.
     pub fn to_aggregate(&self) -> Result<ProgramAggregate, shuzhuan_persistence::RepoError> {
         let at = now();
@@ -413,6 +443,7 @@ impl ProgramPack {
                 updated_at: at,
                 pass_level: i32::from(self.pass_level),
                 earmarks: Json::new(self.earmarks.clone())?,
+                phases: Json::new(self.phases.clone())?,
             },
             regions: self
                 .regions

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use shuzhuan_lifecycle::{BatchAction, BatchState, BatchWindow};
+use shuzhuan_lifecycle::{BatchAction, BatchState, BatchWindow, Phase, PhaseKind};
 use shuzhuan_persistence::repo::programs::{self, ProgramAggregate};
 use shuzhuan_persistence::rows::{BatchRow, IndustryRow, ProgramRow, RegionRow};
 use shuzhuan_persistence::{AnyConnection, Coded, Session, Tx, now};
@@ -19,6 +19,21 @@ use crate::packs::{BatchSpec, ProgramPack};
 use crate::policy::{self, Right, require_in_programme};
 use crate::principal::Principal;
 use crate::view::{List, code_list_schema, code_schema, utc};
+
+/// A dated phase of a programme's work plan.
+#[derive(ToSchema)]
+#[schema(as = Phase, example = json!({"kind": "mid_term_review", "name": "中期考核", "starts_on": "2025-10-01", "ends_on": "2025-12-31", "source": "002 三(二)"}))]
+#[allow(dead_code)] // the schema of Phase, never built
+pub(crate) struct PhaseSchema {
+    #[schema(schema_with = code_schema::<PhaseKind>)]
+    kind: PhaseKind,
+    /// Its name as the plan writes it.
+    name: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    /// The clause it comes from.
+    source: Option<String>,
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ProgramView {
@@ -39,6 +54,9 @@ pub struct ProgramView {
     /// Minimum shares of a source's money per purpose.
     #[schema(value_type = Vec<crate::subsidy::EarmarkSchema>)]
     pub earmarks: Vec<Earmark>,
+    /// The plan's dated phases (实施步骤), mid-term review included.
+    #[schema(value_type = Vec<PhaseSchema>)]
+    pub phases: Vec<Phase>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -58,6 +76,7 @@ impl From<ProgramRow> for ProgramView {
             source: p.source,
             pass_level: u8::try_from(p.pass_level).unwrap_or(2),
             earmarks: p.earmarks.into_inner(),
+            phases: p.phases.into_inner(),
             version: p.version,
             created_at: utc(p.created_at),
             updated_at: utc(p.updated_at),

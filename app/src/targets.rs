@@ -44,6 +44,9 @@ pub struct TargetView {
     pub cumulative: bool,
     /// An actual recorded by hand, for metrics the data does not hold.
     pub recorded_actual: Option<i64>,
+    /// The figure the plan's text gives where its annex (the value) says
+    /// otherwise; the table warns about each.
+    pub text_value: Option<i64>,
     /// Where the number comes from (seed file and clause).
     pub source: String,
     pub note: String,
@@ -75,6 +78,7 @@ impl From<TargetRow> for TargetView {
             value: r.value,
             cumulative: r.cumulative,
             recorded_actual: r.recorded_actual,
+            text_value: r.text_value,
             source: r.source,
             note: r.note,
             version: r.version,
@@ -84,15 +88,22 @@ impl From<TargetRow> for TargetView {
     }
 }
 
-/// A total whose parts add up to something else.
+/// A target to look at again: a total whose parts add up to something
+/// else (`kind` sum_of_parts), or a figure the plan's text and its annex
+/// give differently (`kind` text_and_annex: `total` is the annex's value,
+/// `sum_of_parts` the text's figure).
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TargetWarning {
+    /// sum_of_parts or text_and_annex.
+    #[schema(example = "sum_of_parts")]
+    pub kind: String,
     #[schema(schema_with = code_schema::<Metric>)]
     pub metric: Metric,
     pub year: Option<i32>,
     pub industry_code: Option<String>,
     pub region_code: Option<String>,
-    /// What the parts break the total down by: year, industry or region.
+    /// What the parts break the total down by: year, industry or region
+    /// (`text` for a text-and-annex warning).
     #[schema(example = "industry")]
     pub by: String,
     pub total: i64,
@@ -148,6 +159,15 @@ fn mismatch_text(m: &Mismatch) -> Text {
             },
             m.sum_of_parts
         ),
+    )
+}
+
+/// The warning where a plan's text and its annex disagree.
+pub(crate) fn text_and_annex(metric: Metric, year: Option<i32>, annex: i64, text: i64) -> String {
+    let when = year.map(|y| format!(" in {y}")).unwrap_or_default();
+    format!(
+        "{}{when}: the annex gives {annex}, the plan's text {text}; the annex's figure is the target",
+        metric.key()
     )
 }
 
@@ -213,6 +233,13 @@ pub struct TargetSpec {
     #[validate(range(min = 0, message = "must not be negative", code = "range"))]
     #[schema(minimum = 0)]
     pub recorded_actual: Option<i64>,
+    /// The figure the plan's text gives where its annex (`value`) says
+    /// otherwise (Yinchuan 004 item 10 “每年…小灯塔不少于20家” against annex
+    /// 1's 15 for 2027): kept beside the value, and warned about.
+    #[serde(default)]
+    #[validate(range(min = 0, message = "must not be negative", code = "range"))]
+    #[schema(minimum = 0)]
+    pub text_value: Option<i64>,
     #[serde(default)]
     #[validate(length(max = 500, message = "at most 500 characters", code = "length"))]
     #[schema(max_length = 500)]
@@ -233,6 +260,7 @@ struct Parsed {
     value: i64,
     cumulative: bool,
     recorded_actual: Option<i64>,
+    text_value: Option<i64>,
     source: String,
     note: String,
 }
@@ -301,6 +329,7 @@ fn parse_spec(spec: &TargetSpec, ctx: &Context) -> std::result::Result<Parsed, V
             value: spec.value,
             cumulative: spec.cumulative,
             recorded_actual: spec.recorded_actual,
+            text_value: spec.text_value,
             source: spec.source.clone(),
             note: spec.note.clone(),
         }),
@@ -343,6 +372,7 @@ fn store(
         version: 1,
         created_at: at,
         updated_at: at,
+        text_value: p.text_value,
     };
     let Some(before) = existing else {
         supervision::insert_target(tx.conn(), &fresh)?;
@@ -371,8 +401,15 @@ fn store(
         created_at: before.created_at,
         ..fresh
     };
-    fn content(r: &TargetRow) -> (i64, bool, Option<i64>, &str, &str) {
-        (r.value, r.cumulative, r.recorded_actual, &r.source, &r.note)
+    fn content(r: &TargetRow) -> (i64, bool, Option<i64>, Option<i64>, &str, &str) {
+        (
+            r.value,
+            r.cumulative,
+            r.recorded_actual,
+            r.text_value,
+            &r.source,
+            &r.note,
+        )
     }
     if content(&before) == content(&after) {
         return Ok((Stored::Unchanged, before));
@@ -412,9 +449,10 @@ pub(crate) fn store_pack_targets(
 }
 
 fn table(rows: Vec<TargetRow>, page: &Page) -> Result<TargetTable> {
-    let warnings = mismatches_of(&rows)
+    let mut warnings: Vec<TargetWarning> = mismatches_of(&rows)
         .iter()
         .map(|m| TargetWarning {
+            kind: "sum_of_parts".to_owned(),
             metric: m.metric,
             year: m.scope.year,
             industry_code: m.scope.industry.clone(),
@@ -426,6 +464,21 @@ fn table(rows: Vec<TargetRow>, page: &Page) -> Result<TargetTable> {
             message: mismatch_text(m).en.to_string(),
         })
         .collect();
+    warnings.extend(rows.iter().filter_map(|r| {
+        let text = r.text_value.filter(|t| *t != r.value)?;
+        Some(TargetWarning {
+            kind: "text_and_annex".to_owned(),
+            metric: r.metric.0,
+            year: r.year,
+            industry_code: r.industry_code.clone(),
+            region_code: r.region_code.clone(),
+            by: "text".to_owned(),
+            total: r.value,
+            sum_of_parts: text,
+            parts: 1,
+            message: text_and_annex(r.metric.0, r.year, r.value, text),
+        })
+    }));
     let List { items, next_cursor } =
         List::paged(rows.into_iter().map(TargetView::from).collect(), page)?;
     Ok(TargetTable {
@@ -578,6 +631,7 @@ impl Reader for TargetReader {
             value: value.unwrap_or_default(),
             cumulative,
             recorded_actual: cell("recorded_actual").and_then(|v| parse_value(metric, v)),
+            text_value: None,
             source: cell("source").map(text).unwrap_or_default(),
             note: cell("note").map(text).unwrap_or_default(),
         };

@@ -192,6 +192,7 @@ code_components![
     shuzhuan_lifecycle::ProjectAction,
     shuzhuan_lifecycle::BatchState,
     shuzhuan_lifecycle::BatchAction,
+    shuzhuan_lifecycle::PhaseKind,
     shuzhuan_lifecycle::AdmissionKind,
     shuzhuan_lifecycle::AdmissionStatus,
     shuzhuan_lifecycle::BenchmarkKind,

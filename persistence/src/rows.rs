@@ -6,8 +6,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 use shuzhuan_lifecycle::{
-    AdmissionKind, AdmissionStatus, BatchState, BenchmarkKind, BenchmarkStatus, DocumentKind, Plan,
-    ProjectAction, ProjectState,
+    AdmissionKind, AdmissionStatus, BatchState, BenchmarkKind, BenchmarkStatus, DocumentKind,
+    Phase, Plan, ProjectAction, ProjectState,
 };
 use shuzhuan_monitoring::draw::Drawn;
 use shuzhuan_monitoring::targets::Metric;
@@ -95,6 +95,8 @@ pub struct ProgramRow {
     pub pass_level: i32,
     /// Minimum shares of a source's money per purpose.
     pub earmarks: Json<Vec<Earmark>>,
+    /// The plan's dated phases (实施步骤).
+    pub phases: Json<Vec<Phase>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]
@@ -532,6 +534,8 @@ pub struct TargetRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// The figure the plan's text gives where its annex says otherwise.
+    pub text_value: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable, AsChangeset)]

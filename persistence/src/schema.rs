@@ -30,6 +30,7 @@ diesel::table! {
         updated_at -> Timestamp,
         pass_level -> Integer,
         earmarks -> Text,
+        phases -> Text,
     }
 }
 
@@ -495,6 +496,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        text_value -> Nullable<BigInt>,
     }
 }
 

@@ -407,3 +407,33 @@ mod window_tests {
         );
     }
 }
+
+shuzhuan_types::code_enum! {
+    /// A phase of a programme as its work plan dates it (实施步骤).
+    pub enum PhaseKind ("phase kind") {
+        /// 准备阶段
+        Preparation = "preparation",
+        /// 实施阶段 (推进实施、实施推广)
+        Implementation = "implementation",
+        /// 中期考核: the ministries' (or the province's) mid-term review.
+        MidTermReview = "mid_term_review",
+        /// 集中攻坚: a concentrated push on lagging enterprises.
+        ConcentratedPush = "concentrated_push",
+        /// 验收评价、总结验收
+        Acceptance = "acceptance",
+    }
+}
+
+/// One dated phase of a programme, with the clause that sets it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Phase {
+    pub kind: PhaseKind,
+    /// Its name as the plan writes it.
+    pub name: String,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    /// The clause it comes from.
+    #[serde(default)]
+    pub source: String,
+}

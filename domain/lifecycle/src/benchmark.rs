@@ -18,6 +18,7 @@ pub enum BenchmarkKind {
     BeltAndRoadCase,
     ExcellentProvider,
     ExcellentProduct,
+    ProvincialDemonstration,
 }
 
 /// What a benchmark names: an enterprise, a provider, a product, or a
@@ -43,10 +44,13 @@ impl BenchmarkKind {
             BenchmarkKind::BeltAndRoadCase => "“一带一路”案例.",
             BenchmarkKind::ExcellentProvider => "优秀服务商.",
             BenchmarkKind::ExcellentProduct => "优秀产品.",
+            BenchmarkKind::ProvincialDemonstration => {
+                "省级两化融合、智能制造试点示范企业 (a provincial recognition the city records)."
+            }
         }
     }
 
-    pub const ALL: [BenchmarkKind; 9] = [
+    pub const ALL: [BenchmarkKind; 10] = [
         BenchmarkKind::LittleLighthouse,
         BenchmarkKind::SmartFactory,
         BenchmarkKind::DigitalWorkshop,
@@ -56,6 +60,7 @@ impl BenchmarkKind {
         BenchmarkKind::BeltAndRoadCase,
         BenchmarkKind::ExcellentProvider,
         BenchmarkKind::ExcellentProduct,
+        BenchmarkKind::ProvincialDemonstration,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -69,6 +74,7 @@ impl BenchmarkKind {
             BenchmarkKind::BeltAndRoadCase => "belt_and_road_case",
             BenchmarkKind::ExcellentProvider => "excellent_provider",
             BenchmarkKind::ExcellentProduct => "excellent_product",
+            BenchmarkKind::ProvincialDemonstration => "provincial_demonstration",
         }
     }
 

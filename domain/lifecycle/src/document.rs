@@ -8,8 +8,15 @@ shuzhuan_types::code_enum! {
         Contract = "contract",
         /// 诊断报告
         DiagnosisReport = "diagnosis_report",
-        /// 实施方案 (or 评估计划 of a pre-assessment)
+        /// 实施方案: the transformation plan.
         Plan = "plan",
+        /// 评估计划: the plan of a pre-assessment (Jinan 001: part of the
+        /// 预评估咨询报告), not the transformation plan.
+        AssessmentPlan = "assessment_plan",
+        /// 合同备案: the filing of the contract on the platform (Jinan 001).
+        ContractFiling = "contract_filing",
+        /// 项目备案: the enterprise's filing of the project (Changji 002).
+        ProjectFiling = "project_filing",
         /// 进度佐证
         ProgressEvidence = "progress_evidence",
         /// 验收报告

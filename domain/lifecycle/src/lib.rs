@@ -13,7 +13,9 @@ mod plan;
 mod project;
 
 pub use admission::{AdmissionError, AdmissionKind, AdmissionStatus};
-pub use batch::{BatchAction, BatchState, BatchTransitionError, BatchWindow, WindowBound};
+pub use batch::{
+    BatchAction, BatchState, BatchTransitionError, BatchWindow, Phase, PhaseKind, WindowBound,
+};
 pub use benchmark::{BenchmarkError, BenchmarkKind, BenchmarkStatus, Subject};
 pub use document::DocumentKind;
 pub use plan::{Plan, PlanError, PlanLineItem};

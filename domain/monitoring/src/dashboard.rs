@@ -48,6 +48,8 @@ pub struct ProjectRecord {
     pub specialised: bool,
     pub little_giant: bool,
     pub innovative: bool,
+    /// The enterprise uses the cloud (上云用云, from the registry).
+    pub cloud_adopted: bool,
     /// Not withdrawn or disqualified.
     pub active: bool,
     pub milestones: Vec<(Milestone, NaiveDate)>,
@@ -71,6 +73,9 @@ pub struct Records {
     pub finance_products: Vec<NaiveDate>,
     /// From the registry, already narrowed by region and industry.
     pub cloud_adopters: i64,
+    /// Specialised SMEs (专精特新) the registry holds in the programme,
+    /// narrowed alike: the base of their inclusion share.
+    pub specialised_registered: i64,
 }
 
 /// Whether `date` counts for the filter's year.
@@ -133,11 +138,20 @@ fn level_share(
     above_size: bool,
     level: i32,
 ) -> i64 {
+    group_share(projects, year, |p| p.above_size == above_size, level)
+}
+
+/// The share of a group's pilot enterprises (those `of` picks) that reached
+/// `level`, in basis points.
+fn group_share(
+    projects: &[&ProjectRecord],
+    year: Option<i32>,
+    of: impl Fn(&ProjectRecord) -> bool,
+    level: i32,
+) -> i64 {
     let pilots: BTreeSet<&str> = projects
         .iter()
-        .filter(|p| {
-            p.active && p.above_size == above_size && p.reached(Milestone::Submitted, year, true)
-        })
+        .filter(|p| p.active && of(p) && p.reached(Milestone::Submitted, year, true))
         .map(|p| p.enterprise_id.as_str())
         .collect();
     if pilots.is_empty() {
@@ -271,6 +285,39 @@ pub fn actual(metric: Metric, r: &Records, f: &Filter, cumulative: bool) -> Opti
             .map(|p| p.disbursed_fen)
             .sum(),
         M::SubsidySecured => return None,
+        M::ProvincialDemonstrations => awarded(r, &[B::ProvincialDemonstration], year, cumulative),
+        M::SmartFactoriesAndLighthouses => {
+            awarded(r, &[B::SmartFactory, B::LittleLighthouse], year, cumulative)
+        }
+        M::MatchmakingEvents => events(&[EventKind::Matchmaking]).len() as i64,
+        // Reported by the city: nothing in Shuzhuan's data counts them.
+        M::SupplyListings | M::BaseStations5g | M::FullConnectionFactories5g => return None,
+        M::SpecialisedIncludedShare => {
+            let included = distinct(reached(Milestone::Submitted).filter(|p| p.specialised));
+            if r.specialised_registered == 0 {
+                return None;
+            }
+            included.saturating_mul(10_000) / r.specialised_registered
+        }
+        M::LittleGiantsLevel2Share => {
+            let giants: Vec<&ProjectRecord> =
+                scoped.iter().copied().filter(|p| p.little_giant).collect();
+            group_share(&giants, year, |_| true, 2)
+        }
+        M::CloudAdoptionShare => {
+            let pilots: BTreeSet<&str> = reached(Milestone::Submitted)
+                .map(|p| p.enterprise_id.as_str())
+                .collect();
+            let on_cloud: BTreeSet<&str> = reached(Milestone::Submitted)
+                .filter(|p| p.cloud_adopted)
+                .map(|p| p.enterprise_id.as_str())
+                .collect();
+            if pilots.is_empty() {
+                0
+            } else {
+                i64::try_from(on_cloud.len() * 10_000 / pilots.len()).unwrap_or(0)
+            }
+        }
     };
     Some(value)
 }
@@ -338,6 +385,46 @@ mod tests {
             level_after: accepted.map(|(_, l)| l),
             ..ProjectRecord::default()
         }
+    }
+
+    /// Changji's 100% goals (002 一) and Xuchang's 上云用云全覆盖 (000 二).
+    #[test]
+    fn share_goals_count_their_own_group() {
+        let mut a = project("a", "r1", true, Some((d(2026, 5, 1), 2)));
+        a.little_giant = true;
+        a.specialised = true;
+        a.cloud_adopted = true;
+        let mut b = project("b", "r1", false, Some((d(2026, 5, 1), 1)));
+        b.little_giant = true;
+        b.specialised = true;
+        let c = project("c", "r1", false, None);
+        let r = Records {
+            projects: vec![a, b, c],
+            specialised_registered: 4,
+            ..Records::default()
+        };
+        let all = Filter::default();
+        // Little giants a (level 2) and b (level 1): half.
+        assert_eq!(
+            actual(Metric::LittleGiantsLevel2Share, &r, &all, false),
+            Some(5000)
+        );
+        // One of three pilot enterprises on the cloud.
+        assert_eq!(
+            actual(Metric::CloudAdoptionShare, &r, &all, false),
+            Some(3333)
+        );
+        // Two of the four specialised SMEs the registry holds take part.
+        assert_eq!(
+            actual(Metric::SpecialisedIncludedShare, &r, &all, false),
+            Some(5000)
+        );
+        let none = Records::default();
+        assert_eq!(
+            actual(Metric::SpecialisedIncludedShare, &none, &all, false),
+            None
+        );
+        assert_eq!(actual(Metric::BaseStations5g, &r, &all, false), None);
     }
 
     #[test]

@@ -29,8 +29,7 @@ macro_rules! metrics {
         /// A metric a programme sets targets for (DOMAIN.md §6), with the
         /// Chinese name the seed tables use.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum Metric { $($variant,)* }
+        pub enum Metric { $(#[serde(rename = $key)] $variant,)* }
 
         impl Metric {
             pub const ALL: &'static [Metric] = &[$(Metric::$variant,)*];
@@ -87,6 +86,15 @@ metrics! {
     SubsidyCommitted => "subsidy_committed", AmountFen, "已核定奖补资金";
     SubsidyDisbursed => "subsidy_disbursed", AmountFen, "已拨付奖补资金";
     SubsidySecured => "subsidy_secured", AmountFen, "可争取的“四争”资金";
+    ProvincialDemonstrations => "provincial_demonstrations", Count, "省级两化融合示范企业数量";
+    SmartFactoriesAndLighthouses => "smart_factories_and_lighthouses", Count, "智能制造示范工厂和“小灯塔”企业数量";
+    MatchmakingEvents => "matchmaking_events", Count, "供需对接活动场次";
+    SupplyListings => "supply_listings", Count, "供给侧产品和服务清单发布数量";
+    BaseStations5g => "base_stations_5g", Count, "5G基站数量";
+    FullConnectionFactories5g => "full_connection_factories_5g", Count, "5G全连接工厂数量";
+    SpecialisedIncludedShare => "specialised_included_share", ShareBp, "专精特新中小企业纳入改造比例";
+    LittleGiantsLevel2Share => "little_giants_level2_share", ShareBp, "专精特新“小巨人”企业完成改造并达到二级及以上比例";
+    CloudAdoptionShare => "cloud_adoption_share", ShareBp, "试点企业上云用云比例";
 }
 
 impl Metric {
@@ -202,6 +210,17 @@ pub fn mismatches(targets: &[Target]) -> Vec<Mismatch> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The wire name is the key, also where a key holds a digit
+    /// (`base_stations_5g`), and parses back.
+    #[test]
+    fn every_metric_serialises_as_its_key() {
+        for m in Metric::ALL {
+            assert_eq!(serde_json::to_value(m).unwrap(), serde_json::json!(m.key()));
+            assert_eq!(Metric::parse(m.key()), Some(*m));
+            assert_eq!(Metric::parse(m.name_zh()), Some(*m));
+        }
+    }
 
     fn t(metric: Metric, year: Option<i32>, industry: Option<&str>, value: i64) -> Target {
         Target {

@@ -102,6 +102,7 @@ pub fn update(
         programs::ends_on.eq(row.ends_on),
         programs::pass_level.eq(row.pass_level),
         programs::earmarks.eq(&row.earmarks),
+        programs::phases.eq(&row.phases),
         programs::version.eq(row.version),
         programs::updated_at.eq(row.updated_at),
     ))

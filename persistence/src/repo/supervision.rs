@@ -299,6 +299,7 @@ pub struct EnterpriseFlags {
     pub specialised: bool,
     pub little_giant: bool,
     pub innovative: bool,
+    pub cloud_adopted: bool,
 }
 
 /// A step of a project's history, without its details.
@@ -374,6 +375,7 @@ pub fn program_facts(
             enterprises::specialised,
             enterprises::little_giant,
             enterprises::innovative,
+            enterprises::cloud_adopted,
         ))
         .load(conn)?;
     let in_program = projects::table
@@ -455,10 +457,42 @@ pub fn cloud_adopters(
     region: Option<&str>,
     industry: Option<&str>,
 ) -> Result<i64, RepoError> {
+    registered(conn, program_id, Flag::CloudAdopted, region, industry)
+}
+
+/// Specialised SMEs (专精特新) of the programme in the registry, optionally
+/// of one region and industry.
+pub fn specialised_registered(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    region: Option<&str>,
+    industry: Option<&str>,
+) -> Result<i64, RepoError> {
+    registered(conn, program_id, Flag::Specialised, region, industry)
+}
+
+/// A registry flag the dashboard counts.
+enum Flag {
+    CloudAdopted,
+    Specialised,
+}
+
+/// Enterprises of the programme whose `flag` is set, optionally of one
+/// region and industry.
+fn registered(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    flag: Flag,
+    region: Option<&str>,
+    industry: Option<&str>,
+) -> Result<i64, RepoError> {
     let mut q = enterprises::table
         .filter(enterprises::program_id.eq(program_id.to_owned()))
-        .filter(enterprises::cloud_adopted.eq(true))
         .into_boxed();
+    q = match flag {
+        Flag::CloudAdopted => q.filter(enterprises::cloud_adopted.eq(true)),
+        Flag::Specialised => q.filter(enterprises::specialised.eq(true)),
+    };
     if let Some(r) = region {
         q = q.filter(enterprises::region_code.eq(r.to_owned()));
     }

@@ -41,6 +41,8 @@ pub(crate) struct Pilot<'a> {
     pub auditor: As<'a>,
     pub provider: As<'a>,
     pub provider_id: String,
+    /// The programme's required documents: (action, kinds).
+    pub requirements: Vec<(String, Vec<String>)>,
 }
 
 pub(crate) fn user_id(who: &As<'_>) -> String {
@@ -98,8 +100,26 @@ impl<'a> Pilot<'a> {
             1,
             json!({"status": "admitted"}),
         ));
+        let requirements =
+            ok(city.get(&format!("/programs/{program}/document-requirements")))["requirements"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["action"].as_str().unwrap().to_owned(),
+                        r["kinds"]
+                            .as_array()
+                            .unwrap()
+                            .iter()
+                            .map(|k| k.as_str().unwrap().to_owned())
+                            .collect(),
+                    )
+                })
+                .collect();
         Pilot {
             app,
+            requirements,
             code: code.to_owned(),
             region,
             industry,
@@ -194,6 +214,15 @@ impl<'a> Pilot<'a> {
         ));
     }
 
+    /// Uploads every document the programme requires before `action`.
+    pub(crate) fn documents_for(&self, who: &As<'_>, id: &str, action: &str) {
+        for (_, kinds) in self.requirements.iter().filter(|(a, _)| a == action) {
+            for kind in kinds {
+                self.upload(who, id, kind);
+            }
+        }
+    }
+
     pub(crate) fn upload(&self, who: &As<'_>, id: &str, kind: &str) -> Value {
         let res = Resp::send(
             who.req(
@@ -233,17 +262,7 @@ impl<'a> Pilot<'a> {
             json!({"provider_id": self.provider_id}),
         );
         let diagnosis = self.assessment(&self.provider, &id, "diagnosis", false);
-        if self.code == "jinan" {
-            for kind in [
-                "diagnosis_report",
-                "plan",
-                "photo",
-                "sign_in_sheet",
-                "satisfaction_survey",
-            ] {
-                self.upload(&self.provider, &id, kind);
-            }
-        }
+        self.documents_for(&self.provider, &id, "record_diagnosis");
         let p = self.step(
             &self.provider,
             &id,
@@ -259,6 +278,7 @@ impl<'a> Pilot<'a> {
             .provider
             .req_put_plan(&id, version, plan(600_000 * YUAN)));
         self.step(&self.provider, &id, "file_plan", json!({}));
+        self.documents_for(ent, &id, "approve_plan");
         let p = self.step(&self.county, &id, "approve_plan", json!({}));
         assert_eq!(
             (p["state"].as_str(), p["county_approved_plan"].as_bool()),
@@ -754,7 +774,15 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
         "/programs/{}/document-requirements",
         pilot.program
     )));
-    assert_eq!(reqs["requirements"][0]["action"], "record_diagnosis");
+    // 001 二(二)1: the pre-assessment report with its own 评估计划, then the
+    // 实施方案 and the contract filing before the plan is approved.
+    assert_eq!(
+        reqs["requirements"],
+        json!([
+            {"action": "approve_plan", "kinds": ["contract_filing", "plan"]},
+            {"action": "record_diagnosis", "kinds": ["assessment_plan", "diagnosis_report", "photo", "satisfaction_survey", "sign_in_sheet"]}
+        ])
+    );
     let (_, ent) = pilot.enterprise(50);
     let id = pilot.submitted(&ent);
     pilot.step(&pilot.county, &id, "approve_enrolment", json!({}));
@@ -766,7 +794,7 @@ fn jinan_requires_its_pre_assessment_documents(app: TestApp) {
     );
     let diagnosis = pilot.assessment(&pilot.provider, &id, "diagnosis", false);
     pilot.upload(&pilot.provider, &id, "diagnosis_report");
-    pilot.upload(&pilot.provider, &id, "plan");
+    pilot.upload(&pilot.provider, &id, "assessment_plan");
     let photo = pilot.upload(&pilot.provider, &id, "photo");
     let res = pilot.try_step(
         &pilot.provider,

@@ -1,0 +1,2 @@
+ALTER TABLE targets DROP COLUMN text_value;
+ALTER TABLE programs DROP COLUMN phases;
