@@ -300,6 +300,34 @@ mod tests {
             10
         );
         assert_eq!(set.questions().count(), 15);
+        // Against the MIIT system's own data (issue 20, item 12): one group
+        // 市场效益 (6) holds 市场表现 (3) and 价值效益 (3).
+        let results = &set.dimensions[2];
+        let groups: Vec<(&str, Points, usize)> = results
+            .groups
+            .iter()
+            .map(|g| (g.code.as_str(), g.max_points, g.indicators.len()))
+            .collect();
+        assert_eq!(
+            groups,
+            [
+                ("green_low_carbon", Points::from_thousandths(7_000), 1),
+                ("product_quality", Points::from_thousandths(7_000), 1),
+                ("market_benefit", Points::from_thousandths(6_000), 2)
+            ]
+        );
+        let descriptors = |code: &str| {
+            set.operations
+                .scenarios
+                .iter()
+                .find(|s| s.code == code)
+                .map(|s| s.level_descriptors.clone())
+                .unwrap()
+        };
+        assert!(descriptors("product_design")[2].contains("library"));
+        assert!(descriptors("product_design")[3].contains("Simulation"));
+        assert!(descriptors("work_safety")[2].contains("危险废物"));
+        assert!(descriptors("finance")[0].contains("information system"));
     }
 
     #[test]
