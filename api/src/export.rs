@@ -238,6 +238,7 @@ const EXPORTS: &[(&str, &Table)] = &[
     ("get_dashboard", &tables::TARGETS),
     ("monitoring", &tables::MONITORING),
     ("list_decisions", &tables::DECISIONS),
+    ("fund_compliance", &tables::FUNDS),
     ("list_disbursements", &tables::DISBURSEMENTS),
     ("programme_ledger", &tables::LEDGER),
     ("list_audit_log", &tables::AUDIT_LOG),

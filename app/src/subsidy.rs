@@ -33,7 +33,9 @@ use crate::input::{Body, Page};
 use crate::journal::{Key, change, change_with};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
-use crate::view::{List, code_list_schema, code_schema, one_of, string_enum, utc};
+use crate::view::{
+    List, code_list_schema, code_schema, one_of, optional_code_schema, string_enum, utc,
+};
 
 fn category_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<ExpenseCategory>()
@@ -1029,25 +1031,20 @@ impl From<shuzhuan_subsidy::Sums> for FundSums {
     }
 }
 
-/// One purpose of a source's money.
+/// One line of the money by source: a source's total (`purpose` null) or
+/// one purpose of it, with its share of the source's allocation.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PurposeFunds {
-    #[schema(schema_with = code_schema::<FundPurpose>)]
-    pub purpose: FundPurpose,
-    #[serde(flatten)]
-    pub sums: FundSums,
-    /// Its share of the source's allocation, basis points (rounded down).
-    pub share_bp: u32,
-}
-
-/// One source's money and its purposes.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct SourceFundsView {
+pub struct FundLine {
     #[schema(schema_with = code_schema::<FundSource>)]
     pub source: FundSource,
+    /// The purpose, or null on the source's own line.
+    #[schema(schema_with = optional_code_schema::<FundPurpose>)]
+    pub purpose: Option<FundPurpose>,
     #[serde(flatten)]
     pub sums: FundSums,
-    pub purposes: Vec<PurposeFunds>,
+    /// The purpose's share of the source's allocation, basis points
+    /// (rounded down; 10000 on the source's line).
+    pub share_bp: u32,
 }
 
 /// An earmark against the figures.
@@ -1080,9 +1077,16 @@ pub struct FundComplianceView {
     pub program_id: String,
     /// All sources together.
     pub total: FundSums,
-    pub sources: Vec<SourceFundsView>,
+    /// Per source its total, then each of its purposes.
+    pub lines: Vec<FundLine>,
     pub earmarks: Vec<EarmarkView>,
 }
+
+/// The money view takes no filter: the whole programme, as the evaluation
+/// shows it (its `format` exports the lines).
+#[derive(Debug, Default, Deserialize, Validate, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct FundQuery {}
 
 /// The programme's money by source and purpose with its earmarks checked
 /// (who reads the programme's money).
@@ -1090,6 +1094,7 @@ pub fn fund_compliance(
     s: &mut Session,
     who: &Principal,
     program_id: &str,
+    _: &FundQuery,
 ) -> Result<FundComplianceView> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
     let program = programs::find(s.conn(), program_id)?;
@@ -1115,20 +1120,23 @@ pub fn fund_compliance(
     Ok(FundComplianceView {
         program_id: program.id,
         total: total.into(),
-        sources: sources
+        lines: sources
             .into_iter()
-            .map(|s| SourceFundsView {
-                source: s.source,
-                sums: s.sums.into(),
-                purposes: s
-                    .purposes
-                    .into_iter()
-                    .map(|(purpose, sums, share_bp)| PurposeFunds {
-                        purpose,
+            .flat_map(|s| {
+                let total = FundLine {
+                    source: s.source,
+                    purpose: None,
+                    sums: s.sums.into(),
+                    share_bp: 10_000,
+                };
+                std::iter::once(total).chain(s.purposes.into_iter().map(
+                    move |(purpose, sums, share_bp)| FundLine {
+                        source: s.source,
+                        purpose: Some(purpose),
                         sums: sums.into(),
                         share_bp,
-                    })
-                    .collect(),
+                    },
+                ))
             })
             .collect(),
         earmarks: checks

@@ -577,7 +577,7 @@ const FIELDS: &[(&str, &str)] = &[
         "earmarks",
         "Minimum shares of a source's money per purpose, each checked.",
     ),
-    ("sources", "Per source of funds."),
+    ("lines", "Lines of a table."),
     (
         "rate_kind",
         "maximum (不超过: the city may approve a lower rate) or fixed (the rate is what is paid).",
@@ -953,8 +953,7 @@ const SCHEMAS: &[(&str, &str)] = &[
         "Money by source and purpose with the earmarks checked.",
     ),
     ("FundSums", "Allocated, committed and disbursed money."),
-    ("PurposeFunds", "One purpose of a source's money."),
-    ("SourceFundsView", "One source's money and its purposes."),
+    ("FundLine", "A source's money, or one purpose of it."),
     (
         "EarmarkView",
         "An earmark of the programme against the figures.",

@@ -5,14 +5,15 @@
 use actix_web::{HttpResponse, get, post, web};
 use shuzhuan_app::subsidy::{
     self as use_case, AwardQuoteSpec, AwardQuoteView, AwardRequest, DecisionSpec, DecisionView,
-    DisbursementSpec, DisbursementView, EnterpriseLedgerView, FundComplianceView, LedgerQuery,
-    PolicySpec, PolicyView, PoolSpec, PoolView, ProgrammeLedgerQuery, QuoteSpec, QuoteView,
+    DisbursementSpec, DisbursementView, EnterpriseLedgerView, FundComplianceView, FundQuery,
+    LedgerQuery, PolicySpec, PolicyView, PoolSpec, PoolView, ProgrammeLedgerQuery, QuoteSpec,
+    QuoteView,
 };
 use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::export::{self, Listing};
-use crate::extract::{Caller, IfMatch, Json, Query};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 use shuzhuan_app::exports::tables;
@@ -557,9 +558,9 @@ pub async fn get_policy(
 /// per-source view of the mid-term and final evaluation.
 #[utoipa::path(
     tag = "subsidy",
-    params(("program_id" = String, Path, description = "Programme id, or its code (`xuchang`)")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`xuchang`)"), FundQuery),
     responses(
-        (status = 200, description = "Money by source and purpose with the earmarks checked", body = FundComplianceView),
+        (status = 200, description = "Money by source and purpose with the earmarks checked (`format=xlsx|csv` exports the lines)", body = FundComplianceView),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
     ),
@@ -567,14 +568,19 @@ pub async fn get_policy(
 )]
 #[get("/programs/{program_id}/fund-compliance")]
 pub async fn fund_compliance(
+    AcceptLang(lang): AcceptLang,
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-) -> Result<web::Json<FundComplianceView>, ApiError> {
-    state
-        .run(caller, move |s, who| {
-            use_case::fund_compliance(s, who, &program_id)
-        })
-        .await
-        .map(web::Json)
+    Listing(q, wants): Listing<FundQuery>,
+) -> Result<HttpResponse, ApiError> {
+    export::report(
+        &state,
+        caller,
+        (lang, wants),
+        &tables::FUNDS,
+        move |s, who, _| use_case::fund_compliance(s, who, &program_id, &q),
+        |view: &FundComplianceView| &view.lines,
+    )
+    .await
 }

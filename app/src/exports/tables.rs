@@ -191,6 +191,42 @@ pub static MONITORING: Table = Table {
     ],
 };
 
+fn fund_source(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "central" => "中央",
+        "provincial" => "省级",
+        "city" => "市级",
+        "county" => "县级",
+        "local" => "地方配套",
+        _ => return None,
+    })
+}
+
+fn fund_purpose(code: &str) -> Option<&'static str> {
+    Some(match code {
+        "enterprise_transformation" => "企业数字化改造",
+        "awards" => "奖励",
+        "service_platform" => "公共服务平台",
+        "services" => "培训、对接与评测",
+        "other" => "其他",
+        _ => return None,
+    })
+}
+
+/// Money by source and purpose (资金来源与用途).
+pub static FUNDS: Table = Table {
+    en: "fund-compliance",
+    zh: "资金来源与用途",
+    columns: &[
+        col("source", "source", "资金来源", Kind::Named(fund_source)),
+        col("purpose", "purpose", "用途", Kind::Named(fund_purpose)),
+        col("allocated_fen", "allocated", "已安排（元）", Kind::Fen),
+        col("committed_fen", "committed", "已核定（元）", Kind::Fen),
+        col("disbursed_fen", "disbursed", "已拨付（元）", Kind::Fen),
+        col("share_bp", "share", "占该来源比例", Kind::Percent),
+    ],
+};
+
 /// Subsidy decisions (补贴决定).
 pub static DECISIONS: Table = Table {
     en: "subsidy-decisions",

@@ -328,16 +328,34 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
             why,
         ));
     }
-    if let Some(min) = policy.min_investment_fen.filter(|m| eligible_fen < *m) {
+    // Below the policy's minimum investment, or below its lowest band,
+    // nothing is paid.
+    let floors = [
+        policy
+            .min_investment_fen
+            .map(|m| (m, "the policy's minimum of", "政策规定的最低投资额")),
+        policy.investment_bands.first().map(|b| {
+            (
+                b.from_fen,
+                "the lowest investment band, from",
+                "最低投资档起点",
+            )
+        }),
+    ];
+    if let Some((min, what, what_zh)) = floors
+        .into_iter()
+        .flatten()
+        .find(|(m, ..)| eligible_fen < *m)
+    {
         let why = Step {
             rule: "minimum_investment",
             text: format!(
-                "Eligible investment {} is below the policy's minimum of {}: no subsidy",
+                "Eligible investment {} is below {what} {}: no subsidy",
                 yuan(eligible_fen),
                 yuan(min)
             ),
             text_zh: format!(
-                "计入投资 {} 低于政策规定的最低投资额 {}：不予补贴",
+                "计入投资 {} 低于{what_zh} {}：不予补贴",
                 yuan_zh(eligible_fen),
                 yuan_zh(min)
             ),
@@ -352,31 +370,6 @@ fn subsidy(policy: &Policy, req: &QuoteRequest) -> Result<Quote, QuoteError> {
         ));
     }
     let band = policy.band_for(eligible_fen);
-    if band.is_none()
-        && let Some(first) = policy.investment_bands.first()
-    {
-        let why = Step {
-            rule: "minimum_investment",
-            text: format!(
-                "Eligible investment {} is below the lowest investment band (from {}): no subsidy",
-                yuan(eligible_fen),
-                yuan(first.from_fen)
-            ),
-            text_zh: format!(
-                "计入投资 {} 未达到最低投资档（{} 起）：不予补贴",
-                yuan_zh(eligible_fen),
-                yuan_zh(first.from_fen)
-            ),
-            amount_fen: 0,
-        };
-        return Ok(nothing(
-            policy,
-            eligible_fen,
-            Bound::MinimumInvestment,
-            explanation,
-            why,
-        ));
-    }
     let terms = policy.levels.get(&req.level).copied();
     let level_rate = terms.and_then(|t| t.rate_bp);
     let (policy_bp, rate_source, rate_source_zh) =

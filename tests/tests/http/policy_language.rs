@@ -340,18 +340,50 @@ fn money_by_source_and_purpose_checks_the_earmarks(app: TestApp) {
     assert_eq!(view.status, StatusCode::OK, "{}", view.body);
     let v = view.body;
     assert_eq!(v["total"]["allocated_fen"], 1300 * WAN);
-    assert_eq!(v["sources"][0]["source"], "central");
-    assert_eq!(v["sources"][0]["allocated_fen"], 1100 * WAN);
+    // Per source its total line, then its purposes.
+    let lines: Vec<(&str, Option<&str>, i64, u64)> = v["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            (
+                l["source"].as_str().unwrap(),
+                l["purpose"].as_str(),
+                l["allocated_fen"].as_i64().unwrap(),
+                l["share_bp"].as_u64().unwrap(),
+            )
+        })
+        .collect();
     // 800/1100 = 72.727…% → 7272 bp; 300/1100 → 2727 bp.
-    assert_eq!(v["sources"][0]["purposes"][0]["share_bp"], 7272);
-    assert_eq!(v["sources"][0]["purposes"][1]["share_bp"], 2727);
-    assert_eq!(v["sources"][1]["source"], "city");
+    assert_eq!(
+        lines,
+        [
+            ("central", None, 1100 * WAN, 10_000),
+            (
+                "central",
+                Some("enterprise_transformation"),
+                800 * WAN,
+                7272
+            ),
+            ("central", Some("service_platform"), 300 * WAN, 2727),
+            ("city", None, 200 * WAN, 10_000),
+            ("city", Some("enterprise_transformation"), 200 * WAN, 10_000),
+        ]
+    );
     assert_eq!(
         (
             v["earmarks"][0]["allocated_share_bp"].as_u64(),
             v["earmarks"][0]["met"].as_bool()
         ),
         (Some(7272), Some(false))
+    );
+    // The same lines as a sheet for the evaluation.
+    let sheet = finance.get(&format!("/programs/{xuchang}/fund-compliance?format=csv"));
+    assert_eq!(sheet.status, StatusCode::OK);
+    let text = sheet.body.as_str().unwrap_or_default().to_owned();
+    assert!(
+        text.contains("资金来源") && text.contains("72.72"),
+        "{text}"
     );
     // Money is not a provider's to read.
     let provider = app.user_with_grants(

@@ -214,6 +214,29 @@ impl<'a> Pilot<'a> {
         ));
     }
 
+    /// The auditor's audit of software worth `audited_fen`, then finance's
+    /// approval of the subsidy from a new pool: the project after it.
+    pub(crate) fn audit_and_approve(&self, id: &str, audited_fen: i64) -> Value {
+        self.assign(id, "auditor", &self.auditor);
+        self.step(
+            &self.auditor,
+            id,
+            "record_audit",
+            json!({"audited_line_items": [{"category": "software", "amount_fen": audited_fen}]}),
+        );
+        let pool = ok(self.finance.post(
+            &format!("/programs/{}/budget-pools", self.program),
+            json!({"name": "中央资金", "source": "central", "amount_fen": 1_000_000 * YUAN}),
+        ))["id"]
+            .clone();
+        self.step(
+            &self.finance,
+            id,
+            "approve_subsidy",
+            json!({"budget_pool_id": pool}),
+        )
+    }
+
     /// Uploads every document the programme requires before `action`.
     pub(crate) fn documents_for(&self, who: &As<'_>, id: &str, action: &str) {
         for (_, kinds) in self.requirements.iter().filter(|(a, _)| a == action) {
@@ -1025,24 +1048,7 @@ fn closing_a_batch_keeps_auditing_and_paying_what_was_accepted(app: TestApp) {
     pilot.assign(&id, "evaluator", &pilot.evaluator);
     assert_eq!(pilot.accept(&id, true, json!({}))["state"], "accepted");
     pilot.batch_to("closed");
-    pilot.assign(&id, "auditor", &pilot.auditor);
-    pilot.step(
-        &pilot.auditor,
-        &id,
-        "record_audit",
-        json!({"audited_line_items": [{"category": "software", "amount_fen": 100_000 * YUAN}]}),
-    );
-    let pool = ok(pilot.finance.post(
-        &format!("/programs/{}/budget-pools", pilot.program),
-        json!({"name": "中央资金", "source": "central", "amount_fen": 1_000_000 * YUAN}),
-    ))["id"]
-        .clone();
-    let p = pilot.step(
-        &pilot.finance,
-        &id,
-        "approve_subsidy",
-        json!({"budget_pool_id": pool}),
-    );
+    let p = pilot.audit_and_approve(&id, 100_000 * YUAN);
     assert_eq!(
         (p["state"].as_str(), p["subsidy_fen"].as_i64()),
         (Some("subsidy_approved"), Some(50_000 * YUAN))
@@ -1241,26 +1247,9 @@ fn the_policy_pinned_at_plan_approval_pays_after_a_newer_one(app: TestApp) {
     pilot.prechecked(&ent, &id);
     pilot.assign(&id, "evaluator", &pilot.evaluator);
     pilot.accept(&id, true, json!({}));
-    pilot.assign(&id, "auditor", &pilot.auditor);
-    pilot.step(
-        &pilot.auditor,
-        &id,
-        "record_audit",
-        json!({"audited_line_items": [{"category": "software", "amount_fen": 600_000 * YUAN}]}),
-    );
-    let pool = ok(pilot.finance.post(
-        &format!("/programs/{}/budget-pools", pilot.program),
-        json!({"name": "市级资金", "source": "local", "amount_fen": 1_000_000 * YUAN}),
-    ))["id"]
-        .clone();
     // Version 1 (000 item 17): 50 % of 600,000 = 300,000 yuan; version 2
     // would have paid 30 % = 180,000.
-    let p = pilot.step(
-        &pilot.finance,
-        &id,
-        "approve_subsidy",
-        json!({"budget_pool_id": pool}),
-    );
+    let p = pilot.audit_and_approve(&id, 600_000 * YUAN);
     assert_eq!(
         (
             p["subsidy_fen"].as_i64(),
