@@ -660,6 +660,10 @@ pub struct Dashboard {
     /// Of the metrics with a target: red above the group red share, etc.
     pub summary: GroupColour,
     pub items: Vec<DashboardRow>,
+    /// The programme's money by source and purpose with its earmarks
+    /// checked (as `GET …/fund-compliance`), for callers who read the
+    /// programme's money; null for the others.
+    pub funds: Option<crate::subsidy::FundComplianceView>,
 }
 
 #[derive(Debug, Deserialize, Validate, IntoParams)]
@@ -761,6 +765,10 @@ pub fn dashboard(
         region: q.region.clone(),
         summary: group("targets".into(), &colours, t, lang),
         items,
+        funds: match require_in_programme(who, Right::ReadMoney, program_id) {
+            Ok(_) => Some(crate::subsidy::funds_of(s.conn(), program_id)?),
+            Err(_) => None,
+        },
     })
 }
 

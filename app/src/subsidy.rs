@@ -1097,8 +1097,13 @@ pub fn fund_compliance(
     _: &FundQuery,
 ) -> Result<FundComplianceView> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
-    let program = programs::find(s.conn(), program_id)?;
-    let pools: Vec<PoolFigures> = subsidy::pools_of(s.conn(), program_id)?
+    funds_of(s.conn(), program_id)
+}
+
+/// The money view of a programme, for those the caller's right lets see it.
+pub(crate) fn funds_of(conn: &mut AnyConnection, program_id: &str) -> Result<FundComplianceView> {
+    let program = programs::find(conn, program_id)?;
+    let pools: Vec<PoolFigures> = subsidy::pools_of(conn, program_id)?
         .iter()
         .map(|p| PoolFigures {
             source: p.source.0,

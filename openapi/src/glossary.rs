@@ -54,6 +54,11 @@ const IN_SCHEMA: &[(&str, &str, &str)] = &[
     ),
     ("TransitionView", "action", "The action taken."),
     (
+        "Dashboard",
+        "funds",
+        "The programme's money by source and purpose with its earmarks checked, for callers who read its money; null for the others.",
+    ),
+    (
         "BatchTransitionRequest",
         "action",
         "The action that moves the batch on.",

@@ -385,6 +385,17 @@ fn money_by_source_and_purpose_checks_the_earmarks(app: TestApp) {
         text.contains("资金来源") && text.contains("72.72"),
         "{text}"
     );
+    // The dashboard carries the same view for those who read money, and
+    // none for a county office (it reads targets, not the programme's money).
+    let dash = finance.get(&format!("/programs/{xuchang}/dashboard"));
+    assert_eq!(dash.body["funds"]["lines"], v["lines"]);
+    let county = app.user_with_grants(
+        "xuchang.county",
+        json!([{"role": "county_admin", "program_id": xuchang, "region_codes": ["411002"]}]),
+    );
+    let dash = county.get(&format!("/programs/{xuchang}/dashboard"));
+    assert_eq!(dash.status, StatusCode::OK, "{}", dash.body);
+    assert!(dash.body["funds"].is_null());
     // Money is not a provider's to read.
     let provider = app.user_with_grants(
         "xuchang.someone",
