@@ -535,6 +535,7 @@ pub struct BatchExtensionRequest {
     /// Why the window is extended (the notice or decision), kept in the
     /// audit log and the change feed.
     #[serde(default)]
+    #[schema(required = true)]
     #[validate(length(
         min = 1,
         max = 1000,

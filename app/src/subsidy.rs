@@ -1339,8 +1339,9 @@ pub fn create_decision(
 }
 
 /// What an award is quoted for: the rule and the inputs its kind reads.
+/// (Unknown fields are refused by `_rest`, as `deny_unknown_fields` would:
+/// serde cannot combine that with the flattening into [`AwardRequest`].)
 #[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
-#[serde(deny_unknown_fields)]
 #[schema(example = json!({"award_code": "loan_interest", "period_bases_fen": [250000000, 400000000], "as_of": "2026-06-01"}))]
 pub struct AwardQuoteSpec {
     /// The award rule's code in the policy in force.
@@ -1374,6 +1375,19 @@ pub struct AwardQuoteSpec {
     /// instalments: whether the condition has held through it (false
     /// forfeits it and the rest).
     pub condition_met: Option<bool>,
+    #[serde(flatten, deserialize_with = "no_other_fields")]
+    #[schema(ignore)]
+    #[validate(skip)]
+    _rest: (),
+}
+
+/// Refuses any field left over once a flattened body took its own.
+fn no_other_fields<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
+    let rest = BTreeMap::<String, serde::de::IgnoredAny>::deserialize(d)?;
+    match rest.keys().next() {
+        Some(field) => Err(serde::de::Error::custom(format!("unknown field `{field}`"))),
+        None => Ok(()),
+    }
 }
 
 impl AwardQuoteSpec {
@@ -1460,8 +1474,7 @@ pub fn create_award_quote(
 }
 
 /// An award to propose: whom it pays and from which pool, beside what it
-/// is quoted for. (The flattened quote fields keep this body from refusing
-/// unknown fields.)
+/// is quoted for.
 #[derive(Debug, Deserialize, Validate, ToSchema)]
 #[schema(example = json!({"award_code": "chain_master_connection", "units": 12, "payee": "东风某链主企业", "pool_id": "0193…"}))]
 pub struct AwardRequest {

@@ -181,6 +181,11 @@ fn each_award_kind_is_quoted_and_proposed(app: TestApp) {
         refused(json!({"award_code": "grant"})),
         "decided_amount_required"
     );
+    // A field the body does not take is refused, on the quote and the
+    // proposal alike.
+    let (status, body) = on(json!({"award_code": "grant", "decided_fen": 1, "decided": 1}));
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body.to_string().contains("decided"), "{body}");
     // Tiers: just below 5亿 nothing, at 10亿 100万, far above 300万.
     assert_eq!(
         ok(json!({"award_code": "output", "figure": 49_999}))["amount_fen"],
@@ -245,6 +250,17 @@ fn each_award_kind_is_quoted_and_proposed(app: TestApp) {
     );
     assert_eq!(d.status, StatusCode::CREATED, "{}", d.body);
     assert_eq!(d.body["amount_fen"], 75 * WAN);
+    let stray = city.post(
+        &format!("/programs/{changji}/awards"),
+        json!({"award_code": "interest", "period_bases_fen": [250 * WAN], "as_of": "2030-03-01",
+               "payee": "昌吉某企业", "pool_id": pool.body["id"], "pool": "x"}),
+    );
+    assert_eq!(
+        stray.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        stray.body
+    );
 }
 
 fn a_draft_is_quoted_as_indicative_and_unpayable_rules_are_refused(app: TestApp) {
