@@ -21,7 +21,7 @@ use crate::input::{self, Body, Page};
 use crate::journal::{Key, change};
 use crate::policy::{Right, require_in_programme};
 use crate::principal::Principal;
-use crate::view::{List, code_list_schema, code_schema, utc};
+use crate::view::{List, code_list_schema, code_schema, optional_code_schema, utc};
 
 fn status_list_schema() -> utoipa::openapi::schema::Array {
     code_list_schema::<AdmissionStatus>()
@@ -68,7 +68,7 @@ pub struct LibraryApplication {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"status": "suspended", "reason": "抽查发现虚报进度"}))]
 pub struct AdmissionChange {
-    #[schema(schema_with = code_schema::<AdmissionStatus>)]
+    #[schema(schema_with = optional_code_schema::<AdmissionStatus>)]
     pub status: Option<String>,
     /// A grade the programme gives (e.g. A/B/C, 星级).
     #[validate(length(min = 1, max = 20, message = "1 to 20 characters", code = "length"))]

@@ -1375,18 +1375,23 @@ pub struct AwardQuoteSpec {
     /// instalments: whether the condition has held through it (false
     /// forfeits it and the rest).
     pub condition_met: Option<bool>,
-    #[serde(flatten, deserialize_with = "no_other_fields")]
+    #[serde(flatten)]
     #[schema(ignore)]
     #[validate(skip)]
-    _rest: (),
+    _rest: NoOtherFields,
 }
 
 /// Refuses any field left over once a flattened body took its own.
-fn no_other_fields<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<(), D::Error> {
-    let rest = BTreeMap::<String, serde::de::IgnoredAny>::deserialize(d)?;
-    match rest.keys().next() {
-        Some(field) => Err(serde::de::Error::custom(format!("unknown field `{field}`"))),
-        None => Ok(()),
+#[derive(Debug, Clone)]
+struct NoOtherFields;
+
+impl<'de> Deserialize<'de> for NoOtherFields {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        let rest = BTreeMap::<String, serde::de::IgnoredAny>::deserialize(d)?;
+        match rest.keys().next() {
+            Some(field) => Err(serde::de::Error::custom(format!("unknown field `{field}`"))),
+            None => Ok(NoOtherFields),
+        }
     }
 }
 
