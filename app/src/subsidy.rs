@@ -56,21 +56,6 @@ pub struct LevelTermsSpec {
     pub cap_fen: Option<i64>,
 }
 
-/// The fields every award carries besides its kind's own.
-#[derive(ToSchema)]
-#[allow(dead_code)] // the schema of an award's common fields, never built
-struct AwardCommon {
-    /// The award's code in the policy (`little_lighthouse`).
-    code: String,
-    /// Its name as the policy writes it.
-    name: String,
-    /// Who receives it (default enterprise).
-    #[schema(schema_with = code_schema::<PayeeKind>)]
-    payee: Option<PayeeKind>,
-    /// Where the rule comes from (document and clause).
-    source: Option<String>,
-}
-
 /// An award of a policy, one object per kind told apart by `type`, its
 /// kind's fields beside the common ones (code, name, payee, source).
 #[derive(ToSchema)]
@@ -82,8 +67,15 @@ enum AwardSchema {
     /// demonstration (003).
     #[schema(title = "FixedAward")]
     Fixed {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// The sum in fen (分).
         #[schema(minimum = 1)]
         amount_fen: i64,
@@ -92,8 +84,15 @@ enum AwardSchema {
     /// connected SME, at most 100万 (003).
     #[schema(title = "PerUnitAward")]
     PerUnit {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// The sum per unit in fen (分).
         #[schema(minimum = 1)]
         unit_fen: i64,
@@ -105,8 +104,15 @@ enum AwardSchema {
     /// 300万元"): a request names `decided_fen`.
     #[schema(title = "UpToAward")]
     UpTo {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// The most that may be decided, fen (分).
         #[schema(minimum = 1)]
         max_fen: i64,
@@ -116,8 +122,15 @@ enum AwardSchema {
     /// pays; below the lowest nothing.
     #[schema(title = "TieredAward", example = json!({"code": "output_growth", "name": "新增产值奖励", "type": "tiered", "figure": "新增产值（万元）", "tiers": [{"from": 50000, "amount_fen": 50000000}, {"from": 100000, "amount_fen": 100000000}, {"from": 300000, "amount_fen": 200000000}, {"from": 500000, "amount_fen": 300000000}]}))]
     Tiered {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// What the figure is and its unit, as the policy writes it.
         figure: String,
         /// Ascending by `from`.
@@ -129,8 +142,15 @@ enum AwardSchema {
     /// `period_bases_fen`, the base of each period in order.
     #[schema(title = "PerPeriodAward", example = json!({"code": "loan_interest", "name": "贷款贴息", "type": "per_period", "rate_bp": 3000, "period_cap_fen": 100000000, "max_periods": 3}))]
     PerPeriod {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// Basis points of the base (3000 = 30%).
         #[schema(minimum = 1, maximum = 10000)]
         rate_bp: u32,
@@ -147,8 +167,15 @@ enum AwardSchema {
     /// request names `instalment` and `condition_met`.
     #[schema(title = "InstalmentAward", example = json!({"code": "above_size_entry", "name": "首次入规奖励", "type": "instalments", "amounts_fen": [10000000, 20000000, 30000000], "condition": "保持规上企业"}))]
     Instalments {
-        #[serde(flatten)]
-        common: AwardCommon,
+        /// The award's code in the policy (`chain_master_connection`).
+        code: String,
+        /// Its name as the policy writes it.
+        name: String,
+        /// Who receives it (default enterprise).
+        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+        payee: Option<PayeeKind>,
+        /// Where the rule comes from (document and clause).
+        source: Option<String>,
         /// Each instalment in order, fen (分).
         amounts_fen: Vec<i64>,
         /// What each instalment requires, as the policy writes it.
