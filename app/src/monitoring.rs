@@ -775,7 +775,8 @@ pub fn dashboard(
 /// A provider's place in the ranking, with the score's components.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RankedProvider {
-    pub rank: usize,
+    /// The place; null for a provider without projects (unranked).
+    pub rank: Option<usize>,
     pub provider_id: String,
     pub name: String,
     pub score: f64,
@@ -800,7 +801,7 @@ pub struct ProviderRanking {
     pub items: Vec<RankedProvider>,
 }
 
-const FORMULA: &str = "score = 30 × contracts / most contracts of any provider + 30 × acceptances passed / contracts + 30 × (mean satisfaction − 1) / 4 + 10 × (1 − red / active projects); ties go to more contracts, then the provider id";
+const FORMULA: &str = "score = 30 × contracts / most contracts of any provider + 30 × acceptances passed / contracts + 30 × (mean satisfaction − 1) / 4 + 10 × (1 − red / active projects); contracts are projects whose plan the city approved, active projects those under monitoring, a project red by one of its own indicators (not its provider's red share); providers without projects are unranked; ties go to more contracts, then the provider id";
 
 /// Admitted providers by score (赛马), each component shown, over the
 /// whole programme.
@@ -815,7 +816,7 @@ pub fn ranking(s: &mut Session, who: &Principal, program_id: &str) -> Result<Pro
                 if let Some(id) = p.provider_id.as_deref() {
                     let e = acc.entry(id).or_default();
                     e.0 += 1;
-                    e.1 += i64::from(c.overall == Colour::Red);
+                    e.1 += i64::from(c.red_on_its_own());
                 }
                 acc
             });
@@ -846,6 +847,7 @@ pub fn ranking(s: &mut Session, who: &Principal, program_id: &str) -> Result<Pro
             let (active, red_projects) = red.get(prov.id.as_str()).copied().unwrap_or_default();
             ProviderRecord {
                 provider_id: prov.id.clone(),
+                projects: theirs.len() as i64,
                 contracts: theirs
                     .iter()
                     .filter(|p| reached(p, ProjectAction::ApprovePlan, ProjectState::Implementing))

@@ -466,16 +466,17 @@ fn step(
             data.insert("disbursement_id".into(), paid.id.into());
             data.insert("amount_fen".into(), paid.amount_fen.into());
         }
+        // DOMAIN.md §4: a project is disqualified on a spot check's finding
+        // against it, named by the request; without one, nothing happens.
         A::Disqualify => {
-            if let Some(s) = &body.spot_check_id {
-                crate::spot_checks::check_disqualification(
-                    tx.conn(),
-                    &before.program_id,
-                    &before.id,
-                    s,
-                )?;
-                data.insert("spot_check_id".into(), s.clone().into());
-            }
+            let s = need(&body.spot_check_id, "spot_check_id")?;
+            crate::spot_checks::check_disqualification(
+                tx.conn(),
+                &before.program_id,
+                &before.id,
+                &s,
+            )?;
+            data.insert("spot_check_id".into(), s.into());
         }
         _ => {}
     }

@@ -138,6 +138,17 @@ pub struct ProjectColours {
     pub readings: Vec<Reading>,
 }
 
+impl ProjectColours {
+    /// Red by one of the project's own indicators: the provider-load
+    /// indicator is its provider's red share and would count one late
+    /// project against all of the provider's others.
+    pub fn red_on_its_own(&self) -> bool {
+        self.readings
+            .iter()
+            .any(|r| r.indicator != Indicator::ProviderLoad && r.colour == Some(Colour::Red))
+    }
+}
+
 fn reading(indicator: Indicator, colour: Option<Colour>, why: Why) -> Reading {
     Reading {
         indicator,
@@ -316,11 +327,18 @@ fn acceptance_outcome(p: &ProjectFacts) -> Reading {
     }
 }
 
+/// A rectification deadline is set when the city resumes the project
+/// (`resume`: rectification → implementing) and applies until the next
+/// acceptance passes: while the project rectifies and is re-accepted.
 fn rectification(p: &ProjectFacts, t: &Thresholds, today: NaiveDate) -> Reading {
-    let Some(deadline) = p
-        .rectification_deadline
-        .filter(|_| p.state == ProjectState::Rectification)
-    else {
+    let rectifying = matches!(
+        p.state,
+        ProjectState::Rectification
+            | ProjectState::Implementing
+            | ProjectState::AcceptanceRequested
+            | ProjectState::AcceptancePrechecked
+    );
+    let Some(deadline) = p.rectification_deadline.filter(|_| rectifying) else {
         return not_yet(Indicator::RectificationOverdue);
     };
     let left = (deadline - today).num_days();
@@ -558,6 +576,42 @@ mod tests {
             Colour::Red,
             "the provider's red share colours the project"
         );
+    }
+
+    /// Issue 22: the deadline `resume` sets applies while the project
+    /// rectifies (implementing again) and is re-accepted; a deadline three
+    /// days ahead is inside the seven-day warning window.
+    #[test]
+    fn a_rectification_deadline_applies_after_resume() {
+        let t = Thresholds::default();
+        let today = day(6, 1);
+        let resumed = |state, deadline| ProjectFacts {
+            id: "r".into(),
+            state,
+            rectification_deadline: Some(deadline),
+            ..ProjectFacts::default()
+        };
+        for (state, deadline, colour) in [
+            (ProjectState::Implementing, day(6, 4), Some(Colour::Yellow)),
+            (
+                ProjectState::AcceptanceRequested,
+                day(5, 31),
+                Some(Colour::Red),
+            ),
+            (
+                ProjectState::AcceptancePrechecked,
+                day(7, 30),
+                Some(Colour::Green),
+            ),
+            (ProjectState::Accepted, day(5, 31), None),
+        ] {
+            let out = monitor(&[resumed(state, deadline)], &t, today);
+            assert_eq!(
+                colour_of(&out[0], Indicator::RectificationOverdue),
+                colour,
+                "{state:?} due {deadline}"
+            );
+        }
     }
 
     #[test]

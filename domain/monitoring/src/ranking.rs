@@ -6,8 +6,14 @@
 //!               + 30 × (mean satisfaction − 1) / 4   (0 without ratings)
 //!               + 10 × (1 − red projects / active projects)   (10 without active ones)
 //!
-//! Ties go to more contracts, then to the provider id. Each component is
-//! shown so a provider can see what to improve.
+//! Contracts are the provider's projects whose plan was approved (the
+//! city's approval moved them to implementing); active projects are its
+//! projects under monitoring (applied, not yet paid, withdrawn or
+//! disqualified); a project is red when one of its own indicators is red
+//! (not the provider-load indicator, which is the provider's red share
+//! itself). A provider without any project is listed unranked, with no
+//! score. Ties go to more contracts, then to the provider id. Each
+//! component is shown so a provider can see what to improve.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +21,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ProviderRecord {
     pub provider_id: String,
+    /// Every project naming the provider, in any state.
+    pub projects: i64,
     /// Projects whose plan (contract) was filed with this provider.
     pub contracts: i64,
     pub acceptances_passed: i64,
@@ -28,7 +36,8 @@ pub struct ProviderRecord {
 /// A provider's place and score with its components.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ranked {
-    pub rank: usize,
+    /// The place, or None for a provider without projects (unranked).
+    pub rank: Option<usize>,
     pub record: ProviderRecord,
     pub score: f64,
     pub contracts_points: f64,
@@ -47,8 +56,9 @@ fn round2(x: f64) -> f64 {
 }
 
 pub fn rank(records: Vec<ProviderRecord>) -> Vec<Ranked> {
-    let most = records.iter().map(|r| r.contracts).max().unwrap_or(0);
-    let mut scored: Vec<Ranked> = records
+    let (with, mut without): (Vec<_>, Vec<_>) = records.into_iter().partition(|r| r.projects > 0);
+    let most = with.iter().map(|r| r.contracts).max().unwrap_or(0);
+    let mut scored: Vec<Ranked> = with
         .into_iter()
         .map(|r| {
             let contracts_points = round2(30.0 * ratio(r.contracts, most));
@@ -64,7 +74,7 @@ pub fn rank(records: Vec<ProviderRecord>) -> Vec<Ranked> {
                 10.0
             };
             Ranked {
-                rank: 0,
+                rank: None,
                 score: round2(
                     contracts_points + acceptance_points + satisfaction_points + red_points,
                 ),
@@ -83,8 +93,18 @@ pub fn rank(records: Vec<ProviderRecord>) -> Vec<Ranked> {
             .then(a.record.provider_id.cmp(&b.record.provider_id))
     });
     for (i, r) in scored.iter_mut().enumerate() {
-        r.rank = i + 1;
+        r.rank = Some(i + 1);
     }
+    without.sort_by(|a, b| a.provider_id.cmp(&b.provider_id));
+    scored.extend(without.into_iter().map(|record| Ranked {
+        rank: None,
+        record,
+        score: 0.0,
+        contracts_points: 0.0,
+        acceptance_points: 0.0,
+        satisfaction_points: 0.0,
+        red_points: 0.0,
+    }));
     scored
 }
 
@@ -103,6 +123,7 @@ mod tests {
     ) -> ProviderRecord {
         ProviderRecord {
             provider_id: id.into(),
+            projects: contracts.max(active),
             contracts,
             acceptances_passed: passed,
             ratings: i64::from(mean.is_some()),
@@ -143,13 +164,29 @@ mod tests {
             (15.0, 30.0, 15.0, 10.0)
         );
         assert_eq!(b.score, 70.0);
-        assert_eq!((out[0].rank, out[1].rank), (1, 2));
+        assert_eq!((out[0].rank, out[1].rank), (Some(1), Some(2)));
     }
 
     #[test]
     fn ties_go_to_more_contracts_then_the_id() {
-        let out = rank(vec![rec("b", 0, 0, None, 0, 0), rec("a", 0, 0, None, 0, 0)]);
+        let mut b = rec("b", 0, 0, None, 0, 0);
+        let mut a = rec("a", 0, 0, None, 0, 0);
+        (a.projects, b.projects) = (1, 1);
+        let out = rank(vec![b, a]);
         assert_eq!(out[0].record.provider_id, "a");
+    }
+
+    /// Issue 22: a provider without projects has no place and no points
+    /// (it used to get the 10 red points for nothing).
+    #[test]
+    fn a_provider_without_projects_is_unranked() {
+        let out = rank(vec![
+            rec("idle", 0, 0, None, 0, 0),
+            rec("busy", 1, 0, None, 1, 1),
+        ]);
+        assert_eq!(out[0].record.provider_id, "busy");
+        assert_eq!((out[0].rank, out[0].red_points), (Some(1), 0.0));
+        assert_eq!((out[1].rank, out[1].score), (None, 0.0));
     }
 
     proptest! {

@@ -749,7 +749,11 @@ fn withdrawal_and_disqualification_end_a_project(app: TestApp) {
     pilot
         .try_step(&pilot.county, &id2, "disqualify", json!({"reason": "x"}))
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
-    // A spot check that names no finding against the project is refused.
+    // Without a spot check (issue 22: this used to disqualify), and with one
+    // that names no finding against the project, the city is refused.
+    let res = pilot.try_step(&pilot.city, &id2, "disqualify", json!({"reason": "x"}));
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.error_fields(), ["spot_check_id"]);
     pilot
         .try_step(
             &pilot.city,

@@ -9,6 +9,7 @@ use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
 use crate::http::projects::{Pilot, ok, user_id};
 
 both_backends!(
+    a_rectification_deadline_warns_while_the_project_rectifies,
     seed_targets_load_and_yinchuan_annex_1_warns,
     targets_import_with_the_registry_conventions,
     dashboard_and_ranking_follow_the_data,
@@ -475,7 +476,8 @@ fn dashboard_and_ranking_follow_the_data(app: TestApp) {
     assert_eq!(row(&last_year, "enterprises_transformed")["actual"], 0);
 
     // The ranking: the provider with a contract, an acceptance and a
-    // 5-star rating leads one without projects; components add up.
+    // 5-star rating is ranked, one without projects is not; components add
+    // up.
     let other = ok(city.post(
         "/providers",
         json!({"uscc": uscc("110108", 71), "name": "另一家服务商", "kind": "comprehensive",
@@ -514,9 +516,11 @@ fn dashboard_and_ranking_follow_the_data(app: TestApp) {
             "{it}"
         );
     }
+    // A provider without projects is unranked, with no points (issue 22:
+    // it used to score the 10 red points for nothing).
     assert_eq!(
-        (items[1]["score"].as_f64(), items[1]["rank"].as_i64()),
-        (Some(10.0), Some(2))
+        (items[1]["score"].as_f64(), items[1]["rank"].is_null()),
+        (Some(0.0), true)
     );
     assert!(
         ranking["formula"]
@@ -671,6 +675,42 @@ fn monitoring_colours_projects_by_the_programme_thresholds(app: TestApp) {
         .city
         .get(&format!("/programs/{program}/monitoring?colour=purple"))
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+
+    // Issue 22: with a provider red share of 50 % now red, the project on
+    // pace is red overall by the provider-load indicator alone; the ranking
+    // counts it as the provider's red project no more (one of two, 5 of the
+    // 10 points), where it used to count both.
+    ok(put(
+        1,
+        json!({"provider_red_share_yellow_pct": 20, "provider_red_share_red_pct": 40}),
+    ));
+    let report = ok(pilot.city.get(&format!("/programs/{program}/monitoring")));
+    let ahead = report["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["project_id"] == ids[0])
+        .unwrap()
+        .clone();
+    assert_eq!(ahead["overall"], "red");
+    let ranking = ok(pilot
+        .city
+        .get(&format!("/programs/{program}/provider-ranking")));
+    let ours = ranking["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["provider_id"] == json!(pilot.provider_id))
+        .unwrap()
+        .clone();
+    assert_eq!(
+        (
+            ours["active_projects"].as_i64(),
+            ours["red_projects"].as_i64(),
+            ours["red_points"].as_f64()
+        ),
+        (Some(2), Some(1), Some(5.0))
+    );
 }
 
 /// The documented algorithm, written again from its description: u(label,
@@ -846,4 +886,39 @@ fn a_spot_check_draw_is_recomputed_from_what_is_published(app: TestApp) {
         json!({"reason": "新瓶装旧酒", "spot_check_id": check["id"]}),
     );
     assert_eq!(p["state"], "disqualified");
+}
+
+/// Issue 22: `resume` sets the rectification deadline and moves the project
+/// back to implementing; the indicator applies there (it used to read the
+/// deadline only in `rectification`, where no deadline is ever set). Three
+/// days ahead is inside the seven-day warning window: yellow.
+fn a_rectification_deadline_warns_while_the_project_rectifies(app: TestApp) {
+    let pilot = Pilot::new(&app, "shiyan");
+    let (_, ent) = pilot.enterprise(80);
+    let id = pilot.implementing(&ent);
+    pilot.prechecked(&ent, &id);
+    pilot.assign(&id, "evaluator", &pilot.evaluator);
+    assert_eq!(
+        pilot.accept(&id, false, json!({}))["state"],
+        "rectification"
+    );
+    let deadline = (chrono::Utc::now().date_naive() + chrono::Days::new(3)).to_string();
+    let p = pilot.step(&pilot.city, &id, "resume", json!({"deadline": deadline}));
+    assert_eq!(p["state"], "implementing");
+    let report = ok(pilot
+        .city
+        .get(&format!("/programs/{}/monitoring", pilot.program)));
+    let reading = report["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["project_id"] == id)
+        .unwrap()["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["indicator"] == "rectification_overdue")
+        .unwrap()
+        .clone();
+    assert_eq!(reading["colour"], "yellow", "{reading}");
 }
