@@ -6,13 +6,15 @@
 //! - [`colour`]: red/yellow/green and the programme's thresholds;
 //! - [`indicators`]: the ten monitoring indicators of a project;
 //! - [`draw`]: the reproducible spot-check draw (双随机);
-//! - [`ranking`]: the provider ranking (赛马).
+//! - [`ranking`]: the provider ranking (赛马);
+//! - [`risk`]: risk flags with their evidence and a score per project.
 
 pub mod colour;
 pub mod dashboard;
 pub mod draw;
 pub mod indicators;
 pub mod ranking;
+pub mod risk;
 pub mod supervision;
 pub mod targets;
 
