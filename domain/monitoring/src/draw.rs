@@ -15,6 +15,13 @@
 //!    position `u("inspector", k) mod (number of inspectors)`.
 //!
 //! The modulo bias is below 2⁻⁴⁰ for lists under 2²⁴ entries.
+//!
+//! A draw weighted by risk ([`draw_strata`]) publishes each candidate's
+//! weight (a positive integer) and the strata; step 2 then takes, for the
+//! i-th draw counted across the strata in order, the first candidate left
+//! in its stratum whose running sum of weights exceeds `u("project", i)
+//! mod (the weights left)`. With every weight 1 and one stratum this is
+//! the uniform draw above, to the bit.
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -44,20 +51,64 @@ pub struct Drawn {
 }
 
 /// Draws `n` of `candidates` (all of them if fewer) and an inspector for
-/// each (none when the inspector list is empty).
+/// each (none when the inspector list is empty): the weighted draw with
+/// every weight 1, one stratum.
 pub fn draw(seed: &[u8], candidates: &[String], inspectors: &[String], n: usize) -> Vec<Drawn> {
-    let mut left: Vec<&String> = candidates.iter().collect();
-    let mut out = Vec::with_capacity(n.min(left.len()));
+    let stratum = Stratum {
+        name: String::new(),
+        candidates: candidates.iter().map(|c| (c.clone(), 1)).collect(),
+        sample_size: n,
+    };
+    draw_strata(seed, std::slice::from_ref(&stratum), inspectors)
+}
+
+/// A part of the population drawn from on its own (a risk stratum, or the
+/// rest drawn uniformly), with each candidate's weight as published.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stratum {
+    pub name: String,
+    /// Candidates in their published order with positive integer weights
+    /// (a candidate of weight 0 is never drawn).
+    pub candidates: Vec<(String, u64)>,
+    pub sample_size: usize,
+}
+
+/// The weighted, stratified draw, from the same seeded stream: the draws
+/// are counted i = 0, 1, … across the strata in their published order.
+/// For the i-th draw, in its stratum, take `r = u("project", i) mod (the
+/// sum of the weights left)` and walk the candidates left in order, adding
+/// their weights, to the first whose running sum exceeds `r`; remove it;
+/// its inspector is `inspectors[u("inspector", i) mod len]`. With every
+/// weight 1 this is the uniform draw. A stratum with fewer candidates (of
+/// positive weight) than its sample gives all of them.
+pub fn draw_strata(seed: &[u8], strata: &[Stratum], inspectors: &[String]) -> Vec<Drawn> {
+    let mut out = Vec::new();
     let mut i = 0u64;
-    while out.len() < n && !left.is_empty() {
-        let picked = left.remove(index(u(seed, "project", i), left.len()));
-        let inspector_id = (!inspectors.is_empty())
-            .then(|| inspectors[index(u(seed, "inspector", i), inspectors.len())].clone());
-        out.push(Drawn {
-            project_id: picked.clone(),
-            inspector_id,
-        });
-        i += 1;
+    for stratum in strata {
+        let mut left: Vec<&(String, u64)> =
+            stratum.candidates.iter().filter(|(_, w)| *w > 0).collect();
+        let mut taken = 0;
+        while taken < stratum.sample_size && !left.is_empty() {
+            let total: u128 = left.iter().map(|(_, w)| u128::from(*w)).sum();
+            let r = u128::from(u(seed, "project", i)) % total;
+            let mut running = 0u128;
+            let at = left
+                .iter()
+                .position(|(_, w)| {
+                    running += u128::from(*w);
+                    running > r
+                })
+                .unwrap_or(left.len() - 1);
+            let (picked, _) = left.remove(at);
+            let inspector_id = (!inspectors.is_empty())
+                .then(|| inspectors[index(u(seed, "inspector", i), inspectors.len())].clone());
+            out.push(Drawn {
+                project_id: picked.clone(),
+                inspector_id,
+            });
+            taken += 1;
+            i += 1;
+        }
     }
     out
 }
@@ -115,6 +166,69 @@ mod tests {
             let fewer = draw(&seed, &c, &i, n / 2);
             prop_assert_eq!(&a[..fewer.len()], &fewer[..]);
         }
+    }
+
+    #[test]
+    fn weights_of_one_are_the_uniform_draw_and_weights_are_recomputable() {
+        let seed = [7u8; 32];
+        let c = ids(12, "p");
+        let uniform = draw(&seed, &c, &ids(2, "e"), 5);
+        let ones = Stratum {
+            name: "all".into(),
+            candidates: c.iter().map(|x| (x.clone(), 1)).collect(),
+            sample_size: 5,
+        };
+        assert_eq!(draw_strata(&seed, &[ones], &ids(2, "e")), uniform);
+        // The documented walk, written again: weights 1..=12.
+        let weighted: Vec<(String, u64)> = c.iter().cloned().zip(1u64..).collect();
+        let mut left = weighted.clone();
+        let mut want = Vec::new();
+        for i in 0..4u64 {
+            let total: u64 = left.iter().map(|x| x.1).sum();
+            let r = u(&seed, "project", i) % total;
+            let mut acc = 0;
+            let at = left
+                .iter()
+                .position(|x| {
+                    acc += x.1;
+                    acc > r
+                })
+                .unwrap();
+            want.push(left.remove(at).0);
+        }
+        let got: Vec<String> = draw_strata(
+            &seed,
+            &[Stratum {
+                name: "risk".into(),
+                candidates: weighted,
+                sample_size: 4,
+            }],
+            &[],
+        )
+        .into_iter()
+        .map(|d| d.project_id)
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn strata_draw_in_order_from_one_stream_and_skip_weight_zero() {
+        let seed = [1u8; 32];
+        let high = Stratum {
+            name: "high".into(),
+            candidates: vec![("h1".into(), 5), ("h2".into(), 0), ("h3".into(), 2)],
+            sample_size: 5,
+        };
+        let rest = Stratum {
+            name: "rest".into(),
+            candidates: ids(10, "r").into_iter().map(|x| (x, 1)).collect(),
+            sample_size: 2,
+        };
+        let out = draw_strata(&seed, &[high, rest], &[]);
+        let got: Vec<&str> = out.iter().map(|d| d.project_id.as_str()).collect();
+        assert_eq!(got.len(), 4, "h2 (weight 0) is never drawn: {got:?}");
+        assert!(got[..2].iter().all(|p| p.starts_with('h')) && !got.contains(&"h2"));
+        assert!(got[2..].iter().all(|p| p.starts_with('r')));
     }
 
     #[test]
