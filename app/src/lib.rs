@@ -36,6 +36,7 @@ pub mod projects;
 pub mod promotion;
 pub mod providers;
 pub mod registry;
+pub mod risks;
 pub mod spot_checks;
 pub mod subsidy;
 pub mod targets;

@@ -668,7 +668,7 @@ fn quote_error(e: QuoteError) -> AppError {
 }
 
 /// The programme's policy versions.
-fn policies(conn: &mut AnyConnection, program_id: &str) -> Result<Vec<Policy>> {
+pub(crate) fn policies(conn: &mut AnyConnection, program_id: &str) -> Result<Vec<Policy>> {
     Ok(subsidy::policies_of(conn, program_id)?
         .into_iter()
         .map(|row| row.body.into_inner())

@@ -182,6 +182,7 @@ code_components![
     shuzhuan_monitoring::FinanceKind,
     shuzhuan_subsidy::FundSource,
     shuzhuan_subsidy::FundPurpose,
+    shuzhuan_monitoring::risk::FlagKind,
     shuzhuan_subsidy::DecisionKind,
     shuzhuan_subsidy::DecisionState,
     shuzhuan_subsidy::PayeeKind,

@@ -54,6 +54,11 @@ const IN_SCHEMA: &[(&str, &str, &str)] = &[
     ),
     ("TransitionView", "action", "The action taken."),
     (
+        "ProjectRiskView",
+        "flags",
+        "Its flags, each with the projects it ties it to and the evidence.",
+    ),
+    (
         "Dashboard",
         "funds",
         "The programme's money by source and purpose with its earmarks checked, for callers who read its money; null for the others.",
@@ -740,6 +745,7 @@ const FIELDS: &[(&str, &str)] = &[
 /// Query and path parameters by name, where they mean more than the field
 /// of the same name (FIELDS covers the rest).
 const PARAMETERS: &[(&str, &str)] = &[
+    ("flag", "Only projects with this risk flag."),
     (
         "limit",
         "Page size, 1 to 500 (default 50; the feed defaults to 100).",
@@ -950,6 +956,10 @@ const SCHEMAS: &[(&str, &str)] = &[
         "ProjectView",
         "A transformation project (改造项目) with its plan, levels and subsidy.",
     ),
+    (
+        "ProjectRiskView",
+        "A project's risk score and its flags with their evidence.",
+    ),
     ("ProviderRanking", "Providers ranked (赛马)."),
     ("ProviderView", "A service provider (服务商)."),
     ("QuestionView", "A question of an indicator."),
@@ -965,6 +975,7 @@ const SCHEMAS: &[(&str, &str)] = &[
     ),
     ("QuoteSpec", "What to quote a subsidy for."),
     ("QuoteView", "What the rules pay, explained step by step."),
+    ("RiskFlagView", "A risk flag: what it points at and why."),
     ("RefreshRequest", "A refresh token to exchange."),
     ("RegionSpec", "A region to add to a programme."),
     ("RegionView", "A region (区县/园区) of a programme."),

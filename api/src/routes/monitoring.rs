@@ -3,14 +3,16 @@
 //! ranking (赛马).
 
 use actix_web::{HttpResponse, get, put, web};
+use shuzhuan_app::List;
 use shuzhuan_app::monitoring::{
     self as use_case, Dashboard, DashboardQuery, MonitoringQuery, MonitoringReport,
     MonitoringSettingsRequest, MonitoringSettingsView, ProviderRanking,
 };
+use shuzhuan_app::risks::{ProjectRiskView, RiskQuery};
 
 use crate::error::{ApiError, Problem};
 use crate::export::{self, Listing};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
 use crate::respond::current;
 use crate::state::AppState;
 use shuzhuan_app::exports::tables;
@@ -164,6 +166,44 @@ pub async fn provider_ranking(
 ) -> Result<web::Json<ProviderRanking>, ApiError> {
     state
         .run(caller, move |s, who| use_case::ranking(s, who, &program_id))
+        .await
+        .map(web::Json)
+}
+
+/// List risks (风险线索)
+///
+/// The programme's flagged projects, highest risk score first: each with
+/// its flags (ties between an enterprise and its provider or between
+/// enterprises of one provider, shared documents, copied plans, price
+/// outliers, contracts at the subsidy's sweet spot, level jumps, contracts
+/// before enrolment, early acceptance, same-day pushes, a provider's
+/// concentration in a batch), the projects each ties it to, and the
+/// evidence in the caller's language. The city office, finance, observers
+/// and county offices (their regions) read it; enterprises and providers
+/// never.
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), RiskQuery),
+    responses(
+        (status = 200, description = "Flagged projects by score, with their evidence", body = List<ProjectRiskView>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/risks")]
+pub async fn list_risks(
+    AcceptLang(lang): AcceptLang,
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+    Query(q): Query<RiskQuery>,
+) -> Result<web::Json<List<ProjectRiskView>>, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            shuzhuan_app::risks::list(s, who, &program_id, &q, lang)
+        })
         .await
         .map(web::Json)
 }

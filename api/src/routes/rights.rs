@@ -192,6 +192,7 @@ const OPERATIONS: &[(&str, Who)] = &[
         Who::Holders(&[Right::SetThresholds]),
     ),
     ("provider_ranking", Who::Holders(&[Right::ReadTargets])),
+    ("list_risks", Who::Holders(&[Right::ReadTargets])),
     ("create_spot_check", Who::Holders(&[Right::RunSpotCheck])),
     ("list_spot_checks", Who::Holders(&[Right::ReadProgramme])),
     ("get_spot_check", Who::Holders(&[Right::ReadProgramme])),

@@ -472,14 +472,16 @@ fn single(p: &RiskProject, s: &RiskSettings, out: &mut Vec<Flag>) {
 
 /// Many projects of one provider moved by one action on one day.
 fn same_day(projects: &[RiskProject], s: &RiskSettings, out: &mut Vec<Flag>) {
-    let mut groups: BTreeMap<(&str, &str, NaiveDate), Vec<&str>> = BTreeMap::new();
+    // Distinct projects per (provider, action, day): a plan approved by
+    // the county and the city the same day is one project, not two.
+    let mut groups: BTreeMap<(&str, &str, NaiveDate), BTreeSet<&str>> = BTreeMap::new();
     for p in projects {
         let Some(prov) = &p.provider else { continue };
         for (action, on) in &p.steps {
             groups
                 .entry((prov.id.as_str(), action.as_str(), *on))
                 .or_default()
-                .push(p.project_id.as_str());
+                .insert(p.project_id.as_str());
         }
     }
     let mut seen = BTreeSet::new();
@@ -730,10 +732,17 @@ mod tests {
     fn five_projects_of_a_provider_on_one_day_fire_four_do_not() {
         let mut ps: Vec<RiskProject> = (1..=8).map(|n| project(n, "a")).collect();
         for p in ps.iter_mut().take(5) {
-            p.steps = vec![("approve_plan".into(), day(4, 1))];
+            // The county's and the city's approval: one project each.
+            p.steps = vec![
+                ("approve_plan".into(), day(4, 1)),
+                ("approve_plan".into(), day(4, 1)),
+            ];
         }
         assert_eq!(kinds(&ps, "p1"), [FlagKind::SameDayPush]);
-        ps[4].steps = vec![("approve_plan".into(), day(4, 2))];
+        ps[4].steps = vec![
+            ("approve_plan".into(), day(4, 2)),
+            ("approve_plan".into(), day(4, 2)),
+        ];
         assert_eq!(kinds(&ps, "p1"), []);
     }
 

@@ -501,3 +501,76 @@ fn registered(
     }
     Ok(q.count().get_result(conn)?)
 }
+
+// ---- what the risk rules read ------------------------------------------------
+
+/// An enterprise or provider as the risk rules compare them.
+#[derive(Debug, Clone, Queryable)]
+pub struct PartyRow {
+    pub id: String,
+    pub uscc: String,
+    pub contact_name: String,
+    pub contact_phone: String,
+}
+
+/// A project's document as the risk rules read it.
+#[derive(Debug, Clone, Queryable)]
+pub struct DocumentFact {
+    pub project_id: String,
+    pub kind: Coded<DocumentKind>,
+    pub sha256: String,
+    pub created_at: NaiveDateTime,
+}
+
+/// The parties and documents of a programme's projects.
+pub struct RiskFacts {
+    pub enterprises: Vec<PartyRow>,
+    pub providers: Vec<PartyRow>,
+    pub documents: Vec<DocumentFact>,
+}
+
+pub fn risk_facts(conn: &mut AnyConnection, program_id: &str) -> Result<RiskFacts, RepoError> {
+    let enterprise_ids = projects::table
+        .filter(projects::program_id.eq(program_id))
+        .select(projects::enterprise_id);
+    let enterprises = enterprises::table
+        .filter(enterprises::id.eq_any(enterprise_ids))
+        .select((
+            enterprises::id,
+            enterprises::uscc,
+            enterprises::contact_name,
+            enterprises::contact_phone,
+        ))
+        .load(conn)?;
+    let provider_ids = projects::table
+        .filter(projects::program_id.eq(program_id))
+        .filter(projects::provider_id.is_not_null())
+        .select(projects::provider_id.assume_not_null());
+    let providers = providers::table
+        .filter(providers::id.eq_any(provider_ids))
+        .select((
+            providers::id,
+            providers::uscc,
+            providers::contact_name,
+            providers::contact_phone,
+        ))
+        .load(conn)?;
+    let in_program = projects::table
+        .filter(projects::program_id.eq(program_id))
+        .select(projects::id);
+    let documents = documents::table
+        .filter(documents::project_id.eq_any(in_program))
+        .select((
+            documents::project_id,
+            documents::kind,
+            documents::sha256,
+            documents::created_at,
+        ))
+        .order((documents::project_id, documents::created_at))
+        .load(conn)?;
+    Ok(RiskFacts {
+        enterprises,
+        providers,
+        documents,
+    })
+}

@@ -9,6 +9,7 @@ use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
 use crate::http::projects::{Pilot, ok, user_id};
 
 both_backends!(
+    risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them,
     a_rectification_deadline_warns_while_the_project_rectifies,
     seed_targets_load_and_yinchuan_annex_1_warns,
     targets_import_with_the_registry_conventions,
@@ -921,4 +922,109 @@ fn a_rectification_deadline_warns_while_the_project_rectifies(app: TestApp) {
         .unwrap()
         .clone();
     assert_eq!(reading["colour"], "yellow", "{reading}");
+}
+
+/// Issue 22: two enterprises of one provider giving the same contact phone
+/// are flagged with each other as evidence; the identical test plans of
+/// all three enterprises are flagged as copies; the list is the city's,
+/// finance's and the county's, never the enterprise's or the provider's.
+fn risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them(app: TestApp) {
+    let pilot = Pilot::new(&app, "xuchang");
+    let enterprise = |n: u32, phone: &str| {
+        let id = ok(pilot.city.post(
+            "/enterprises",
+            json!({"uscc": uscc("110108", n), "name": format!("风险测试企业{n}"),
+                   "program_id": pilot.program, "region_code": pilot.region,
+                   "industry_code": pilot.industry, "size_class": "small",
+                   "contact_name": format!("联系人{n}"), "contact_phone": phone}),
+        ))["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        app.user_with_grants(
+            &format!("risk.ent{n}"),
+            json!([{"role": "enterprise", "enterprise_id": id}]),
+        )
+    };
+    let (a, b, c) = (
+        enterprise(95, "13900001111"),
+        enterprise(96, "13900001111"),
+        enterprise(97, "13900002222"),
+    );
+    let ids: Vec<String> = [&a, &b, &c].iter().map(|e| pilot.submitted(e)).collect();
+    for (id, e) in ids.iter().zip([&a, &b, &c]) {
+        pilot.walk_to_implementing(e, id);
+    }
+    let path = format!("/programs/{}/risks", pilot.program);
+    let list = ok(pilot.city.get(&path));
+    let items = list["items"].as_array().unwrap();
+    let of = |id: &str| {
+        items
+            .iter()
+            .find(|i| i["project_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    let kinds = |v: &Value| {
+        v["flags"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(&of(&ids[0])),
+        ["shared_contact", "copied_plan", "copied_plan"]
+    );
+    let shared = &of(&ids[0])["flags"][0];
+    assert_eq!(shared["related"], json!([ids[1]]));
+    assert!(shared["reason"].as_str().unwrap().contains("13900001111"));
+    assert_eq!(kinds(&of(&ids[2])), ["copied_plan", "copied_plan"]);
+    // Scores: shared contact 30 + copied plan 30; the first two lead.
+    assert_eq!(
+        (of(&ids[0])["score"].as_u64(), of(&ids[2])["score"].as_u64()),
+        (Some(60), Some(30))
+    );
+    assert_eq!(items[2]["project_id"], json!(ids[2]));
+    let high = ok(pilot.city.get(&format!("{path}?min_score=31")));
+    assert_eq!(high["items"].as_array().unwrap().len(), 2);
+    let zh = Resp::send(
+        pilot
+            .city
+            .req(reqwest::Method::GET, &format!("{path}?flag=shared_contact"))
+            .header("Accept-Language", "zh-CN"),
+    );
+    assert_eq!(zh.body["items"].as_array().unwrap().len(), 2);
+    assert!(
+        zh.body["items"][0]["flags"][0]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("联系电话")
+    );
+    pilot
+        .city
+        .get(&format!("{path}?flag=nonsense"))
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    // Finance and the county read it; the enterprise and the provider do not.
+    assert_eq!(
+        ok(pilot.finance.get(&path))["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(
+        ok(pilot.county.get(&path))["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        3
+    );
+    a.get(&path)
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+    pilot
+        .provider
+        .get(&path)
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 }
