@@ -10,9 +10,10 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{DocumentKind, ProjectAction, ProjectState};
 use shuzhuan_monitoring::risk::{self, FlagKind, Party, RiskProject, RiskSettings};
-use shuzhuan_persistence::Session;
 use shuzhuan_persistence::repo::projects;
 use shuzhuan_persistence::repo::supervision::{self, PartyRow};
+use shuzhuan_persistence::rows::ProjectRow;
+use shuzhuan_persistence::{AnyConnection, Session};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
@@ -89,7 +90,65 @@ pub fn list(
     require_in_programme(who, Right::ReadTargets, program_id)?;
     let only = input::optional_code::<FlagKind>("flag", q.flag.as_deref())?;
     let reach = who.reach(Right::ReadProject);
-    let conn = s.conn();
+    let Assessed {
+        projects: applied,
+        flags,
+        scores,
+    } = assess(s.conn(), program_id)?;
+    let mut by_project: BTreeMap<&str, Vec<RiskFlagView>> = BTreeMap::new();
+    for f in &flags {
+        by_project
+            .entry(f.project_id.as_str())
+            .or_default()
+            .push(RiskFlagView {
+                kind: f.kind,
+                related: f.related.clone(),
+                reason: match lang {
+                    Lang::En => f.reason.clone(),
+                    Lang::Zh => f.reason_zh.clone(),
+                },
+            });
+    }
+    let mut items: Vec<ProjectRiskView> = applied
+        .iter()
+        .filter(|p| reach.contains(&projects::target(p, &[])))
+        .filter_map(|p| {
+            let flags = by_project.remove(p.id.as_str())?;
+            let score = scores.get(&p.id).copied().unwrap_or(0);
+            Some(ProjectRiskView {
+                project_id: p.id.clone(),
+                title: p.title.clone(),
+                enterprise_id: p.enterprise_id.clone(),
+                provider_id: p.provider_id.clone(),
+                batch_id: p.batch_id.clone(),
+                region_code: p.region_code.clone(),
+                score,
+                flags,
+            })
+        })
+        .filter(|v| q.min_score.is_none_or(|m| v.score >= m))
+        .filter(|v| only.is_none_or(|k| v.flags.iter().any(|f| f.kind == k)))
+        .collect();
+    items.sort_by(|a, b| b.score.cmp(&a.score).then(a.project_id.cmp(&b.project_id)));
+    List::paged(
+        items,
+        &Page {
+            limit: q.limit,
+            cursor: q.cursor.clone(),
+        },
+    )
+}
+
+/// The programme's applied projects with their flags and scores.
+pub(crate) struct Assessed {
+    pub projects: Vec<ProjectRow>,
+    pub flags: Vec<risk::Flag>,
+    /// Score per project id (projects without a flag are absent: 0).
+    pub scores: BTreeMap<String, u32>,
+}
+
+/// Runs the rules over everything the programme holds.
+pub(crate) fn assess(conn: &mut AnyConnection, program_id: &str) -> Result<Assessed> {
     let facts = supervision::program_facts(conn, program_id)?;
     let parties = supervision::risk_facts(conn, program_id)?;
     let policies = crate::subsidy::policies(conn, program_id)?;
@@ -192,46 +251,10 @@ pub fn list(
     let settings = RiskSettings::default();
     let flags = risk::flags(&inputs, &settings);
     let scores = risk::scores(&flags, &settings);
-    let mut by_project: BTreeMap<&str, Vec<RiskFlagView>> = BTreeMap::new();
-    for f in &flags {
-        by_project
-            .entry(f.project_id.as_str())
-            .or_default()
-            .push(RiskFlagView {
-                kind: f.kind,
-                related: f.related.clone(),
-                reason: match lang {
-                    Lang::En => f.reason.clone(),
-                    Lang::Zh => f.reason_zh.clone(),
-                },
-            });
-    }
-    let mut items: Vec<ProjectRiskView> = applied
-        .into_iter()
-        .filter(|p| reach.contains(&projects::target(p, &[])))
-        .filter_map(|p| {
-            let flags = by_project.remove(p.id.as_str())?;
-            let score = scores.get(&p.id).copied().unwrap_or(0);
-            Some(ProjectRiskView {
-                project_id: p.id.clone(),
-                title: p.title.clone(),
-                enterprise_id: p.enterprise_id.clone(),
-                provider_id: p.provider_id.clone(),
-                batch_id: p.batch_id.clone(),
-                region_code: p.region_code.clone(),
-                score,
-                flags,
-            })
-        })
-        .filter(|v| q.min_score.is_none_or(|m| v.score >= m))
-        .filter(|v| only.is_none_or(|k| v.flags.iter().any(|f| f.kind == k)))
-        .collect();
-    items.sort_by(|a, b| b.score.cmp(&a.score).then(a.project_id.cmp(&b.project_id)));
-    List::paged(
-        items,
-        &Page {
-            limit: q.limit,
-            cursor: q.cursor.clone(),
-        },
-    )
+    let projects = applied.into_iter().cloned().collect();
+    Ok(Assessed {
+        projects,
+        flags,
+        scores,
+    })
 }

@@ -7,7 +7,7 @@ use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::ProjectState;
 use shuzhuan_monitoring::FindingOutcome;
-use shuzhuan_monitoring::draw::{Drawn, draw};
+use shuzhuan_monitoring::draw::{Drawn, Stratum, Weighting, draw_strata};
 use shuzhuan_persistence::repo::{programs, projects, supervision};
 use shuzhuan_persistence::rows::{FindingRow, SpotCheckRow};
 use shuzhuan_persistence::{AnyConnection, Coded, Json, RepoError, Session, new_id, now};
@@ -24,7 +24,7 @@ use crate::view::{List, code_schema, one_of, utc};
 
 /// How anyone recomputes a draw (the algorithm of `shuzhuan-monitoring`'s
 /// `draw` module), published with every spot check.
-pub const ALGORITHM: &str = "SHA-256 counter mode. u(label, i) = first 8 bytes, big-endian, of SHA-256(seed bytes ‖ ASCII label ‖ i as 8-byte big-endian). Projects: from the candidate list as published, for i = 0 … n−1 take the one at position u(\"project\", i) mod (candidates left) and remove it. Inspectors: the i-th drawn project gets inspectors[u(\"inspector\", i) mod len(inspectors)].";
+pub const ALGORITHM: &str = "SHA-256 counter mode. u(label, i) = first 8 bytes, big-endian, of SHA-256(seed bytes (the 32 bytes the 64 hex digits encode) ‖ ASCII label ‖ i as 8-byte big-endian). Projects: the draws are counted i = 0, 1, … across the strata in their published order; the i-th draw, in its stratum, takes r = u(\"project\", i) mod (sum of the weights of the candidates left in the stratum) and walks those candidates in their published order, adding their weights, to the first whose running sum exceeds r, and removes it; a stratum gives at most its sample_size (all its candidates of positive weight if fewer). Inspectors: the i-th drawn project gets inspectors[u(\"inspector\", i) mod len(inspectors)]. With one stratum and every weight 1 (uniform) this is: take the candidate at position u(\"project\", i) mod (candidates left).";
 
 /// Which projects may be drawn.
 #[derive(Debug, Clone, Default, Deserialize, Serialize, Validate, ToSchema)]
@@ -82,6 +82,41 @@ pub struct CreateSpotCheck {
     #[validate(custom(function = "validate_seed"))]
     #[schema(pattern = "^[0-9a-fA-F]{64}$")]
     pub seed: Option<String>,
+    /// uniform (default); risk: each candidate weighted 1 + its risk score
+    /// (published); stratified: `risk_share_pct` of the sample from the
+    /// candidates scoring at least `risk_min_score`, the rest from the
+    /// others, each stratum uniformly (membership published, not scores).
+    #[serde(default)]
+    #[schema(schema_with = code_schema::<Weighting>)]
+    pub weighting: Weighting,
+    /// stratified: the least risk score of the risk stratum (default 30).
+    #[validate(range(max = 100, message = "must be 0 to 100", code = "range"))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub risk_min_score: Option<u32>,
+    /// stratified: the share of the sample drawn from the risk stratum,
+    /// percent (default 50), rounded up.
+    #[validate(range(max = 100, message = "must be 0 to 100", code = "range"))]
+    #[schema(minimum = 0, maximum = 100)]
+    pub risk_share_pct: Option<u32>,
+}
+
+/// One candidate of a stratum and its weight.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct WeightedCandidate {
+    pub project_id: String,
+    /// A positive integer: 1 in a uniform stratum, 1 + the risk score in a
+    /// risk-weighted one.
+    pub weight: u64,
+}
+
+/// A stratum as published: its candidates in the order the draw used and
+/// how many it gives.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct StratumView {
+    /// `all`, `risk-weighted`, `risk` or `random`.
+    pub name: String,
+    pub sample_size: usize,
+    pub candidates: Vec<WeightedCandidate>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -130,6 +165,12 @@ pub struct SpotCheckView {
     pub candidates: Vec<String>,
     /// Inspector user ids in the order the draw used (by id).
     pub inspectors: Vec<String>,
+    /// How the candidates were weighed.
+    #[schema(schema_with = code_schema::<Weighting>)]
+    pub weighting: Weighting,
+    /// The strata with each candidate's weight, in the draw's order: with
+    /// the seed and the inspectors, all it takes to recompute the draw.
+    pub strata: Vec<StratumView>,
     pub drawn: Vec<DrawnView>,
     pub algorithm: String,
     pub findings: Vec<FindingView>,
@@ -142,6 +183,21 @@ fn view(row: SpotCheckRow, findings: Vec<FindingRow>) -> SpotCheckView {
         population: serde_json::from_str(&row.population).unwrap_or_default(),
         candidates: row.candidates.into_inner(),
         inspectors: row.inspectors.into_inner(),
+        weighting: row.weighting.0,
+        strata: row
+            .strata
+            .into_inner()
+            .into_iter()
+            .map(|s| StratumView {
+                name: s.name,
+                sample_size: s.sample_size,
+                candidates: s
+                    .candidates
+                    .into_iter()
+                    .map(|(project_id, weight)| WeightedCandidate { project_id, weight })
+                    .collect(),
+            })
+            .collect(),
         drawn: row
             .drawn
             .into_inner()
@@ -172,6 +228,50 @@ fn load_visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<S
         &crate::policy::programme(&row.program_id),
     )?;
     Ok(row)
+}
+
+/// The strata a draw takes its sample from, by the request's weighting:
+/// one uniform stratum; one stratum weighted 1 + risk score; or a risk
+/// stratum (scores at least the threshold) giving its share of the sample
+/// and a random stratum of the others giving the rest, both uniform.
+fn strata_for(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    body: &CreateSpotCheck,
+    candidates: &[String],
+    sample: usize,
+) -> Result<Vec<Stratum>> {
+    let uniform = |name: &str, ids: Vec<&String>, n: usize| Stratum {
+        name: name.to_owned(),
+        candidates: ids.into_iter().map(|c| (c.clone(), 1)).collect(),
+        sample_size: n,
+    };
+    if body.weighting == Weighting::Uniform {
+        return Ok(vec![uniform("all", candidates.iter().collect(), sample)]);
+    }
+    let scores = crate::risks::assess(conn, program_id)?.scores;
+    let score = |c: &String| scores.get(c).copied().unwrap_or(0);
+    Ok(match body.weighting {
+        Weighting::Risk => vec![Stratum {
+            name: "risk-weighted".into(),
+            candidates: candidates
+                .iter()
+                .map(|c| (c.clone(), 1 + u64::from(score(c))))
+                .collect(),
+            sample_size: sample,
+        }],
+        _ => {
+            let min = body.risk_min_score.unwrap_or(30);
+            let share = usize::try_from(body.risk_share_pct.unwrap_or(50)).unwrap_or(50);
+            let (risky, rest): (Vec<&String>, Vec<&String>) =
+                candidates.iter().partition(|c| score(c) >= min);
+            let from_risk = (sample * share).div_ceil(100).min(risky.len());
+            vec![
+                uniform("risk", risky, from_risk),
+                uniform("random", rest, sample - from_risk),
+            ]
+        }
+    })
 }
 
 /// Draws and publishes a spot check (the city_admin): seed, ordered
@@ -238,7 +338,8 @@ pub fn create(
             p.region_code.as_deref(),
         )?;
         let sample = usize::try_from(body.sample_size).unwrap_or(0);
-        let drawn: Vec<Drawn> = draw(&seed_bytes, &candidates, &inspectors, sample);
+        let strata = strata_for(tx.conn(), program_id, &body, &candidates, sample)?;
+        let drawn: Vec<Drawn> = draw_strata(&seed_bytes, &strata, &inspectors);
         let row = SpotCheckRow {
             id: new_id(),
             program_id: program_id.to_owned(),
@@ -251,6 +352,8 @@ pub fn create(
             drawn: Json::new(drawn)?,
             created_by: who.user_id.clone(),
             created_at: now(),
+            weighting: Coded(body.weighting),
+            strata: Json::new(strata)?,
         };
         supervision::insert_spot_check(tx.conn(), &row)?;
         let v = view(row.clone(), Vec::new());

@@ -183,6 +183,7 @@ code_components![
     shuzhuan_subsidy::FundSource,
     shuzhuan_subsidy::FundPurpose,
     shuzhuan_monitoring::risk::FlagKind,
+    shuzhuan_monitoring::draw::Weighting,
     shuzhuan_subsidy::DecisionKind,
     shuzhuan_subsidy::DecisionState,
     shuzhuan_subsidy::PayeeKind,

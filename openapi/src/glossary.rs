@@ -54,6 +54,11 @@ const IN_SCHEMA: &[(&str, &str, &str)] = &[
     ),
     ("TransitionView", "action", "The action taken."),
     (
+        "StratumView",
+        "candidates",
+        "Its candidates in the order the draw used, with their weights.",
+    ),
+    (
         "ProjectRiskView",
         "flags",
         "Its flags, each with the projects it ties it to and the evidence.",
@@ -584,6 +589,10 @@ const FIELDS: &[(&str, &str)] = &[
     ("password", "A password: 12 to 256 characters."),
     ("purpose", "What the money is for (资金用途)."),
     (
+        "weighting",
+        "How the candidates are weighed: uniform, risk (1 + risk score) or stratified.",
+    ),
+    (
         "earmarks",
         "Minimum shares of a source's money per purpose, each checked.",
     ),
@@ -960,6 +969,10 @@ const SCHEMAS: &[(&str, &str)] = &[
         "ProjectRiskView",
         "A project's risk score and its flags with their evidence.",
     ),
+    (
+        "StratumView",
+        "A stratum of a spot check's draw with each candidate's weight.",
+    ),
     ("ProviderRanking", "Providers ranked (赛马)."),
     ("ProviderView", "A service provider (服务商)."),
     ("QuestionView", "A question of an indicator."),
@@ -976,6 +989,10 @@ const SCHEMAS: &[(&str, &str)] = &[
     ("QuoteSpec", "What to quote a subsidy for."),
     ("QuoteView", "What the rules pay, explained step by step."),
     ("RiskFlagView", "A risk flag: what it points at and why."),
+    (
+        "WeightedCandidate",
+        "A candidate of a stratum and its weight.",
+    ),
     ("RefreshRequest", "A refresh token to exchange."),
     ("RegionSpec", "A region to add to a programme."),
     ("RegionView", "A region (区县/园区) of a programme."),

@@ -9,7 +9,7 @@ use shuzhuan_lifecycle::{
     AdmissionKind, AdmissionStatus, BatchState, BenchmarkKind, BenchmarkStatus, DocumentKind,
     Phase, Plan, ProjectAction, ProjectState,
 };
-use shuzhuan_monitoring::draw::Drawn;
+use shuzhuan_monitoring::draw::{Drawn, Stratum, Weighting};
 use shuzhuan_monitoring::targets::Metric;
 use shuzhuan_monitoring::{EventKind, FinanceKind, FindingOutcome, Thresholds};
 use shuzhuan_scoring::{Answers, AssessmentKind};
@@ -565,6 +565,9 @@ pub struct SpotCheckRow {
     pub drawn: Json<Vec<Drawn>>,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+    pub weighting: Coded<Weighting>,
+    /// The strata drawn from, with each candidate's weight.
+    pub strata: Json<Vec<Stratum>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -522,6 +522,8 @@ diesel::table! {
         drawn -> Text,
         created_by -> Text,
         created_at -> Timestamp,
+        weighting -> Text,
+        strata -> Text,
     }
 }
 

@@ -62,6 +62,27 @@ pub fn draw(seed: &[u8], candidates: &[String], inspectors: &[String], n: usize)
     draw_strata(seed, std::slice::from_ref(&stratum), inspectors)
 }
 
+shuzhuan_types::code_enum! {
+    /// How a spot check weighs its candidates.
+    pub enum Weighting ("weighting") {
+        /// Every candidate alike (the draw of 双随机).
+        Uniform = "uniform",
+        /// Each candidate weighted 1 + its risk score (0–100), published.
+        Risk = "risk",
+        /// A share of the sample from the candidates scoring at least a
+        /// threshold, the rest from the others, each stratum uniformly
+        /// (only the membership is published, not the scores).
+        Stratified = "stratified",
+    }
+}
+
+#[allow(clippy::derivable_impls)] // code_enum! owns the derive list
+impl Default for Weighting {
+    fn default() -> Self {
+        Weighting::Uniform
+    }
+}
+
 /// A part of the population drawn from on its own (a risk stratum, or the
 /// rest drawn uniformly), with each candidate's weight as published.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

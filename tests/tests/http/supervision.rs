@@ -2,6 +2,8 @@
 //! finance products and the provider ranking over HTTP (issue 7,
 //! DOMAIN.md §6–7), with the seed tables checked against their sources.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
@@ -1027,4 +1029,126 @@ fn risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them(app
         .provider
         .get(&path)
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Draws by risk stay publicly verifiable: the strata and weights are
+    // published beside the seed, and the documented walk recomputes them.
+    let expert = app.user_with_grants(
+        "risk.expert",
+        json!([{"role": "expert", "program_id": pilot.program}]),
+    );
+    let checks = format!("/programs/{}/spot-checks", pilot.program);
+    let seed = "3c".repeat(32);
+    let weighted = ok(pilot.city.post(
+        &checks,
+        json!({"title": "风险加权抽查", "sample_size": 2, "inspector_user_ids": [user_id(&expert)],
+               "seed": seed, "weighting": "risk"}),
+    ));
+    assert_eq!(weighted["weighting"], "risk");
+    let strata = published_strata(&weighted);
+    let weights: BTreeMap<String, u64> = strata[0].0.iter().cloned().collect();
+    assert_eq!(
+        (weights[&ids[0]], weights[&ids[2]]),
+        (61, 31),
+        "1 + the risk score"
+    );
+    assert_eq!(
+        drawn_pairs(&weighted["drawn"]),
+        recompute_strata(&seed, &strata, &strings(&weighted["inspectors"]))
+    );
+    // Stratified: half from the projects scoring 50 or more, half from the
+    // rest, each uniformly (scores are not published, membership is).
+    let stratified = ok(pilot.city.post(
+        &checks,
+        json!({"title": "分层抽查", "sample_size": 2, "inspector_user_ids": [user_id(&expert)],
+               "seed": seed, "weighting": "stratified", "risk_min_score": 50, "risk_share_pct": 50}),
+    ));
+    let strata = published_strata(&stratified);
+    let members = |i: usize| {
+        strata[i]
+            .0
+            .iter()
+            .map(|(id, w)| {
+                assert_eq!(*w, 1);
+                id.clone()
+            })
+            .collect::<BTreeSet<_>>()
+    };
+    assert_eq!(members(0), BTreeSet::from([ids[0].clone(), ids[1].clone()]));
+    assert_eq!(members(1), BTreeSet::from([ids[2].clone()]));
+    assert_eq!((strata[0].1, strata[1].1), (1, 1));
+    let drawn = drawn_pairs(&stratified["drawn"]);
+    assert_eq!(
+        drawn,
+        recompute_strata(&seed, &strata, &strings(&stratified["inspectors"]))
+    );
+    assert_eq!(drawn[1].0, ids[2], "the random stratum's one candidate");
+}
+
+/// A draw's published strata: (candidates with weights, sample size).
+fn published_strata(check: &Value) -> Vec<(Vec<(String, u64)>, usize)> {
+    check["strata"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["candidates"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| {
+                        (
+                            c["project_id"].as_str().unwrap().to_owned(),
+                            c["weight"].as_u64().unwrap(),
+                        )
+                    })
+                    .collect(),
+                s["sample_size"].as_u64().unwrap() as usize,
+            )
+        })
+        .collect()
+}
+
+/// The weighted walk written again from its description: draws counted
+/// across the strata; r = u("project", i) mod (weights left); the first
+/// candidate whose running sum of weights exceeds r.
+fn recompute_strata(
+    seed_hex: &str,
+    strata: &[(Vec<(String, u64)>, usize)],
+    inspectors: &[String],
+) -> Vec<(String, String)> {
+    let seed = hex::decode(seed_hex).unwrap();
+    let u = |label: &str, i: u64| {
+        let mut h = Sha256::new();
+        h.update(&seed);
+        h.update(label.as_bytes());
+        h.update(i.to_be_bytes());
+        u64::from_be_bytes(h.finalize()[..8].try_into().unwrap())
+    };
+    let mut out = Vec::new();
+    let mut i = 0u64;
+    for (candidates, n) in strata {
+        let mut left: Vec<(String, u64)> = candidates.iter().filter(|c| c.1 > 0).cloned().collect();
+        for _ in 0..*n {
+            if left.is_empty() {
+                break;
+            }
+            let total: u128 = left.iter().map(|c| u128::from(c.1)).sum();
+            let r = u128::from(u("project", i)) % total;
+            let mut sum = 0u128;
+            let at = left
+                .iter()
+                .position(|c| {
+                    sum += u128::from(c.1);
+                    sum > r
+                })
+                .unwrap();
+            let (project, _) = left.remove(at);
+            let inspector =
+                inspectors[(u("inspector", i) % inspectors.len() as u64) as usize].clone();
+            out.push((project, inspector));
+            i += 1;
+        }
+    }
+    out
 }

@@ -1,0 +1,2 @@
+ALTER TABLE spot_checks DROP COLUMN weighting;
+ALTER TABLE spot_checks DROP COLUMN strata;
