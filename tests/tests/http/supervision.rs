@@ -716,8 +716,17 @@ fn monitoring_colours_projects_by_the_programme_thresholds(app: TestApp) {
     );
 }
 
-/// The documented algorithm, written again from its description: u(label,
-/// i) is the first 8 bytes of SHA-256(seed ‖ label ‖ i as 8 bytes BE).
+/// u(label, i): the first 8 bytes, big-endian, of SHA-256(seed ‖ label ‖
+/// i as 8 bytes BE), as the draw's description says.
+fn draw_u(seed: &[u8], label: &str, i: u64) -> u64 {
+    let mut h = Sha256::new();
+    h.update(seed);
+    h.update(label.as_bytes());
+    h.update(i.to_be_bytes());
+    u64::from_be_bytes(h.finalize()[..8].try_into().unwrap())
+}
+
+/// The documented algorithm, written again from its description.
 fn recompute(
     seed_hex: &str,
     candidates: &[String],
@@ -725,13 +734,7 @@ fn recompute(
     n: usize,
 ) -> Vec<(String, String)> {
     let seed = hex::decode(seed_hex).unwrap();
-    let u = |label: &str, i: u64| {
-        let mut h = Sha256::new();
-        h.update(&seed);
-        h.update(label.as_bytes());
-        h.update(i.to_be_bytes());
-        u64::from_be_bytes(h.finalize()[..8].try_into().unwrap())
-    };
+    let u = |label: &str, i: u64| draw_u(&seed, label, i);
     let mut left = candidates.to_vec();
     (0..n.min(candidates.len()) as u64)
         .map(|i| {
@@ -865,20 +868,7 @@ fn a_spot_check_draw_is_recomputed_from_what_is_published(app: TestApp) {
 
     // The monitor shows the finding red and the drawn, unvisited one yellow.
     let report = ok(pilot.city.get(&format!("/programs/{program}/monitoring")));
-    let spot = |id: &str| {
-        report["projects"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|p| p["project_id"] == id)
-            .unwrap()["indicators"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["indicator"] == "spot_check")
-            .unwrap()["colour"]
-            .clone()
-    };
+    let spot = |id: &str| reading(&report, id, "spot_check")["colour"].clone();
     assert_eq!(spot(&project), "red");
     assert_eq!(spot(&drawn[1].0), "yellow");
     // Disqualification through the lifecycle, naming the spot check.
@@ -911,19 +901,8 @@ fn a_rectification_deadline_warns_while_the_project_rectifies(app: TestApp) {
     let report = ok(pilot
         .city
         .get(&format!("/programs/{}/monitoring", pilot.program)));
-    let reading = report["projects"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["project_id"] == id)
-        .unwrap()["indicators"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["indicator"] == "rectification_overdue")
-        .unwrap()
-        .clone();
-    assert_eq!(reading["colour"], "yellow", "{reading}");
+    let due = reading(&report, &id, "rectification_overdue");
+    assert_eq!(due["colour"], "yellow", "{due}");
 }
 
 /// Issue 22: two enterprises of one provider giving the same contact phone
@@ -1084,6 +1063,22 @@ fn risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them(app
     assert_eq!(drawn[1].0, ids[2], "the random stratum's one candidate");
 }
 
+/// One indicator's reading of one project in a monitoring report.
+fn reading(report: &Value, project: &str, indicator: &str) -> Value {
+    report["projects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["project_id"] == project)
+        .unwrap()["indicators"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["indicator"] == indicator)
+        .unwrap()
+        .clone()
+}
+
 /// A draw's published strata: (candidates with weights, sample size).
 fn published_strata(check: &Value) -> Vec<(Vec<(String, u64)>, usize)> {
     check["strata"]
@@ -1118,13 +1113,7 @@ fn recompute_strata(
     inspectors: &[String],
 ) -> Vec<(String, String)> {
     let seed = hex::decode(seed_hex).unwrap();
-    let u = |label: &str, i: u64| {
-        let mut h = Sha256::new();
-        h.update(&seed);
-        h.update(label.as_bytes());
-        h.update(i.to_be_bytes());
-        u64::from_be_bytes(h.finalize()[..8].try_into().unwrap())
-    };
+    let u = |label: &str, i: u64| draw_u(&seed, label, i);
     let mut out = Vec::new();
     let mut i = 0u64;
     for (candidates, n) in strata {
