@@ -80,7 +80,7 @@ fuzz: build
 # Criterion benchmarks of the pure crates (figures in target/criterion),
 # then a load run through the HTTP API (PostgreSQL with TEST_DATABASE_URL).
 bench:
-	$(CARGO) bench -p shuzhuan-scoring -p shuzhuan-subsidy
+	$(CARGO) bench -p shuzhuan-scoring -p shuzhuan-subsidy -p shuzhuan-monitoring
 	$(CARGO) bench -p shuzhuan-tests --bench api_load
 	$(CARGO) bench -p shuzhuan-tests --bench monitoring
 	$(CARGO) bench -p shuzhuan-tests --bench read_path
