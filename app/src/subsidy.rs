@@ -56,6 +56,42 @@ pub struct LevelTermsSpec {
     pub cap_fen: Option<i64>,
 }
 
+/// Declares the award schema's variants with the fields every award
+/// carries (code, name, payee, source) written once: generated clients
+/// read each variant as one flat object, which a shared part in `allOf`
+/// would break (openapi-python-client).
+macro_rules! award_schema {
+    (
+        $(#[$attr:meta])*
+        enum $name:ident {
+            $(
+                $(#[$vattr:meta])*
+                $variant:ident { $($(#[$fattr:meta])* $field:ident: $ty:ty,)* },
+            )*
+        }
+    ) => {
+        $(#[$attr])*
+        enum $name {
+            $(
+                $(#[$vattr])*
+                $variant {
+                    /// The award's code in the policy (`chain_master_connection`).
+                    code: String,
+                    /// Its name as the policy writes it.
+                    name: String,
+                    /// Who receives it (default enterprise).
+                    #[schema(schema_with = optional_code_schema::<PayeeKind>)]
+                    payee: Option<PayeeKind>,
+                    /// Where the rule comes from (document and clause).
+                    source: Option<String>,
+                    $($(#[$fattr])* $field: $ty,)*
+                },
+            )*
+        }
+    };
+}
+
+award_schema! {
 /// An award of a policy, one object per kind told apart by `type`, its
 /// kind's fields beside the common ones (code, name, payee, source).
 #[derive(ToSchema)]
@@ -67,15 +103,6 @@ enum AwardSchema {
     /// demonstration (003).
     #[schema(title = "FixedAward")]
     Fixed {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// The sum in fen (分).
         #[schema(minimum = 1)]
         amount_fen: i64,
@@ -84,15 +111,6 @@ enum AwardSchema {
     /// connected SME, at most 100万 (003).
     #[schema(title = "PerUnitAward")]
     PerUnit {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// The sum per unit in fen (分).
         #[schema(minimum = 1)]
         unit_fen: i64,
@@ -104,15 +122,6 @@ enum AwardSchema {
     /// 300万元"): a request names `decided_fen`.
     #[schema(title = "UpToAward")]
     UpTo {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// The most that may be decided, fen (分).
         #[schema(minimum = 1)]
         max_fen: i64,
@@ -122,15 +131,6 @@ enum AwardSchema {
     /// pays; below the lowest nothing.
     #[schema(title = "TieredAward", example = json!({"code": "output_growth", "name": "新增产值奖励", "type": "tiered", "figure": "新增产值（万元）", "tiers": [{"from": 50000, "amount_fen": 50000000}, {"from": 100000, "amount_fen": 100000000}, {"from": 300000, "amount_fen": 200000000}, {"from": 500000, "amount_fen": 300000000}]}))]
     Tiered {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// What the figure is and its unit, as the policy writes it.
         figure: String,
         /// Ascending by `from`.
@@ -142,15 +142,6 @@ enum AwardSchema {
     /// `period_bases_fen`, the base of each period in order.
     #[schema(title = "PerPeriodAward", example = json!({"code": "loan_interest", "name": "贷款贴息", "type": "per_period", "rate_bp": 3000, "period_cap_fen": 100000000, "max_periods": 3}))]
     PerPeriod {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// Basis points of the base (3000 = 30%).
         #[schema(minimum = 1, maximum = 10000)]
         rate_bp: u32,
@@ -167,20 +158,12 @@ enum AwardSchema {
     /// request names `instalment` and `condition_met`.
     #[schema(title = "InstalmentAward", example = json!({"code": "above_size_entry", "name": "首次入规奖励", "type": "instalments", "amounts_fen": [10000000, 20000000, 30000000], "condition": "保持规上企业"}))]
     Instalments {
-        /// The award's code in the policy (`chain_master_connection`).
-        code: String,
-        /// Its name as the policy writes it.
-        name: String,
-        /// Who receives it (default enterprise).
-        #[schema(schema_with = optional_code_schema::<PayeeKind>)]
-        payee: Option<PayeeKind>,
-        /// Where the rule comes from (document and clause).
-        source: Option<String>,
         /// Each instalment in order, fen (分).
         amounts_fen: Vec<i64>,
         /// What each instalment requires, as the policy writes it.
         condition: String,
     },
+}
 }
 
 /// One tier of a tiered award.
