@@ -87,7 +87,7 @@ fn monitored(state: ProjectState) -> bool {
 }
 
 /// Per project: its steps (action, to_state, date), in order.
-fn steps_by_project(
+pub(crate) fn steps_by_project(
     facts: &supervision::ProgramFacts,
 ) -> HashMap<&str, Vec<(ProjectAction, ProjectState, NaiveDate)>> {
     let mut out: HashMap<&str, Vec<_>> = HashMap::new();

@@ -6,7 +6,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{DocumentKind, ProjectAction, ProjectState};
 use shuzhuan_monitoring::risk::{self, FlagKind, Party, RiskProject, RiskSettings};
@@ -162,13 +161,7 @@ pub(crate) fn assess(conn: &mut AnyConnection, program_id: &str) -> Result<Asses
         .iter()
         .map(|p| (p.id.as_str(), p))
         .collect();
-    let mut steps: HashMap<&str, Vec<(ProjectAction, NaiveDate)>> = HashMap::new();
-    for st in &facts.steps {
-        steps
-            .entry(st.project_id.as_str())
-            .or_default()
-            .push((st.action.0, st.at.date()));
-    }
+    let steps = crate::monitoring::steps_by_project(&facts);
     let mut documents: HashMap<&str, Vec<&supervision::DocumentFact>> = HashMap::new();
     for d in &parties.documents {
         documents.entry(d.project_id.as_str()).or_default().push(d);
@@ -185,8 +178,9 @@ pub(crate) fn assess(conn: &mut AnyConnection, program_id: &str) -> Result<Asses
                 .get(p.id.as_str())
                 .map(Vec::as_slice)
                 .unwrap_or_default();
-            let first = |a: ProjectAction| own.iter().find(|(x, _)| *x == a).map(|(_, d)| *d);
-            let last = |a: ProjectAction| own.iter().rev().find(|(x, _)| *x == a).map(|(_, d)| *d);
+            let first = |a: ProjectAction| own.iter().find(|(x, ..)| *x == a).map(|(.., d)| *d);
+            let last =
+                |a: ProjectAction| own.iter().rev().find(|(x, ..)| *x == a).map(|(.., d)| *d);
             let docs = documents
                 .get(p.id.as_str())
                 .map(Vec::as_slice)
@@ -243,7 +237,7 @@ pub(crate) fn assess(conn: &mut AnyConnection, program_id: &str) -> Result<Asses
                 level_after: p.level_after.zip(last(ProjectAction::RecordAcceptance)),
                 steps: own
                     .iter()
-                    .map(|(a, d)| (a.as_str().to_owned(), *d))
+                    .map(|(a, _, d)| (a.as_str().to_owned(), *d))
                     .collect(),
             }
         })

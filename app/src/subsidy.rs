@@ -1123,19 +1123,12 @@ pub(crate) fn funds_of(conn: &mut AnyConnection, program_id: &str) -> Result<Fun
             disbursed_fen: p.disbursed_fen,
         })
         .collect();
-    let total = pools
-        .iter()
-        .fold(shuzhuan_subsidy::Sums::default(), |mut t, p| {
-            t.allocated_fen = t.allocated_fen.saturating_add(p.allocated_fen);
-            t.committed_fen = t.committed_fen.saturating_add(p.committed_fen);
-            t.disbursed_fen = t.disbursed_fen.saturating_add(p.disbursed_fen);
-            t
-        });
-    let (sources, checks) = compliance(&pools, program.earmarks.get());
+    let funds = compliance(&pools, program.earmarks.get());
     Ok(FundComplianceView {
         program_id: program.id,
-        total: total.into(),
-        lines: sources
+        total: funds.total.into(),
+        lines: funds
+            .sources
             .into_iter()
             .flat_map(|s| {
                 let total = FundLine {
@@ -1154,7 +1147,8 @@ pub(crate) fn funds_of(conn: &mut AnyConnection, program_id: &str) -> Result<Fun
                 ))
             })
             .collect(),
-        earmarks: checks
+        earmarks: funds
+            .earmarks
             .into_iter()
             .map(|c| EarmarkView {
                 source: c.earmark.source,

@@ -106,13 +106,21 @@ pub struct EarmarkCheck {
     pub met: bool,
 }
 
+/// The programme's money: all sources together, by source and purpose, and
+/// every earmark checked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Funds {
+    pub total: Sums,
+    pub sources: Vec<SourceFunds>,
+    pub earmarks: Vec<EarmarkCheck>,
+}
+
 /// The programme's money by source and purpose, and every earmark checked.
-pub fn compliance(
-    pools: &[PoolFigures],
-    earmarks: &[Earmark],
-) -> (Vec<SourceFunds>, Vec<EarmarkCheck>) {
+pub fn compliance(pools: &[PoolFigures], earmarks: &[Earmark]) -> Funds {
+    let mut total = Sums::default();
     let mut by_source: BTreeMap<FundSource, (Sums, BTreeMap<FundPurpose, Sums>)> = BTreeMap::new();
     for p in pools {
+        total.add(p);
         let (total, purposes) = by_source.entry(p.source).or_default();
         total.add(p);
         purposes.entry(p.purpose).or_default().add(p);
@@ -145,7 +153,11 @@ pub fn compliance(
             }
         })
         .collect();
-    (sources, checks)
+    Funds {
+        total,
+        sources,
+        earmarks: checks,
+    }
 }
 
 #[cfg(test)]
@@ -189,7 +201,12 @@ mod tests {
             pool(Central, ServicePlatform, 200 * WAN, 0),
             pool(City, EnterpriseTransformation, 300 * WAN, 0),
         ];
-        let (sources, checks) = compliance(&at, &[central_80()]);
+        let Funds {
+            total,
+            sources,
+            earmarks: checks,
+        } = compliance(&at, &[central_80()]);
+        assert_eq!(total.allocated_fen, 1300 * WAN);
         assert_eq!(sources.len(), 2);
         assert_eq!(sources[0].sums.allocated_fen, 1000 * WAN);
         assert_eq!(
@@ -210,10 +227,10 @@ mod tests {
             pool(Central, EnterpriseTransformation, 800 * WAN - 1, 0),
             pool(Central, ServicePlatform, 200 * WAN + 1, 0),
         ];
-        let (_, checks) = compliance(&below, &[central_80()]);
+        let checks = compliance(&below, &[central_80()]).earmarks;
         assert_eq!((checks[0].allocated_share_bp, checks[0].met), (7999, false));
         // No central money yet: nothing is met.
-        let (_, checks) = compliance(&[], &[central_80()]);
+        let checks = compliance(&[], &[central_80()]).earmarks;
         assert!(!checks[0].met);
     }
 
@@ -228,7 +245,7 @@ mod tests {
                 .iter()
                 .map(|&(p, a, c)| pool(FundSource::Central, FundPurpose::ALL[p], a, c.min(a)))
                 .collect();
-            let (sources, _) = compliance(&pools, &[]);
+            let sources = compliance(&pools, &[]).sources;
             for s in sources {
                 let sum: i64 = s.purposes.iter().map(|(_, x, _)| x.allocated_fen).sum();
                 prop_assert_eq!(sum, s.sums.allocated_fen);

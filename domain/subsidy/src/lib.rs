@@ -16,7 +16,7 @@ mod seed_tests;
 
 pub use award::{AwardAmount, AwardInput, AwardKind, AwardRule, Tier, award};
 pub use funds::{
-    Earmark, EarmarkCheck, FundPurpose, PoolFigures, SourceFunds, Sums, compliance, share_bp,
+    Earmark, EarmarkCheck, FundPurpose, Funds, PoolFigures, SourceFunds, Sums, compliance, share_bp,
 };
 pub use money::{DecisionKind, DecisionState, FundSource};
 pub use policy::{
