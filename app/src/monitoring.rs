@@ -766,7 +766,7 @@ pub fn dashboard(
         summary: group("targets".into(), &colours, t, lang),
         items,
         funds: match require_in_programme(who, Right::ReadMoney, program_id) {
-            Ok(_) => Some(crate::subsidy::funds_of(s.conn(), program_id)?),
+            Ok(_) => Some(crate::subsidy::funds_of(s.conn(), &loaded.program)?),
             Err(_) => None,
         },
     })

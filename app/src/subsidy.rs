@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use shuzhuan_persistence::repo::{enterprises, programs, subsidy};
 use shuzhuan_persistence::rows::{
-    BudgetPoolRow, DisbursementRow, SubsidyDecisionRow, SubsidyPolicyRow,
+    BudgetPoolRow, DisbursementRow, ProgramRow, SubsidyDecisionRow, SubsidyPolicyRow,
 };
 use shuzhuan_persistence::{AnyConnection, Coded, Json, Session, Tx, new_id, now};
 use shuzhuan_subsidy::{
@@ -1107,13 +1107,16 @@ pub fn fund_compliance(
     _: &FundQuery,
 ) -> Result<FundComplianceView> {
     require_in_programme(who, Right::ReadMoney, program_id)?;
-    funds_of(s.conn(), program_id)
+    let program = programs::find(s.conn(), program_id)?;
+    funds_of(s.conn(), &program)
 }
 
 /// The money view of a programme, for those the caller's right lets see it.
-pub(crate) fn funds_of(conn: &mut AnyConnection, program_id: &str) -> Result<FundComplianceView> {
-    let program = programs::find(conn, program_id)?;
-    let pools: Vec<PoolFigures> = subsidy::pools_of(conn, program_id)?
+pub(crate) fn funds_of(
+    conn: &mut AnyConnection,
+    program: &ProgramRow,
+) -> Result<FundComplianceView> {
+    let pools: Vec<PoolFigures> = subsidy::pools_of(conn, &program.id)?
         .iter()
         .map(|p| PoolFigures {
             source: p.source.0,
@@ -1125,7 +1128,7 @@ pub(crate) fn funds_of(conn: &mut AnyConnection, program_id: &str) -> Result<Fun
         .collect();
     let funds = compliance(&pools, program.earmarks.get());
     Ok(FundComplianceView {
-        program_id: program.id,
+        program_id: program.id.clone(),
         total: funds.total.into(),
         lines: funds
             .sources

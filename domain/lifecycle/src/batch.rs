@@ -267,12 +267,10 @@ impl BatchWindow {
 
     /// Why applications cannot be taken on `today`, if they cannot.
     pub fn refuses_applications(&self, today: NaiveDate) -> Option<WindowBound> {
-        if let Some(open) = self.applications_open_on.filter(|open| today < *open) {
-            return Some(WindowBound::ApplicationsOpenOn(open));
+        match self.applications_open_on.filter(|open| today < *open) {
+            Some(open) => Some(WindowBound::ApplicationsOpenOn(open)),
+            None => self.refuses_opening(today),
         }
-        self.applications_close_on
-            .filter(|close| today > *close)
-            .map(WindowBound::ApplicationsCloseOn)
     }
 
     /// Why the batch cannot be opened on `today`: its applications closed.
