@@ -125,16 +125,19 @@ pub enum QuoteError {
     InstalmentOutOfRange { count: usize },
 }
 
-pub(crate) fn yuan(fen: i64) -> String {
+/// Fen as yuan with two decimals, signed.
+fn amount(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
     let f = fen.unsigned_abs();
-    format!("{sign}{}.{:02} yuan", f / 100, f % 100)
+    format!("{sign}{}.{:02}", f / 100, f % 100)
+}
+
+pub(crate) fn yuan(fen: i64) -> String {
+    format!("{} yuan", amount(fen))
 }
 
 pub(crate) fn yuan_zh(fen: i64) -> String {
-    let sign = if fen < 0 { "-" } else { "" };
-    let f = fen.unsigned_abs();
-    format!("{sign}{}.{:02} 元", f / 100, f % 100)
+    format!("{} 元", amount(fen))
 }
 
 pub(crate) fn bp(rate: u32) -> String {
@@ -178,26 +181,14 @@ fn standing(policy: &Policy) -> Option<Step> {
         return None;
     }
     let v = policy.version;
-    let number = policy
-        .document_number
-        .as_deref()
-        .map(|n| format!(" ({n})"))
-        .unwrap_or_default();
-    let number_zh = policy
-        .document_number
-        .as_deref()
-        .map(|n| format!("（{n}）"))
-        .unwrap_or_default();
-    let valid = policy
-        .effective_to
-        .and_then(|d| d.pred_opt())
-        .map(|d| format!(", valid to {d}"))
-        .unwrap_or_default();
-    let valid_zh = policy
-        .effective_to
-        .and_then(|d| d.pred_opt())
-        .map(|d| format!("，有效期至 {d}"))
-        .unwrap_or_default();
+    let (number, number_zh) = match policy.document_number.as_deref() {
+        Some(n) => (format!(" ({n})"), format!("（{n}）")),
+        None => Default::default(),
+    };
+    let (valid, valid_zh) = match policy.effective_to.and_then(|d| d.pred_opt()) {
+        Some(d) => (format!(", valid to {d}"), format!("，有效期至 {d}")),
+        None => Default::default(),
+    };
     Some(match policy.status {
         PolicyStatus::Draft => Step {
             rule: "draft_policy",
