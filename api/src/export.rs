@@ -242,6 +242,7 @@ const EXPORTS: &[(&str, &Table)] = &[
     ("list_disbursements", &tables::DISBURSEMENTS),
     ("programme_ledger", &tables::LEDGER),
     ("list_audit_log", &tables::AUDIT_LOG),
+    ("list_risks", &tables::RISKS),
 ];
 
 /// A binary file's schema.

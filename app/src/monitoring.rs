@@ -16,6 +16,7 @@ use shuzhuan_monitoring::indicators::{
     self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
 };
 use shuzhuan_monitoring::ranking::{self, ProviderRecord};
+use shuzhuan_monitoring::risk::RiskSettings;
 use shuzhuan_monitoring::targets::Metric;
 use shuzhuan_monitoring::{Colour, Thresholds};
 use shuzhuan_persistence::repo::{programs, projects, supervision};
@@ -47,10 +48,12 @@ struct Loaded {
     thresholds: Thresholds,
 }
 
-fn thresholds_of(row: Option<&MonitoringSettingsRow>) -> (Thresholds, i64) {
+/// A programme's settings: the monitor's thresholds, the risk rules'
+/// settings and their version (the defaults at version 0).
+fn thresholds_of(row: Option<&MonitoringSettingsRow>) -> (Thresholds, RiskSettings, i64) {
     match row {
-        None => (Thresholds::default(), 0),
-        Some(r) => (r.thresholds.get().clone(), r.version),
+        None => (Thresholds::default(), RiskSettings::default(), 0),
+        Some(r) => (r.thresholds.get().clone(), r.risk.get().clone(), r.version),
     }
 }
 
@@ -63,7 +66,7 @@ fn load(conn: &mut AnyConnection, program_id: &str, projects_in: Option<&Reach>)
             .projects
             .retain(|p| reach.contains(&projects::target(p, &[])));
     }
-    let (thresholds, _) = thresholds_of(supervision::settings_of(conn, program_id)?.as_ref());
+    let (thresholds, ..) = thresholds_of(supervision::settings_of(conn, program_id)?.as_ref());
     Ok(Loaded {
         program,
         facts,
@@ -187,6 +190,7 @@ fn project_facts(l: &Loaded, today: NaiveDate) -> Vec<(ProjectFacts, &ProjectRow
                 provider_id: p.provider_id.clone(),
                 spot_check,
                 missing_documents,
+                risk: None,
             };
             (facts, p)
         })
@@ -205,7 +209,7 @@ fn thresholds_schema() -> utoipa::openapi::schema::Object {
     let mut b = ObjectBuilder::new()
         .schema_type(Type::Object)
         .description(Some(
-            "Monitoring thresholds; omitted fields keep their defaults. The defaults are Shuzhuan's, not a seed's: seed 004 item 16 names three of the ten indicators (项目进度, 资金使用, 服务商管理) and no threshold. Yellow when progress lags the planned pace by 10–30 points, red beyond.",
+            "Monitoring thresholds; omitted fields keep their defaults. The defaults are Shuzhuan's, not a seed's: seed 004 item 16 names three of the ten core indicators (项目进度, 资金使用, 服务商管理) and no threshold. Yellow when progress lags the planned pace by 10–30 points, red beyond; the eleventh indicator, risk, yellow from a score of 25 and red from 50.",
         ))
         .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)));
     if let Some(map) = defaults.as_object() {
@@ -223,22 +227,69 @@ fn thresholds_schema() -> utoipa::openapi::schema::Object {
     b.build()
 }
 
-/// A programme's monitoring thresholds.
+/// The risk rules' settings as a schema built from the domain's own
+/// fields and defaults.
+fn risk_settings_schema() -> utoipa::openapi::schema::Object {
+    use utoipa::openapi::schema::{AdditionalProperties, ObjectBuilder, Type};
+    let closed = || AdditionalProperties::FreeForm(false);
+    let int = |default: &Value, max: Option<f64>| {
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .minimum(Some(0))
+            .maximum(max)
+            .default(Some(default.clone()))
+    };
+    let defaults = serde_json::to_value(RiskSettings::default()).unwrap_or_default();
+    let mut b = ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .description(Some(
+            "The risk rules' thresholds and the points of each flag kind towards the 0–100 score; omitted fields keep their defaults (Shuzhuan's, chosen to flag few projects on clean data: no seed sets them). `copied_plan_bp`: plans at least this similar (Jaccard of three-word shingles, basis points) are copies; `price_outlier_pct` with `price_min_peers`: a line item this many percent of its category's median; `list_price_pct`: a contract this many percent of the listed prices of the library products it names; `sweet_spot_band_bp`: a contract this close to the cap divided by the rate; `level_jump_levels` within `level_jump_days`; `early_acceptance_progress_pct`; `same_day_projects`; `concentration_pct` of the mean provider's share of a batch or region, with `concentration_min_providers`; `copied_assessment_bp`: the share of an acceptance's answers equal to the diagnosis's (with a higher level); `evaluator_excess_x100`: an evaluator's mean gain above the others' in hundredths of a level, each side with `evaluator_min_assessments`; `weights`: points per flag kind, 0–100.",
+        ))
+        .additional_properties(Some(closed()));
+    if let Some(map) = defaults.as_object() {
+        for (name, default) in map {
+            b = match default.as_object() {
+                Some(weights) => b.property(
+                    name,
+                    weights
+                        .iter()
+                        .fold(
+                            ObjectBuilder::new()
+                                .schema_type(Type::Object)
+                                .additional_properties(Some(closed())),
+                            |w, (kind, d)| w.property(kind, int(d, Some(100.0))),
+                        )
+                        .build(),
+                ),
+                None => b.property(name, int(default, None)),
+            };
+        }
+    }
+    b.build()
+}
+
+/// A programme's monitoring thresholds and risk settings.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MonitoringSettingsView {
     pub program_id: String,
     #[schema(schema_with = thresholds_schema)]
     pub thresholds: Value,
+    #[schema(schema_with = risk_settings_schema)]
+    pub risk: Value,
     /// 0 while the defaults apply.
     pub version: i64,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"thresholds": {"progress_lag_yellow_pp": 15, "progress_lag_red_pp": 35}}))]
+#[schema(example = json!({"thresholds": {"progress_lag_yellow_pp": 15, "progress_lag_red_pp": 35}, "risk": {"copied_plan_bp": 7500, "weights": {"concentration": 5}}}))]
 pub struct MonitoringSettingsRequest {
     #[schema(schema_with = thresholds_schema)]
     pub thresholds: Value,
+    /// Omitted: every risk default.
+    #[serde(default)]
+    #[schema(schema_with = risk_settings_schema)]
+    pub risk: Option<Value>,
 }
 
 impl Validate for MonitoringSettingsRequest {
@@ -251,11 +302,13 @@ impl Validate for MonitoringSettingsRequest {
 fn settings_view(
     program_id: &str,
     thresholds: &Thresholds,
+    risk: &RiskSettings,
     version: i64,
 ) -> MonitoringSettingsView {
     MonitoringSettingsView {
         program_id: program_id.to_owned(),
         thresholds: serde_json::to_value(thresholds).unwrap_or_default(),
+        risk: serde_json::to_value(risk).unwrap_or_default(),
         version,
     }
 }
@@ -267,11 +320,22 @@ pub fn get_settings(
 ) -> Result<MonitoringSettingsView> {
     require_in_programme(who, Right::ReadTargets, program_id)?;
     programs::find(s.conn(), program_id)?;
-    let (t, version) = thresholds_of(supervision::settings_of(s.conn(), program_id)?.as_ref());
-    Ok(settings_view(program_id, &t, version))
+    let (t, risk, version) =
+        thresholds_of(supervision::settings_of(s.conn(), program_id)?.as_ref());
+    Ok(settings_view(program_id, &t, &risk, version))
 }
 
-/// Replaces the thresholds (the city_admin; If-Match "0" for the defaults).
+/// One part of the settings read from JSON, its faults named by path.
+fn read_setting<T: serde::de::DeserializeOwned>(part: &str, value: Value) -> Result<T> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let path = format!("{part}.{}", e.path());
+        let message = crate::input::serde_message(&e.into_inner().to_string());
+        AppError::field(path, "invalid_value", message)
+    })
+}
+
+/// Replaces the thresholds and risk settings (the city_admin; If-Match "0"
+/// for the defaults).
 pub fn put_settings(
     s: &mut Session,
     who: &Principal,
@@ -281,12 +345,25 @@ pub fn put_settings(
 ) -> Result<MonitoringSettingsView> {
     require_in_programme(who, Right::SetThresholds, program_id)?;
     let body = body.read()?;
-    let thresholds: Thresholds =
-        serde_path_to_error::deserialize(body.thresholds).map_err(|e| {
-            let path = format!("thresholds.{}", e.path());
-            let message = crate::input::serde_message(&e.into_inner().to_string());
-            AppError::field(path, "invalid_value", message)
-        })?;
+    let thresholds: Thresholds = read_setting("thresholds", body.thresholds)?;
+    let risk: RiskSettings = match body.risk {
+        Some(v) => read_setting("risk", v)?,
+        None => RiskSettings::default(),
+    };
+    risk.check().map_err(|errors| {
+        AppError::Validation(
+            errors
+                .into_iter()
+                .map(|e| {
+                    FieldError::new(
+                        format!("risk.{}", e.field),
+                        "range",
+                        Text::new(e.message, e.message_zh),
+                    )
+                })
+                .collect(),
+        )
+    })?;
     thresholds.check().map_err(|errors| {
         AppError::Validation(
             errors
@@ -304,17 +381,18 @@ pub fn put_settings(
     s.write(&who.actor(), |tx| {
         programs::find(tx.conn(), program_id)?;
         let before = supervision::settings_of(tx.conn(), program_id)?;
-        let (old, current) = thresholds_of(before.as_ref());
+        let (old, old_risk, current) = thresholds_of(before.as_ref());
         expected.check(current)?;
         let row = MonitoringSettingsRow {
             program_id: program_id.to_owned(),
             thresholds: Json::new(thresholds.clone())?,
             version: current + 1,
             updated_at: now(),
+            risk: Json::new(risk.clone())?,
         };
         supervision::put_settings(tx.conn(), &row, current)?;
-        let after = settings_view(program_id, &thresholds, row.version);
-        let before_view = before.map(|_| settings_view(program_id, &old, current));
+        let after = settings_view(program_id, &thresholds, &risk, row.version);
+        let before_view = before.map(|_| settings_view(program_id, &old, &old_risk, current));
         tx.record(change(
             "monitoring_settings.put",
             ObjectType::MonitoringSettings,
@@ -440,9 +518,21 @@ fn groups(
 }
 
 /// Runs the monitor over the loaded facts.
-fn run_monitor(l: &Loaded, today: NaiveDate) -> Vec<(&ProjectRow, ProjectColours)> {
+/// With `risk`, each project's score and flag kinds feed the eleventh
+/// indicator (the ranking does without: a suspicion counts in no score).
+fn run_monitor<'l>(
+    l: &'l Loaded,
+    today: NaiveDate,
+    risk: Option<&crate::risks::Assessed>,
+) -> Vec<(&'l ProjectRow, ProjectColours)> {
     let facts = project_facts(l, today);
-    let inputs: Vec<ProjectFacts> = facts.iter().map(|(f, _)| f.clone()).collect();
+    let inputs: Vec<ProjectFacts> = facts
+        .iter()
+        .map(|(f, _)| ProjectFacts {
+            risk: risk.map(|r| r.kinds_of(&f.id)),
+            ..f.clone()
+        })
+        .collect();
     let colours = indicators::monitor(&inputs, &l.thresholds, today);
     facts.into_iter().map(|(_, p)| p).zip(colours).collect()
 }
@@ -461,7 +551,8 @@ pub fn monitoring(
     let colour = input::optional_code::<Colour>("colour", q.colour.as_deref())?;
     let loaded = load(s.conn(), program_id, Some(&who.reach(Right::ReadProject)))?;
     let today = today();
-    let monitored = run_monitor(&loaded, today);
+    let risk = crate::risks::assessed(s.conn(), program_id)?;
+    let monitored = run_monitor(&loaded, today, Some(&risk));
     let rows: Vec<(&ProjectRow, &ProjectColours)> =
         monitored.iter().map(|(p, c)| (*p, c)).collect();
     let t = &loaded.thresholds;
@@ -810,7 +901,7 @@ pub fn ranking(s: &mut Session, who: &Principal, program_id: &str) -> Result<Pro
     let loaded = load(s.conn(), program_id, None)?;
     let today = today();
     let red: HashMap<&str, (i64, i64)> =
-        run_monitor(&loaded, today)
+        run_monitor(&loaded, today, None)
             .iter()
             .fold(HashMap::new(), |mut acc, (p, c)| {
                 if let Some(id) = p.provider_id.as_deref() {

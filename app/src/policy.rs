@@ -118,7 +118,10 @@ rights! {
     Disburse => "disburse subsidies (finance)", "拨付奖补（财政）";
     ReadTargets => "read the programme's targets and monitoring", "查看目标与监测";
     SetTargets => "set targets", "设定目标";
-    SetThresholds => "set monitoring thresholds", "设定监测阈值";
+    SetThresholds => "set monitoring and risk thresholds", "设定监测与风险阈值";
+    /// Risk flags and scores: officials only, never the enterprise or the
+    /// provider they are about.
+    ReadRisks => "read risk flags and scores", "查看风险线索";
     RunSpotCheck => "run spot checks", "组织抽查";
     RecordFinding => "record findings (the drawn inspector or the city_admin)", "记录抽查结论";
     NominateBenchmark => "nominate this subject", "推荐标杆";
@@ -397,6 +400,16 @@ pub const RIGHTS: &[(Right, &[(Role, Scope)])] = &[
     ),
     (Right::SetTargets, OFFICE),
     (Right::SetThresholds, OFFICE),
+    (
+        Right::ReadRisks,
+        &[
+            (R::PlatformAdmin, S::All),
+            (R::CityAdmin, S::Programme),
+            (R::Finance, S::Programme),
+            (R::CountyAdmin, S::Programme),
+            (R::Observer, S::Programme),
+        ],
+    ),
     (Right::RunSpotCheck, OFFICE),
     (
         Right::RecordFinding,
@@ -609,6 +622,7 @@ mod tests {
                 | ReadMoney
                 | ReadLedger
                 | ReadTargets
+                | ReadRisks
                 | ReadFeed
                 | ReadInternalFeed
                 | ReadAuditLog

@@ -230,6 +230,10 @@ fn load_visible(conn: &mut AnyConnection, who: &Principal, id: &str) -> Result<S
     Ok(row)
 }
 
+/// The stratum of a stratified draw taken at random (the others' base
+/// rate for the flags' precision).
+pub(crate) const RANDOM_STRATUM: &str = "random";
+
 /// The strata a draw takes its sample from, by the request's weighting:
 /// one uniform stratum; one stratum weighted 1 + risk score; or a risk
 /// stratum (scores at least the threshold) giving its share of the sample
@@ -249,8 +253,8 @@ fn strata_for(
     if body.weighting == Weighting::Uniform {
         return Ok(vec![uniform("all", candidates.iter().collect(), sample)]);
     }
-    let scores = crate::risks::assess(conn, program_id)?.scores;
-    let score = |c: &String| scores.get(c).copied().unwrap_or(0);
+    let assessed = crate::risks::assessed(conn, program_id)?;
+    let score = |c: &String| assessed.scores.get(c).copied().unwrap_or(0);
     Ok(match body.weighting {
         Weighting::Risk => vec![Stratum {
             name: "risk-weighted".into(),
@@ -268,7 +272,7 @@ fn strata_for(
             let from_risk = (sample * share).div_ceil(100).min(risky.len());
             vec![
                 uniform("risk", risky, from_risk),
-                uniform("random", rest, sample - from_risk),
+                uniform(RANDOM_STRATUM, rest, sample - from_risk),
             ]
         }
     })

@@ -64,6 +64,36 @@ const IN_SCHEMA: &[(&str, &str, &str)] = &[
         "Its flags, each with the projects it ties it to and the evidence.",
     ),
     (
+        "ProjectRisk",
+        "flags",
+        "Its flags, each with the projects it ties it to and the evidence (empty when it has none).",
+    ),
+    (
+        "ProjectView",
+        "risk",
+        "Its risk score and flags with their evidence (风险线索), on a single read by those who read risks over it (the city, county and finance offices and observers); absent for everyone else, the enterprise and its provider above all, and in change-feed snapshots.",
+    ),
+    (
+        "HitRateView",
+        "inspected",
+        "Projects inspected (a spot-check finding recorded), each once.",
+    ),
+    (
+        "HitRateView",
+        "with_findings",
+        "Of them, those with an adverse finding.",
+    ),
+    (
+        "FlagPrecision",
+        "inspected",
+        "Inspected projects carrying this flag today.",
+    ),
+    (
+        "FlagPrecision",
+        "with_findings",
+        "Of them, those with an adverse finding.",
+    ),
+    (
         "Dashboard",
         "funds",
         "The programme's money by source and purpose with its earmarks checked, for callers who read its money; null for the others.",

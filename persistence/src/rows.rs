@@ -10,6 +10,7 @@ use shuzhuan_lifecycle::{
     Phase, Plan, ProjectAction, ProjectState,
 };
 use shuzhuan_monitoring::draw::{Drawn, Stratum, Weighting};
+use shuzhuan_monitoring::risk::RiskSettings;
 use shuzhuan_monitoring::targets::Metric;
 use shuzhuan_monitoring::{EventKind, FinanceKind, FindingOutcome, Thresholds};
 use shuzhuan_scoring::{Answers, AssessmentKind};
@@ -545,6 +546,8 @@ pub struct MonitoringSettingsRow {
     pub thresholds: Json<Thresholds>,
     pub version: i64,
     pub updated_at: NaiveDateTime,
+    /// The risk rules' thresholds and weights.
+    pub risk: Json<RiskSettings>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -506,6 +506,7 @@ diesel::table! {
         thresholds -> Text,
         version -> BigInt,
         updated_at -> Timestamp,
+        risk -> Text,
     }
 }
 

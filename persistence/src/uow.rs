@@ -299,6 +299,16 @@ where
     })
 }
 
+/// The hash at the head of the audit chain: it changes with every
+/// committed write, so it keys what is computed from the data (a cache
+/// read with it is never stale, on any instance).
+pub fn head_hash(conn: &mut AnyConnection) -> Result<String, RepoError> {
+    Ok(ledger_head::table
+        .find(1)
+        .select(ledger_head::audit_hash)
+        .first(conn)?)
+}
+
 /// Takes the row lock on the head (an UPDATE locks on both backends),
 /// telling `observer` how long it waited. The wait is bounded by the
 /// connection's lock timeout: past it the write fails as busy (503).

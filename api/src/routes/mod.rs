@@ -129,6 +129,8 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(monitoring::put_monitoring_settings)
         .service(monitoring::provider_ranking)
         .service(monitoring::list_risks)
+        .service(monitoring::provider_risks)
+        .service(monitoring::risk_precision)
         .service(spot_checks::create_spot_check)
         .service(spot_checks::list_spot_checks)
         .service(spot_checks::get_spot_check)

@@ -8,11 +8,11 @@ use shuzhuan_app::monitoring::{
     self as use_case, Dashboard, DashboardQuery, MonitoringQuery, MonitoringReport,
     MonitoringSettingsRequest, MonitoringSettingsView, ProviderRanking,
 };
-use shuzhuan_app::risks::{ProjectRiskView, RiskQuery};
+use shuzhuan_app::risks::{ProjectRiskView, ProviderRiskView, RiskPrecisionView, RiskQuery};
 
 use crate::error::{ApiError, Problem};
-use crate::export::{self, Listing};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
+use crate::export::{self, Listing, Wants};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json};
 use crate::respond::current;
 use crate::state::AppState;
 use shuzhuan_app::exports::tables;
@@ -81,7 +81,7 @@ pub async fn put_monitoring_settings(
 
 /// Red/yellow/green monitoring (红黄绿)
 ///
-/// The ten core indicators per project and group, coloured by the programme's
+/// The ten core indicators and the risk score per project and group, coloured by the programme's
 /// thresholds.
 #[utoipa::path(
     tag = "monitoring",
@@ -175,12 +175,16 @@ pub async fn provider_ranking(
 /// The programme's flagged projects, highest risk score first: each with
 /// its flags (ties between an enterprise and its provider or between
 /// enterprises of one provider, shared documents, copied plans, price
-/// outliers, contracts at the subsidy's sweet spot, level jumps, contracts
-/// before enrolment, early acceptance, same-day pushes, a provider's
-/// concentration in a batch), the projects each ties it to, and the
-/// evidence in the caller's language. The city office, finance, observers
-/// and county offices (their regions) read it; enterprises and providers
-/// never.
+/// outliers against the programme's others and against the product
+/// library's listed prices, contracts at the subsidy's sweet spot, level
+/// jumps, acceptances copied from the diagnosis, lenient evaluators,
+/// contracts before enrolment, early acceptance, same-day pushes, a
+/// provider's concentration in a batch or region), the projects each ties
+/// it to, and the evidence in the caller's language; thresholds and
+/// weights are the programme's (`risk` in its monitoring settings). The
+/// city office, finance, observers and county offices (their regions) read
+/// it; enterprises and providers never. `?format=xlsx|csv` exports every
+/// matching row.
 #[utoipa::path(
     tag = "monitoring",
     params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), RiskQuery),
@@ -198,11 +202,74 @@ pub async fn list_risks(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
-    Query(q): Query<RiskQuery>,
-) -> Result<web::Json<List<ProjectRiskView>>, ApiError> {
+    listing: Listing<RiskQuery>,
+) -> Result<HttpResponse, ApiError> {
+    // A file's evidence is written in the file's language.
+    let lang = match listing.1 {
+        Wants::Sheet(_, file) => file,
+        Wants::Json => lang,
+    };
+    export::list(&state, caller, listing, &tables::RISKS, move |s, who, q| {
+        shuzhuan_app::risks::list(s, who, &program_id, &q, lang)
+    })
+    .await
+}
+
+/// Providers by risk
+///
+/// Each provider's risk score: the mean score of its applied projects the
+/// caller reads (a project without a flag counts 0), highest first, with
+/// how many of its projects are flagged.
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
+    responses(
+        (status = 200, description = "Providers by risk score", body = Vec<ProviderRiskView>),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/risks/providers")]
+pub async fn provider_risks(
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+) -> Result<web::Json<Vec<ProviderRiskView>>, ApiError> {
     state
         .run(caller, move |s, who| {
-            shuzhuan_app::risks::list(s, who, &program_id, &q, lang)
+            shuzhuan_app::risks::providers(s, who, &program_id)
+        })
+        .await
+        .map(web::Json)
+}
+
+/// The flags' precision (精准度)
+///
+/// Of the projects inspected (a spot-check finding recorded), how many
+/// with each flag had findings against them, next to the projects drawn at
+/// random: the evidence to tune the programme's risk thresholds and
+/// weights by.
+#[utoipa::path(
+    tag = "monitoring",
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
+    responses(
+        (status = 200, description = "Hit rates per flag kind, for any flag, and at random", body = RiskPrecisionView),
+        (status = 403, body = Problem, content_type = "application/problem+json"),
+        (status = 404, body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = []))
+)]
+#[get("/programs/{program_id}/risks/precision")]
+pub async fn risk_precision(
+    AcceptLang(lang): AcceptLang,
+    state: web::Data<AppState>,
+    caller: Caller,
+    program_id: web::Path<String>,
+) -> Result<web::Json<RiskPrecisionView>, ApiError> {
+    state
+        .run(caller, move |s, who| {
+            shuzhuan_app::risks::precision(s, who, &program_id, lang)
         })
         .await
         .map(web::Json)

@@ -11,7 +11,7 @@ use shuzhuan_app::{List, Page};
 
 use crate::error::{ApiError, Problem};
 use crate::export::{self, Listing};
-use crate::extract::{Caller, IfMatch, Json, Query};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
 use crate::respond::{created, current};
 use crate::state::AppState;
 use shuzhuan_app::exports::tables;
@@ -82,8 +82,9 @@ pub async fn list_projects(
 /// Read a project
 ///
 /// One project with its state, plan, levels, subsidy quote and decision, and
-/// `next_actions`: what you may do now and, for the rest, why not; `ETag`
-/// carries its version.
+/// `next_actions`: what you may do now and, for the rest, why not; `risk`
+/// (its score and flags) for the offices and observers who read risks;
+/// `ETag` carries its version.
 #[utoipa::path(
     tag = "projects",
     params(("id" = String, Path, description = "Project id")),
@@ -96,12 +97,13 @@ pub async fn list_projects(
 )]
 #[get("/projects/{id}")]
 pub async fn get_project(
+    AcceptLang(lang): AcceptLang,
     state: web::Data<AppState>,
     caller: Caller,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
     state
-        .run(caller, move |s, who| use_case::get(s, who, &id))
+        .run(caller, move |s, who| use_case::get(s, who, &id, lang))
         .await
         .map(current)
 }

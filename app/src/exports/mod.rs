@@ -33,6 +33,8 @@ pub enum Kind {
     Named(fn(&str) -> Option<&'static str>),
     /// A list of texts joined with 、.
     List,
+    /// A list of objects: each one's field (a key) on a line of its own.
+    ListOf(&'static str),
     /// Basis points, shown in percent with two decimals.
     Percent,
     /// A dashboard figure whose row's `unit` says what it is: a count, a
@@ -138,6 +140,17 @@ fn cell(item: &Value, column: &Column, lang: Lang) -> Cell {
                 .map(|items| items.iter().map(text).collect::<Vec<_>>().join("、"))
                 .unwrap_or_else(|| text(v)),
         ),
+        Kind::ListOf(key) => Cell::Text(
+            v.as_array()
+                .map(|items| {
+                    items
+                        .iter()
+                        .map(|i| text(field(i, key)))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .unwrap_or_default(),
+        ),
         Kind::Percent => v
             .as_i64()
             .map_or(Cell::Empty, |bp| Cell::Text(format!("{}%", percent(bp)))),
@@ -191,6 +204,7 @@ paged!(
     crate::projects::ProjectQuery,
     crate::feed::AuditQuery,
     crate::subsidy::ProgrammeLedgerQuery,
+    crate::risks::RiskQuery,
 );
 
 impl Paged for crate::input::Page {

@@ -191,6 +191,24 @@ pub static MONITORING: Table = Table {
     ],
 };
 
+/// The risk list (风险线索): one row per flagged project, its flags and
+/// their evidence one per line.
+pub static RISKS: Table = Table {
+    en: "risks",
+    zh: "风险线索",
+    columns: &[
+        col("project_id", "project_id", "项目ID", Kind::Text),
+        col("title", "title", "项目名称", Kind::Text),
+        col("enterprise_id", "enterprise_id", "企业ID", Kind::Text),
+        col("provider_id", "provider_id", "服务商ID", Kind::Text),
+        col("batch_id", "batch_id", "批次ID", Kind::Text),
+        col("region_code", "region_code", "所属区县", Kind::Text),
+        col("score", "score", "风险分", Kind::Int),
+        col("flags", "flags", "风险线索", Kind::ListOf("kind")),
+        col("flags", "evidence", "依据", Kind::ListOf("reason")),
+    ],
+};
+
 fn fund_source(code: &str) -> Option<&'static str> {
     Some(match code {
         "central" => "中央",

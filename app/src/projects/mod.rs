@@ -29,7 +29,7 @@ use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
 
 use crate::assessments::ScorecardView;
-use crate::error::{AppError, Result, Text};
+use crate::error::{AppError, Lang, Result, Text};
 use crate::input::{self, Body};
 use crate::journal::{Key, change_with};
 use crate::policy::Right;
@@ -139,6 +139,12 @@ pub struct ProjectView {
     /// in change-feed snapshots): so a UI can explain a missing button.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub unavailable_actions: Option<Vec<UnavailableAction>>,
+    /// Its risk score and flags with their evidence (风险线索), on a single
+    /// read by those who read risks over it (the city, county and finance
+    /// offices and observers); absent for everyone else, the enterprise and
+    /// its provider above all, and in change-feed snapshots.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<crate::risks::ProjectRisk>,
     pub version: i64,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -412,6 +418,7 @@ impl ProjectView {
                 comment: p.satisfaction_comment.clone().unwrap_or_default(),
             }),
             comparison: None,
+            risk: None,
             next_actions: None,
             unavailable_actions: None,
             version: p.version,
@@ -665,8 +672,11 @@ pub fn list(
 }
 
 /// The project with what the caller may do next.
-pub fn get(s: &mut Session, who: &Principal, id: &str) -> Result<ProjectView> {
+pub fn get(s: &mut Session, who: &Principal, id: &str, lang: Lang) -> Result<ProjectView> {
     let p = visible(s.conn(), who, id)?;
     let roles = roles_on(who, &p);
-    view_for(s.conn(), &p.row, &roles)
+    Ok(ProjectView {
+        risk: crate::risks::of_project(s.conn(), who, &p.row, lang)?,
+        ..view_for(s.conn(), &p.row, &roles)?
+    })
 }

@@ -1,7 +1,8 @@
 //! The risk rules over a programme of 2,000 projects (issue 22 asks for
 //! seconds, not minutes): 40 providers, 2,000 enterprises with their own
 //! contacts, plans of about forty words drawn from a shared vocabulary,
-//! three line items each and a dozen steps.
+//! three line items each, a dozen steps, sixty answers before and after,
+//! ten evaluators.
 
 use chrono::NaiveDate;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -35,6 +36,7 @@ fn programme(n: u64) -> Vec<RiskProject> {
                 enterprise: party(format!("e{i}"), i),
                 provider: Some(party(format!("v{}", i % 40), 900_000 + i % 40)),
                 batch_id: format!("b{}", i % 3),
+                region_code: format!("r{}", i % 7),
                 documents: (0..4).map(|d| format!("{:064x}", i * 10 + d)).collect(),
                 plan_text: plan.join(" "),
                 line_items: vec![
@@ -43,6 +45,7 @@ fn programme(n: u64) -> Vec<RiskProject> {
                     ("consulting".into(), 50_000 + (i as i64 % 83) * 1_000),
                 ],
                 contract_fen: Some(350_000 + i as i64),
+                listed_prices_fen: Some(200_000),
                 subsidy_sweet_spot_fen: Some(1_000_000),
                 enrolled_on: Some(day(i)),
                 contract_signed_on: Some(day(i + 5)),
@@ -51,6 +54,19 @@ fn programme(n: u64) -> Vec<RiskProject> {
                 progress_percent: 100,
                 level_before: Some((1, day(i + 3))),
                 level_after: Some((2, day(i + 220))),
+                // Sixty questions, a fifth answered better at acceptance.
+                answers_before: (0..60)
+                    .map(|q| (format!("q{q}"), vec![format!("o{}", (q + i) % 3)]))
+                    .collect(),
+                answers_after: (0..60)
+                    .map(|q| {
+                        (
+                            format!("q{q}"),
+                            vec![format!("o{}", (q + i) % 3 + u64::from(q % 5 == 0))],
+                        )
+                    })
+                    .collect(),
+                acceptance_evaluator: Some(format!("ev{}", i % 10)),
                 steps: (0..12)
                     .map(|s| (format!("action{s}"), day(i + s * 7)))
                     .collect(),

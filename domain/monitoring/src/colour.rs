@@ -68,6 +68,11 @@ pub struct Thresholds {
     /// red or yellow, above which a group is red or yellow.
     pub group_red_share_pct: i64,
     pub group_yellow_share_pct: i64,
+    /// Risk scores (0–100) from which a project is yellow or red on the
+    /// risk indicator: by default one strong flag (a tie or a copy, 25–30
+    /// points) is yellow, two are red.
+    pub risk_score_yellow: i64,
+    pub risk_score_red: i64,
 }
 
 impl Default for Thresholds {
@@ -89,6 +94,8 @@ impl Default for Thresholds {
             rectification_due_days_yellow: 7,
             group_red_share_pct: 30,
             group_yellow_share_pct: 10,
+            risk_score_yellow: 25,
+            risk_score_red: 50,
         }
     }
 }
@@ -144,6 +151,11 @@ impl Thresholds {
                 "group_red_share_pct",
                 self.group_yellow_share_pct,
                 self.group_red_share_pct,
+            ),
+            (
+                "risk_score_red",
+                self.risk_score_yellow,
+                self.risk_score_red,
             ),
         ];
         let mut errors: Vec<ThresholdError> = pairs

@@ -34,10 +34,13 @@ pub enum Indicator {
     SpotCheck,
     /// Required documents missing.
     Documents,
+    /// The risk score of its flags (风险线索): a lead for the inspectors,
+    /// not a fault, so it weighs in no provider's red share.
+    Risk,
 }
 
 impl Indicator {
-    pub const ALL: [Indicator; 10] = [
+    pub const ALL: [Indicator; 11] = [
         Indicator::StateDuration,
         Indicator::ProgressPace,
         Indicator::BatchWindow,
@@ -48,6 +51,7 @@ impl Indicator {
         Indicator::RectificationOverdue,
         Indicator::SpotCheck,
         Indicator::Documents,
+        Indicator::Risk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +66,7 @@ impl Indicator {
             Indicator::RectificationOverdue => "rectification_overdue",
             Indicator::SpotCheck => "spot_check",
             Indicator::Documents => "documents",
+            Indicator::Risk => "risk",
         }
     }
 }
@@ -119,6 +124,8 @@ pub struct ProjectFacts {
     pub provider_id: Option<String>,
     pub spot_check: SpotCheckStatus,
     pub missing_documents: Vec<String>,
+    /// Its risk score and the kinds of its flags, once assessed.
+    pub risk: Option<(u32, Vec<String>)>,
 }
 
 /// One indicator of one project.
@@ -142,10 +149,12 @@ impl ProjectColours {
     /// Red by one of the project's own indicators: the provider-load
     /// indicator is its provider's red share and would count one late
     /// project against all of the provider's others.
+    /// The risk indicator is a suspicion, not a fault: it counts neither.
     pub fn red_on_its_own(&self) -> bool {
-        self.readings
-            .iter()
-            .any(|r| r.indicator != Indicator::ProviderLoad && r.colour == Some(Colour::Red))
+        self.readings.iter().any(|r| {
+            !matches!(r.indicator, Indicator::ProviderLoad | Indicator::Risk)
+                && r.colour == Some(Colour::Red)
+        })
     }
 }
 
@@ -403,6 +412,35 @@ fn documents(p: &ProjectFacts) -> Reading {
     )
 }
 
+fn risk(p: &ProjectFacts, t: &Thresholds) -> Reading {
+    let Some((score, kinds)) = &p.risk else {
+        return not_yet(Indicator::Risk);
+    };
+    let colour = if i64::from(*score) >= t.risk_score_red {
+        Colour::Red
+    } else if i64::from(*score) >= t.risk_score_yellow {
+        Colour::Yellow
+    } else {
+        Colour::Green
+    };
+    let w = if kinds.is_empty() {
+        why("no risk flag", "无风险线索")
+    } else {
+        let list = kinds.join(", ");
+        why(
+            format!(
+                "risk score {score} ({list}; yellow from {}, red from {})",
+                t.risk_score_yellow, t.risk_score_red
+            ),
+            format!(
+                "风险分 {score}（{list}；{} 分起黄、{} 分起红）",
+                t.risk_score_yellow, t.risk_score_red
+            ),
+        )
+    };
+    reading(Indicator::Risk, Some(colour), w)
+}
+
 /// The provider's load and share of red projects, from the first pass.
 fn provider_load(p: &ProjectFacts, t: &Thresholds, load: &HashMap<&str, (i64, i64)>) -> Reading {
     let Some((active, red)) = p.provider_id.as_deref().and_then(|id| load.get(id)) else {
@@ -442,7 +480,8 @@ fn worst(readings: &[Reading]) -> Colour {
 }
 
 /// Colours every project. The provider indicator needs every project's
-/// colour from the other nine first, so it is read in a second pass.
+/// colour from the eight others that are the project's own faults first,
+/// so it is read in a second pass, with the risk indicator.
 pub fn monitor(projects: &[ProjectFacts], t: &Thresholds, today: NaiveDate) -> Vec<ProjectColours> {
     let first: Vec<Vec<Reading>> = projects
         .iter()
@@ -473,6 +512,7 @@ pub fn monitor(projects: &[ProjectFacts], t: &Thresholds, today: NaiveDate) -> V
         .zip(first)
         .map(|(p, mut readings)| {
             readings.insert(6, provider_load(p, t, &load));
+            readings.push(risk(p, t));
             ProjectColours {
                 id: p.id.clone(),
                 overall: worst(&readings),
@@ -522,10 +562,60 @@ mod tests {
     }
 
     #[test]
-    fn every_project_gets_all_ten_indicators_in_order() {
+    fn every_project_gets_all_eleven_indicators_in_order() {
         let out = monitor(&[implementing("a", 50)], &Thresholds::default(), day(6, 1));
         let order: Vec<Indicator> = out[0].readings.iter().map(|r| r.indicator).collect();
         assert_eq!(order, Indicator::ALL);
+    }
+
+    /// Yellow from 25 points, red from 50; a risky project is red overall
+    /// but neither counts against its provider nor in the ranking.
+    #[test]
+    fn the_risk_indicator_colours_by_score_and_blames_no_provider() {
+        let with = |id: &str, score: u32| ProjectFacts {
+            risk: Some((
+                score,
+                if score > 0 {
+                    vec!["copied_plan".into()]
+                } else {
+                    vec![]
+                },
+            )),
+            ..implementing(id, 45)
+        };
+        let out = monitor(
+            &[
+                with("a", 0),
+                with("b", 24),
+                with("c", 25),
+                with("d", 49),
+                with("e", 50),
+                implementing("f", 45),
+            ],
+            &Thresholds::default(),
+            day(6, 1),
+        );
+        let colours: Vec<_> = out.iter().map(|c| colour_of(c, Indicator::Risk)).collect();
+        use Colour::*;
+        assert_eq!(
+            colours,
+            [
+                Some(Green),
+                Some(Green),
+                Some(Yellow),
+                Some(Yellow),
+                Some(Red),
+                None
+            ]
+        );
+        assert_eq!(out[4].overall, Red);
+        assert!(!out[4].red_on_its_own());
+        assert_eq!(
+            colour_of(&out[0], Indicator::ProviderLoad),
+            Some(Green),
+            "no red share"
+        );
+        assert!(out[4].readings[10].why.zh.contains("copied_plan"));
     }
 
     /// 2026-06-01 is 49% of Jan–Nov (151 of 304 days): 40% done is 9 points

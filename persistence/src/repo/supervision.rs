@@ -11,7 +11,7 @@ use crate::rows::{
     ProjectRow, SpotCheckRow, TargetRow,
 };
 use crate::schema::{
-    admissions, batches, benchmarks, document_requirements, documents, enterprises,
+    admissions, assessments, batches, benchmarks, document_requirements, documents, enterprises,
     finance_products, monitoring_settings, products, program_events, project_transitions, projects,
     providers, spot_check_findings, spot_checks, targets,
 };
@@ -21,7 +21,8 @@ use shuzhuan_lifecycle::{
 };
 use shuzhuan_types::ProviderKind;
 
-use crate::{AnyConnection, Coded, RepoError};
+use crate::{AnyConnection, Coded, Json, RepoError};
+use shuzhuan_scoring::{Answers, AssessmentKind};
 
 // ---- targets -------------------------------------------------------------
 
@@ -522,11 +523,26 @@ pub struct DocumentFact {
     pub created_at: NaiveDateTime,
 }
 
-/// The parties and documents of a programme's projects.
+/// A project's assessment as the risk rules read it: its answers and who
+/// recorded it.
+#[derive(Debug, Clone, Queryable)]
+pub struct AssessmentFact {
+    pub project_id: String,
+    pub kind: Coded<AssessmentKind>,
+    pub answers: Json<Answers>,
+    pub recorded_by: String,
+}
+
+/// The parties, documents, assessments and listed prices of a
+/// programme's projects.
 pub struct RiskFacts {
     pub enterprises: Vec<PartyRow>,
     pub providers: Vec<PartyRow>,
     pub documents: Vec<DocumentFact>,
+    /// In the order recorded.
+    pub assessments: Vec<AssessmentFact>,
+    /// (product id, listed price) of the programme's library products.
+    pub listed_prices: Vec<(String, Option<i64>)>,
 }
 
 pub fn risk_facts(conn: &mut AnyConnection, program_id: &str) -> Result<RiskFacts, RepoError> {
@@ -568,9 +584,29 @@ pub fn risk_facts(conn: &mut AnyConnection, program_id: &str) -> Result<RiskFact
         ))
         .order((documents::project_id, documents::created_at))
         .load(conn)?;
+    let assessments = assessments::table
+        .filter(assessments::project_id.eq_any(in_program.nullable()))
+        .select((
+            assessments::project_id.assume_not_null(),
+            assessments::kind,
+            assessments::answers,
+            assessments::recorded_by,
+        ))
+        .order((assessments::created_at, assessments::id))
+        .load(conn)?;
+    let library = admissions::table
+        .filter(admissions::program_id.eq(program_id))
+        .filter(admissions::kind.eq(Coded(AdmissionKind::ProductLibrary)))
+        .select(admissions::member_id);
+    let listed_prices = products::table
+        .filter(products::id.eq_any(library))
+        .select((products::id, products::price_fen))
+        .load(conn)?;
     Ok(RiskFacts {
         enterprises,
         providers,
         documents,
+        assessments,
+        listed_prices,
     })
 }

@@ -35,13 +35,13 @@ fn fixture(name: &str) -> Vec<u8> {
 }
 
 /// A response's bytes (a file), status and headers.
-struct Download {
+pub(crate) struct Download {
     status: StatusCode,
     headers: reqwest::header::HeaderMap,
     bytes: Vec<u8>,
 }
 
-fn download(req: reqwest::blocking::RequestBuilder) -> Download {
+pub(crate) fn download(req: reqwest::blocking::RequestBuilder) -> Download {
     let res = req.send().expect("sent");
     Download {
         status: res.status(),
@@ -76,7 +76,7 @@ impl Download {
     }
 
     /// The CSV's rows (UTF-8 after its BOM, or GB18030).
-    fn csv(&self) -> Vec<Vec<String>> {
+    pub(crate) fn csv(&self) -> Vec<Vec<String>> {
         let text = if self.content_type().contains("gb18030") {
             let (text, _, bad) = encoding_rs::GB18030.decode(&self.bytes);
             assert!(!bad);

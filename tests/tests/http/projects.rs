@@ -276,6 +276,11 @@ impl<'a> Pilot<'a> {
     }
 
     pub(crate) fn walk_to_implementing(&self, ent: &As<'_>, id: &str) {
+        self.walk_with_plan(ent, id, plan(600_000 * YUAN));
+    }
+
+    /// As [`Pilot::walk_to_implementing`], with the plan given.
+    pub(crate) fn walk_with_plan(&self, ent: &As<'_>, id: &str, plan: Value) {
         let id = id.to_owned();
         self.step(&self.county, &id, "approve_enrolment", json!({}));
         self.step(
@@ -297,9 +302,7 @@ impl<'a> Pilot<'a> {
             (Some("diagnosed"), Some(0))
         );
         let version = p["version"].as_i64().unwrap();
-        ok(self
-            .provider
-            .req_put_plan(&id, version, plan(600_000 * YUAN)));
+        ok(self.provider.req_put_plan(&id, version, plan));
         self.step(&self.provider, &id, "file_plan", json!({}));
         self.documents_for(ent, &id, "approve_plan");
         let p = self.step(&self.county, &id, "approve_plan", json!({}));

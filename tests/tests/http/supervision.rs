@@ -12,6 +12,7 @@ use crate::http::projects::{Pilot, ok, user_id};
 
 both_backends!(
     risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them,
+    risk_settings_flags_and_precision_follow_the_programme,
     a_rectification_deadline_warns_while_the_project_rectifies,
     seed_targets_load_and_yinchuan_annex_1_warns,
     targets_import_with_the_registry_conventions,
@@ -1140,4 +1141,226 @@ fn recompute_strata(
         }
     }
     out
+}
+
+/// Issue 22: the flags that read the product library, the assessments and
+/// the evaluators fire through HTTP under the programme's own settings
+/// (set beside its monitoring thresholds); a project's risk is in its
+/// single read for the offices only; the monitor's eleventh indicator, the
+/// export, the providers' scores and the flags' precision follow.
+fn risk_settings_flags_and_precision_follow_the_programme(app: TestApp) {
+    let pilot = Pilot::new(&app, "xuchang");
+    // A listed product at 100,000 yuan; the plan naming it contracts 600,000.
+    let product = ok(pilot.provider.post(
+        "/products",
+        json!({"provider_id": pilot.provider_id, "name": "风险测试 MES", "scenarios": ["production_control"],
+               "industries": ["发制品"], "deployment": "saas", "price_fen": 10_000_000}),
+    ))["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let library = format!("/programs/{}/product-library", pilot.program);
+    ok(pilot
+        .provider
+        .post(&library, json!({"product_id": product})));
+    ok(pilot.city.patch(
+        &format!("{library}/{product}"),
+        1,
+        json!({"status": "listed"}),
+    ));
+    let (_, e1) = pilot.enterprise(201);
+    let (_, e2) = pilot.enterprise(202);
+    let (id1, id2) = (pilot.submitted(&e1), pilot.submitted(&e2));
+    let mut named = crate::http::projects::plan(60_000_000);
+    named["product_ids"] = json!([product]);
+    pilot.walk_with_plan(&e1, &id1, named);
+    pilot.walk_to_implementing(&e2, &id2);
+    pilot.batch_to("accepting");
+    pilot.prechecked(&e1, &id1);
+    pilot.prechecked(&e2, &id2);
+    // id1 accepted at level 2 by the pilot's evaluator, id2 failed at
+    // level 0 by another.
+    pilot.assign(&id1, "evaluator", &pilot.evaluator);
+    pilot.accept(&id1, true, json!({}));
+    let other = app.user_with_grants(
+        "risk.evaluator2",
+        json!([{"role": "evaluator", "program_id": pilot.program}]),
+    );
+    pilot.assign(&id2, "evaluator", &other);
+    let failed = pilot.assessment(&other, &id2, "acceptance", false);
+    pilot.step(
+        &other,
+        &id2,
+        "record_acceptance",
+        json!({"assessment_id": failed}),
+    );
+
+    // The level-2 acceptance changes six answers of the diagnosis's: its
+    // share of unchanged answers is the edge of `copied_assessment_bp`.
+    let questions = crate::http::assessments::zero_answers(&pilot.evaluator)
+        .0
+        .len() as u64;
+    let edge = (questions - 6) * 10_000 / questions;
+    let settings = format!("/programs/{}/monitoring-settings", pilot.program);
+    let risks = format!("/programs/{}/risks", pilot.program);
+    let kinds = |id: &str| -> Vec<String> {
+        ok(pilot.city.get(&risks))["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["project_id"] == id)
+            .flat_map(|i| i["flags"].as_array().unwrap().clone())
+            .map(|f| f["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let put = |version: i64, risk: Value| {
+        pilot
+            .city
+            .put_if_match(&settings, version, json!({"thresholds": {}, "risk": risk}))
+    };
+    let set = ok(put(
+        0,
+        json!({"copied_assessment_bp": edge, "evaluator_min_assessments": 1}),
+    ));
+    assert_eq!(set["risk"]["copied_assessment_bp"], edge);
+    assert_eq!(set["risk"]["list_price_pct"], 300, "the defaults kept");
+    let k1 = kinds(&id1);
+    for kind in [
+        "above_list_price",
+        "copied_assessment",
+        "lenient_evaluator",
+        "level_jump",
+        "copied_plan",
+    ] {
+        assert!(k1.contains(&kind.to_owned()), "{kind} in {k1:?}");
+    }
+    assert_eq!(
+        kinds(&id2),
+        ["copied_plan"],
+        "no gain: no copy, no leniency"
+    );
+    ok(put(
+        1,
+        json!({"copied_assessment_bp": edge + 1, "evaluator_min_assessments": 1,
+               "evaluator_excess_x100": 201, "list_price_pct": 601}),
+    ));
+    assert_eq!(kinds(&id1), ["copied_plan", "level_jump"]);
+    // Out of range, unknown: the field named, nothing written.
+    let bad = put(
+        2,
+        json!({"copied_plan_bp": 10_001, "weights": {"level_jump": 101}}),
+    );
+    bad.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(
+        bad.error_fields(),
+        ["risk.copied_plan_bp", "risk.weights.level_jump"]
+    );
+    put(2, json!({"nonsense": 1}))
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let current = ok(pilot.city.get(&settings));
+    assert_eq!(current["version"], 2);
+    ok(put(2, json!({"evaluator_min_assessments": 1})));
+
+    // The single read: the offices see the risk, the enterprise and the
+    // provider do not.
+    let listed = ok(pilot.city.get(&risks));
+    let score1 = listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["project_id"] == id1.as_str())
+        .unwrap()["score"]
+        .clone();
+    let project = format!("/projects/{id1}");
+    let read = ok(pilot.city.get(&project));
+    assert_eq!(read["risk"]["score"], score1);
+    assert!(read["risk"]["flags"].as_array().unwrap().len() >= 4);
+    assert_eq!(ok(pilot.county.get(&project))["risk"]["score"], score1);
+    for who in [&e1, &pilot.provider] {
+        let seen = ok(who.get(&project));
+        assert!(seen.get("risk").is_none(), "{seen}");
+    }
+
+    // The monitor's eleventh indicator.
+    let report = ok(pilot
+        .city
+        .get(&format!("/programs/{}/monitoring", pilot.program)));
+    let risk = reading(&report, &id1, "risk");
+    let expected = if score1.as_u64().unwrap() >= 50 {
+        "red"
+    } else {
+        "yellow"
+    };
+    assert_eq!(risk["colour"], expected, "{risk}");
+    assert!(
+        risk["reason"]
+            .as_str()
+            .unwrap()
+            .contains("above_list_price")
+    );
+
+    // The export: every flagged project, a row each.
+    let rows = crate::http::excel::download(
+        pilot
+            .city
+            .req(reqwest::Method::GET, &format!("{risks}?format=csv")),
+    )
+    .csv();
+    assert_eq!(rows.len(), 3, "a title row and two projects: {rows:?}");
+    let col = |t: &str| rows[0].iter().position(|x| x == t).unwrap();
+    let row1 = rows.iter().find(|r| r[0] == id1).unwrap();
+    assert_eq!(row1[col("风险分")], score1.to_string());
+    assert!(row1[col("风险线索")].contains("above_list_price"));
+    assert!(row1[col("依据")].contains("挂牌价"), "{row1:?}");
+
+    // Providers: one provider, both its projects flagged.
+    let providers = ok(pilot.city.get(&format!("{risks}/providers")));
+    assert_eq!(providers[0]["provider_id"], pilot.provider_id.as_str());
+    assert_eq!(
+        (
+            providers[0]["projects"].as_u64(),
+            providers[0]["flagged"].as_u64()
+        ),
+        (Some(2), Some(2))
+    );
+    e1.get(&format!("{risks}/providers"))
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+
+    // Precision: a uniform draw of both; the city finds against id1 only.
+    let check = ok(pilot.city.post(
+        &format!("/programs/{}/spot-checks", pilot.program),
+        json!({"title": "精准度", "sample_size": 2, "seed": "5a".repeat(32),
+               "inspector_user_ids": [user_id(&other)]}),
+    ));
+    let findings = format!("/spot-checks/{}/findings", check["id"].as_str().unwrap());
+    ok(pilot.city.post(
+        &findings,
+        json!({"project_id": id1, "outcome": "built_but_unused", "note": "系统未上线"}),
+    ));
+    ok(pilot.city.post(
+        &findings,
+        json!({"project_id": id2, "outcome": "compliant"}),
+    ));
+    let precision = ok(pilot.city.get(&format!("{risks}/precision")));
+    assert_eq!(
+        precision["at_random"],
+        json!({"inspected": 2, "with_findings": 1, "rate_bp": 5000})
+    );
+    assert_eq!(precision["any_flag"]["inspected"], 2);
+    let kind = |k: &str| {
+        precision["by_kind"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["kind"] == k)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(kind("level_jump")["rate_bp"], 10_000);
+    assert_eq!(kind("copied_plan")["rate_bp"], 5000);
+    assert_eq!(kind("shared_contact")["rate_bp"], Value::Null);
+    pilot
+        .provider
+        .get(&format!("{risks}/precision"))
+        .assert_problem(StatusCode::FORBIDDEN, "forbidden");
 }

@@ -1,0 +1,1 @@
+ALTER TABLE monitoring_settings DROP COLUMN risk;
