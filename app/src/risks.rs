@@ -90,15 +90,23 @@ pub struct ProjectRisk {
 }
 
 impl Assessed {
-    /// A project's flags in the caller's language (empty when it has
-    /// none).
-    fn flags_of(&self, project_id: &str, lang: Lang) -> Vec<RiskFlagView> {
+    /// A project's flags (the list is sorted by project id).
+    fn flags_on(&self, project_id: &str) -> &[risk::Flag] {
         let from = self
             .flags
             .partition_point(|f| f.project_id.as_str() < project_id);
-        self.flags[from..]
+        let len = self.flags[from..]
             .iter()
             .take_while(|f| f.project_id == project_id)
+            .count();
+        &self.flags[from..from + len]
+    }
+
+    /// A project's flags in the caller's language (empty when it has
+    /// none).
+    fn flags_of(&self, project_id: &str, lang: Lang) -> Vec<RiskFlagView> {
+        self.flags_on(project_id)
+            .iter()
             .map(|f| RiskFlagView {
                 kind: f.kind,
                 related: f.related.clone(),
@@ -114,8 +122,8 @@ impl Assessed {
     /// monitor's risk indicator.
     pub(crate) fn kinds_of(&self, project_id: &str) -> (u32, Vec<String>) {
         let mut kinds: Vec<String> = self
-            .flags_of(project_id, Lang::En)
-            .into_iter()
+            .flags_on(project_id)
+            .iter()
             .map(|f| f.kind.as_str().to_owned())
             .collect();
         kinds.dedup();
@@ -147,33 +155,36 @@ pub fn list(
     require_in_programme(who, Right::ReadRisks, program_id)?;
     let only = input::optional_code::<FlagKind>("flag", q.flag.as_deref())?;
     let assessed = assessed(s.conn(), program_id)?;
-    let mut items: Vec<ProjectRiskView> = assessed
+    // Paged on (score, project); the views are built for the page only.
+    let mut keys: Vec<(u32, &ProjectRow)> = assessed
         .reached(who)
         .filter_map(|p| {
-            let flags = assessed.flags_of(&p.id, lang);
-            (!flags.is_empty()).then_some(())?;
-            Some(ProjectRiskView {
-                project_id: p.id.clone(),
-                title: p.title.clone(),
-                enterprise_id: p.enterprise_id.clone(),
-                provider_id: p.provider_id.clone(),
-                batch_id: p.batch_id.clone(),
-                region_code: p.region_code.clone(),
-                score: assessed.score_of(&p.id),
-                flags,
-            })
+            let flags = assessed.flags_on(&p.id);
+            let score = assessed.score_of(&p.id);
+            (!flags.is_empty()
+                && q.min_score.is_none_or(|m| score >= m)
+                && only.is_none_or(|k| flags.iter().any(|f| f.kind == k)))
+            .then_some((score, p))
         })
-        .filter(|v| q.min_score.is_none_or(|m| v.score >= m))
-        .filter(|v| only.is_none_or(|k| v.flags.iter().any(|f| f.kind == k)))
         .collect();
-    items.sort_by(|a, b| b.score.cmp(&a.score).then(a.project_id.cmp(&b.project_id)));
-    List::paged(
-        items,
+    keys.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.id.cmp(&b.1.id)));
+    let page = List::paged(
+        keys,
         &Page {
             limit: q.limit,
             cursor: q.cursor.clone(),
         },
-    )
+    )?;
+    Ok(page.map(|(score, p)| ProjectRiskView {
+        project_id: p.id.clone(),
+        title: p.title.clone(),
+        enterprise_id: p.enterprise_id.clone(),
+        provider_id: p.provider_id.clone(),
+        batch_id: p.batch_id.clone(),
+        region_code: p.region_code.clone(),
+        score,
+        flags: assessed.flags_of(&p.id, lang),
+    }))
 }
 
 /// A project's risk for `GET /projects/{id}`: only for those holding the

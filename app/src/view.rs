@@ -42,6 +42,12 @@ impl<T> List<T> {
         }
     }
 
+    /// The same page with each item turned into another view (so a long
+    /// list is paged on light keys and only its page is built).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> List<U> {
+        List::new(self.items.into_iter().map(f).collect(), self.next_cursor)
+    }
+
     /// One page of a short collection loaded whole (regions, a project's
     /// history): the same `limit` and `cursor` as every list, the cursor
     /// holding the position.

@@ -1,6 +1,7 @@
-//! Dashboard and monitoring latency (issue 7): a programme with 1,000
-//! implementing projects and 100,000 progress reports (PROJECTS and
-//! REPORTS_EACH override), on PostgreSQL when `TEST_DATABASE_URL` is set,
+//! Dashboard, monitoring and risk latency (issues 7 and 22): a programme
+//! with 1,000 implementing projects and 100,000 progress reports (PROJECTS
+//! and REPORTS_EACH override; `PROJECTS=2000` is issue 22's scale), each
+//! with a plan of its own words, on PostgreSQL when `TEST_DATABASE_URL` is set,
 //! else SQLite. The projects are written straight through the persistence
 //! layer (walking 1,000 projects through HTTP would measure the lifecycle,
 //! not the reads); the reads go through the HTTP API.
@@ -123,6 +124,15 @@ fn main() {
         (A::FilePlan, S::Diagnosed, S::PlanFiled),
         (A::ApprovePlan, S::PlanFiled, S::Implementing),
     ];
+    let words: Vec<&str> = "建设 生产管理系统 设备联网 数据采集 计划排产 质量追溯 订单交付 库存 能耗监测 看板 仓储管理 条码 财务系统 供应商协同 工艺 仿真 云平台 移动端 预测性维护 安全生产 视觉检测 能源管理 客户关系 报表".split(' ').collect();
+    let plan_of = |i: usize| {
+        let mut p = plan.get().clone();
+        p.goals = (0..40)
+            .map(|k| words[(i * 7 + k * k * 13 + k * i) % words.len()])
+            .collect::<Vec<_>>()
+            .join(" ");
+        Json::new(p).expect("plan text")
+    };
     for chunk in enterprises
         .iter()
         .take(count)
@@ -147,7 +157,7 @@ fn main() {
                     level_before: Some(1),
                     acceptance_id: None,
                     level_after: None,
-                    plan: Some(plan.clone()),
+                    plan: Some(plan_of(*i)),
                     county_approved_plan: true,
                     policy_version: Some(1),
                     rectification_deadline: None,
@@ -209,7 +219,40 @@ fn main() {
         count * reports_each,
         started.elapsed().as_secs_f64()
     );
+    // Risks: the first read after a write runs the rules over the whole
+    // programme (cold); the next reads find them cached by the audit head.
+    let risks = format!("/programs/{program}/risks");
+    let settings = format!("/programs/{program}/monitoring-settings");
+    let mut cold: Vec<f64> = (0..5)
+        .map(|n| {
+            let version = city.get(&settings).body["version"].as_i64().unwrap();
+            let res = city.put_if_match(
+                &settings,
+                version,
+                json!({"thresholds": {}, "risk": {"copied_plan_bp": 8000 + n}}),
+            );
+            assert!(res.status.is_success(), "{}", res.body);
+            timed(&city, &risks, 1).0
+        })
+        .collect();
+    cold.sort_by(f64::total_cmp);
+    println!(
+        "risks, first read after a write ({backend:?}, {count} projects): median {:.1} ms, slowest {:.1} ms",
+        cold[cold.len() / 2],
+        cold[cold.len() - 1]
+    );
+    let some_project = city
+        .get(&format!("/programs/{program}/projects?limit=1"))
+        .body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     for (label, path) in [
+        ("risks (cached)", risks.clone()),
+        (
+            "project with its risk (cached)",
+            format!("/projects/{some_project}"),
+        ),
         ("dashboard", format!("/programs/{program}/dashboard")),
         (
             "dashboard ?year=2026",

@@ -64,6 +64,7 @@ macro_rules! on_both {
 }
 
 on_both!(
+    risk_settings_and_rights_hold_without_a_server,
     enterprise_rights_follow_the_table,
     the_cap_holds_in_the_one_approval_path,
     the_list_condition_is_the_single_read_predicate,
@@ -567,4 +568,59 @@ fn a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it(backend: Bac
     );
     outbox::record(&db, "worker-1", &retry, outcome(rest, 200)).unwrap();
     assert_eq!(outbox::backlog(&db).unwrap().0, 0);
+}
+
+/// Risks without a server: the right first (an enterprise is refused
+/// before anything is read, another programme's office gets nothing); the
+/// programme's risk settings, written as one change, take effect at once
+/// (the cached assessment is keyed by the audit head, which the write
+/// moved); the precision starts at no inspection.
+fn risk_settings_and_rights_hold_without_a_server(backend: Backend) {
+    use shuzhuan_app::{Lang, monitoring, risks};
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    let yinchuan = program_id(&db, "yinchuan");
+    let xuchang = program_id(&db, "xuchang");
+    let mut s = db.session().unwrap();
+    let city = principal("city", Role::CityAdmin, Some(&yinchuan), None);
+    let q = risks::RiskQuery::default();
+    let listed = risks::list(&mut s, &city, &yinchuan, &q, Lang::En).unwrap();
+    assert!(listed.items.is_empty());
+    let enterprise = principal("ent", Role::Enterprise, None, Some("e1"));
+    let refused = risks::list(&mut s, &enterprise, &yinchuan, &q, Lang::En);
+    assert!(
+        matches!(refused, Err(AppError::Forbidden(Right::ReadRisks))),
+        "{refused:?}"
+    );
+    let elsewhere = risks::providers(&mut s, &city, &xuchang);
+    assert!(
+        matches!(elsewhere, Err(AppError::NotFound | AppError::Forbidden(_))),
+        "{elsewhere:?}"
+    );
+    let put = |s: &mut shuzhuan_app::Session, version: i64, risk: Value| {
+        monitoring::put_settings(
+            s,
+            &city,
+            &yinchuan,
+            Expected::Version(version),
+            body(json!({"thresholds": {}, "risk": risk})),
+        )
+    };
+    let set = put(&mut s, 0, json!({"weights": {"copied_plan": 5}})).unwrap();
+    assert_eq!(set.risk["weights"]["copied_plan"], 5);
+    assert_eq!(set.risk["weights"]["shared_contact"], 30, "the others kept");
+    let bad = put(&mut s, 1, json!({"same_day_projects": 0}));
+    match bad {
+        Err(AppError::Validation(errors)) => {
+            assert_eq!(errors[0].field, "risk.same_day_projects");
+        }
+        other => panic!("{other:?}"),
+    }
+    let read = monitoring::get_settings(&mut s, &city, &yinchuan).unwrap();
+    assert_eq!(read.version, 1, "the refused write changed nothing");
+    let precision = risks::precision(&mut s, &city, &yinchuan, Lang::Zh).unwrap();
+    assert_eq!(precision.at_random.inspected, 0);
+    assert_eq!(precision.at_random.rate_bp, None);
+    assert_eq!(precision.by_kind.len(), 14, "every flag kind listed");
 }

@@ -120,8 +120,20 @@ pub struct RiskSettings {
     /// with at least `evaluator_min_assessments`).
     pub evaluator_excess_x100: u32,
     pub evaluator_min_assessments: usize,
-    /// Points per flag kind towards the 0–100 score.
+    /// Points per flag kind towards the 0–100 score; the kinds a
+    /// programme leaves out keep their default points.
+    #[serde(deserialize_with = "weights_over_defaults")]
     pub weights: BTreeMap<FlagKind, u32>,
+}
+
+/// The weights given, over every kind's default.
+fn weights_over_defaults<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<FlagKind, u32>, D::Error> {
+    let given = BTreeMap::<FlagKind, u32>::deserialize(d)?;
+    let mut weights = RiskSettings::default().weights;
+    weights.extend(given);
+    Ok(weights)
 }
 
 impl Default for RiskSettings {
@@ -1347,6 +1359,15 @@ mod tests {
         );
         assert_eq!(p.by_kind[&FlagKind::AboveListPrice].inspected, 2);
         assert_eq!(p.by_kind[&FlagKind::CopiedPlan].rate_bp, None);
+    }
+
+    #[test]
+    fn weights_left_out_keep_their_defaults() {
+        let s: RiskSettings =
+            serde_json::from_value(serde_json::json!({"weights": {"copied_plan": 5}})).unwrap();
+        assert_eq!(s.weights[&FlagKind::CopiedPlan], 5);
+        assert_eq!(s.weights[&FlagKind::SharedContact], 30);
+        assert_eq!(s.weights.len(), FlagKind::ALL.len());
     }
 
     #[test]
