@@ -12,12 +12,13 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shuzhuan_lifecycle::{BenchmarkStatus, ProjectAction, ProjectState, rule};
 use shuzhuan_monitoring::dashboard::{self, Filter, Milestone, ProjectRecord, Records};
+use shuzhuan_monitoring::forecast::{self, Forecast, ForecastMethod, PaceRule};
 use shuzhuan_monitoring::indicators::{
     self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
 };
 use shuzhuan_monitoring::ranking::{self, ProviderRecord};
 use shuzhuan_monitoring::risk::RiskSettings;
-use shuzhuan_monitoring::targets::Metric;
+use shuzhuan_monitoring::targets::{Metric, Unit};
 use shuzhuan_monitoring::{Colour, Thresholds};
 use shuzhuan_persistence::repo::{programs, projects, supervision};
 use shuzhuan_persistence::rows::{MonitoringSettingsRow, ProgramRow, ProjectRow, TargetRow};
@@ -635,6 +636,7 @@ fn records(conn: &mut AnyConnection, l: &Loaded, f: &Filter) -> Result<Records> 
             ProjectRecord {
                 enterprise_id: p.enterprise_id.clone(),
                 region: p.region_code.clone(),
+                batch: p.batch_id.clone(),
                 industry: e.and_then(|e| e.industry_code.clone()),
                 above_size: e.is_some_and(|e| e.above_designated_size),
                 specialised: e.is_some_and(|e| e.specialised),
@@ -731,8 +733,15 @@ pub struct DashboardRow {
     pub actual_source: String,
     /// Actual over target, in basis points (may exceed 10,000).
     pub share_bp: Option<i64>,
-    /// Where the pace says the share should be today, in percent.
+    /// Where the pace says the share should be today, in percent (paced
+    /// metrics only).
     pub expected_pct: Option<i64>,
+    #[schema(schema_with = code_schema::<PaceRule>)]
+    pub pace_rule: PaceRule,
+    /// Where it will stand at its deadline; null for metrics without dated
+    /// records (the pool, the library, the registry, figures recorded by
+    /// hand).
+    pub forecast: Option<ForecastView>,
     #[schema(schema_with = optional_code_schema::<Colour>)]
     pub colour: Option<Colour>,
     /// Why that colour.
@@ -775,6 +784,180 @@ pub struct DashboardQuery {
     pub industry: Option<String>,
     /// A region code of the programme.
     pub region: Option<String>,
+    /// Read the dashboard as it stood at the end of this day
+    /// (`YYYY-MM-DD`; default today): actuals from what was dated by then,
+    /// pace and forecasts from that day. Counts without dates (the pool,
+    /// the library, the registry) are today's.
+    pub as_of: Option<NaiveDate>,
+}
+
+/// One stage of a pipeline forecast.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastStage {
+    #[schema(schema_with = code_schema::<Milestone>)]
+    pub stage: Milestone,
+    /// Enterprises whose furthest milestone it is, on their way.
+    pub on_the_way: usize,
+    /// Projects of the programme that went from it to the goal.
+    pub observed: usize,
+    /// Days from it to the goal: 25th, 50th and 75th percentile of those
+    /// observed (90 days a stage while none is).
+    pub days_p25: i64,
+    pub days_median: i64,
+    pub days_p75: i64,
+    /// Reached the goal against reached it or dropped out, basis points.
+    pub conversion_bp: u32,
+    /// Of those on their way, arriving by the deadline at the median.
+    pub arriving: usize,
+}
+
+/// Where a shortfall sits: the stage, region and batch holding most of
+/// the enterprises that will not arrive in time.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastBottleneck {
+    /// Enterprises arriving after the deadline (at the median days).
+    pub late: usize,
+    #[schema(schema_with = optional_code_schema::<Milestone>)]
+    pub stage: Option<Milestone>,
+    pub region_code: Option<String>,
+    pub batch_id: Option<String>,
+}
+
+/// A target's forecast at its deadline, with its inputs and method.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ForecastView {
+    #[schema(schema_with = code_schema::<ForecastMethod>)]
+    pub method: ForecastMethod,
+    /// The end of the target's period (its year, or the programme).
+    pub deadline: NaiveDate,
+    pub low: i64,
+    pub likely: i64,
+    pub high: i64,
+    /// The change over the last 90 days (the current pace).
+    pub change_last_90_days: i64,
+    /// The day the current pace reaches the target (`as_of` when reached;
+    /// null without a target or without progress).
+    pub reaches_target_on: Option<NaiveDate>,
+    /// The likely value falls short of the target.
+    pub short: bool,
+    /// The pipeline by stage (empty for a trend).
+    pub stages: Vec<ForecastStage>,
+    pub bottleneck: Option<ForecastBottleneck>,
+    /// The method and its inputs in words, in the caller's language.
+    pub explanation: String,
+}
+
+/// A figure in its unit, for the explanations.
+fn figure(unit: Unit, v: i64) -> String {
+    match unit {
+        Unit::ShareBp => format!("{}.{:02}%", v / 100, (v % 100).abs()),
+        Unit::AmountFen => format!("{}.{:02} yuan", v / 100, (v % 100).abs()),
+        Unit::Count => v.to_string(),
+    }
+}
+
+fn forecast_view(f: Forecast, unit: Unit, target: Option<i64>, lang: Lang) -> ForecastView {
+    let fig = |v: i64| match lang {
+        Lang::En => figure(unit, v),
+        Lang::Zh => figure(unit, v).replace(" yuan", " 元"),
+    };
+    let mut explanation = match (f.method, lang) {
+        (ForecastMethod::Pipeline, Lang::En) => format!(
+            "Pipeline: {} now; each enterprise on its way arrives after the days this programme's projects took from its stage (25th/50th/75th percentile) with the stage's conversion: likely {}, between {} and {} by {}.",
+            fig(f.current),
+            fig(f.likely),
+            fig(f.low),
+            fig(f.high),
+            f.deadline
+        ),
+        (ForecastMethod::Pipeline, Lang::Zh) => format!(
+            "按在途推算：当前 {}；在途企业按本试点项目从所处环节到目标环节的历时（25/50/75 分位）和转化率到达：至 {} 最可能 {}，区间 {}–{}。",
+            fig(f.current),
+            f.deadline,
+            fig(f.likely),
+            fig(f.low),
+            fig(f.high)
+        ),
+        (ForecastMethod::Trend, Lang::En) => format!(
+            "Trend: {} now, {} over the last 90 days carried on to {}: likely {}, between {} (half the pace) and {} (one and a half).",
+            fig(f.current),
+            fig(f.change_in_window),
+            f.deadline,
+            fig(f.likely),
+            fig(f.low),
+            fig(f.high)
+        ),
+        (ForecastMethod::Trend, Lang::Zh) => format!(
+            "按趋势推算：当前 {}，近 90 天变化 {}，按此速度至 {} 最可能 {}，区间 {}（半速）–{}（1.5 倍速）。",
+            fig(f.current),
+            fig(f.change_in_window),
+            f.deadline,
+            fig(f.likely),
+            fig(f.low),
+            fig(f.high)
+        ),
+    };
+    if let (true, Some(t)) = (f.short, target) {
+        explanation.push_str(&match lang {
+            Lang::En => format!(" Likely short of the target {}.", fig(t)),
+            Lang::Zh => format!(" 预计达不到目标 {}。", fig(t)),
+        });
+        if let Some(b) = &f.bottleneck {
+            let stage = b
+                .stage
+                .as_ref()
+                .map_or(String::new(), |s| s.0.as_str().to_owned());
+            let region = b.region.as_ref().map_or(String::new(), |r| r.0.clone());
+            let batch = b.batch.as_ref().map_or(String::new(), |x| x.0.clone());
+            explanation.push_str(&match lang {
+                Lang::En => format!(
+                    " {} enterprises would arrive after the deadline, most at stage {stage}, in region {region}, batch {batch}.",
+                    b.late
+                ),
+                Lang::Zh => format!(
+                    " 有 {} 家企业将晚于期限到达，主要卡在 {stage} 环节、区县 {region}、批次 {batch}。",
+                    b.late
+                ),
+            });
+        }
+    }
+    ForecastView {
+        method: f.method,
+        deadline: f.deadline,
+        low: f.low,
+        likely: f.likely,
+        high: f.high,
+        change_last_90_days: f.change_in_window,
+        reaches_target_on: f.reaches_target_on,
+        short: f.short,
+        stages: f
+            .stages
+            .into_iter()
+            .map(|s| ForecastStage {
+                stage: s.stage,
+                on_the_way: s.on_the_way,
+                observed: s.observed,
+                days_p25: s.days.0,
+                days_median: s.days.1,
+                days_p75: s.days.2,
+                conversion_bp: s.conversion_bp,
+                arriving: s.arriving,
+            })
+            .collect(),
+        bottleneck: f.bottleneck.map(|b| ForecastBottleneck {
+            late: b.late,
+            stage: b.stage.map(|s| s.0),
+            region_code: b.region.map(|r| r.0),
+            batch_id: b.batch.map(|x| x.0),
+        }),
+        explanation,
+    }
+}
+
+/// The end of a target's period: its year's last day, or the programme's.
+fn deadline_of(year: Option<i32>, programme_end: NaiveDate) -> NaiveDate {
+    year.and_then(|y| NaiveDate::from_ymd_opt(y, 12, 31))
+        .unwrap_or(programme_end)
 }
 
 /// Every metric: its target for the requested scope, the actual computed
@@ -795,12 +978,13 @@ pub fn dashboard(
         industry: q.industry.clone(),
         region: q.region.clone(),
     };
-    let recs = records(conn, &loaded, &filter)?;
+    let today = q.as_of.unwrap_or_else(today);
+    let all_records = records(conn, &loaded, &filter)?;
+    let recs = all_records.as_of(today);
     let targets: Vec<TargetRow> = supervision::targets_of(conn, program_id)?
         .into_iter()
         .filter(|t| t.year == q.year && t.industry_code == q.industry && t.region_code == q.region)
         .collect();
-    let today = today();
     let span = (loaded.program.starts_on, loaded.program.ends_on);
     let t = &loaded.thresholds;
     let items: Vec<DashboardRow> = Metric::ALL
@@ -815,10 +999,33 @@ pub fn dashboard(
                 (None, Some(r)) => (Some(r), "recorded"),
                 (None, None) => (None, "none"),
             };
-            let assessed = target.zip(actual).map(|(tg, a)| {
-                let expected = dashboard::expected_pct(tg.year, tg.cumulative, span, today);
-                let (share, colour) = dashboard::assess(tg.value, a, expected, t);
-                (share, expected, colour)
+            let rule = PaceRule::of(*m);
+            let forecast = computed.and_then(|_| {
+                forecast::forecast(
+                    *m,
+                    &all_records,
+                    &filter,
+                    cumulative,
+                    target.map(|t| t.value),
+                    today,
+                    deadline_of(target.and_then(|t| t.year).or(q.year), span.1),
+                )
+            });
+            let assessed = target.zip(actual).map(|(tg, a)| match rule {
+                PaceRule::Paced => {
+                    let expected = dashboard::expected_pct(tg.year, tg.cumulative, span, today);
+                    let (share, colour) = dashboard::assess(tg.value, a, expected, t);
+                    (share, Some(expected), colour)
+                }
+                // A share is judged where it will stand at the deadline:
+                // the forecast's likely value as if the period were over
+                // (the current value where there is no forecast).
+                PaceRule::AtDeadline => {
+                    let at_deadline = forecast.as_ref().map_or(a, |f| f.likely);
+                    let (_, colour) = dashboard::assess(tg.value, at_deadline, 100, t);
+                    let (share, _) = dashboard::assess(tg.value, a, 100, t);
+                    (share, None, colour)
+                }
             });
             DashboardRow {
                 metric: *m,
@@ -829,21 +1036,28 @@ pub fn dashboard(
                 actual,
                 actual_source: actual_source.to_owned(),
                 share_bp: assessed.map(|a| a.0),
-                expected_pct: assessed.map(|a| a.1),
+                expected_pct: assessed.and_then(|a| a.1),
                 colour: assessed.map(|a| a.2),
-                reason: assessed.map(|(share, expected, _)| match lang {
-                    Lang::En => format!(
-                        "{}.{:02}% of the target reached, {expected}% expected by now",
-                        share / 100,
-                        share % 100
-                    ),
-                    Lang::Zh => format!(
-                        "已完成目标的 {}.{:02}%，按进度此时应达 {expected}%",
-                        share / 100,
-                        share % 100
-                    ),
+                reason: assessed.map(|(share, expected, _)| {
+                    let (whole, part) = (share / 100, share % 100);
+                    match (expected, lang) {
+                        (Some(e), Lang::En) => format!(
+                            "{whole}.{part:02}% of the target reached, {e}% expected by now"
+                        ),
+                        (Some(e), Lang::Zh) => {
+                            format!("已完成目标的 {whole}.{part:02}%，按进度此时应达 {e}%")
+                        }
+                        (None, Lang::En) => format!(
+                            "{whole}.{part:02}% of the target now; a share is judged by where it will stand at the deadline"
+                        ),
+                        (None, Lang::Zh) => format!(
+                            "当前为目标的 {whole}.{part:02}%；比例类指标按期末预计值评判"
+                        ),
+                    }
                 }),
                 source: target.map(|t| t.source.clone()),
+                pace_rule: rule,
+                forecast: forecast.map(|f| forecast_view(f, m.unit(), target.map(|t| t.value), lang)),
             }
         })
         .collect();

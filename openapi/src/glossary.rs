@@ -64,6 +64,61 @@ const IN_SCHEMA: &[(&str, &str, &str)] = &[
         "Its flags, each with the projects it ties it to and the evidence.",
     ),
     (
+        "DashboardRow",
+        "forecast",
+        "Where it will stand at its deadline (low, likely, high), with its method, inputs and the day the current pace reaches the target; null for metrics without dated records (the pool, the library, the registry, figures recorded by hand).",
+    ),
+    (
+        "DashboardRow",
+        "pace_rule",
+        "How its colour is judged: `paced` (counts and sums: the share reached against the elapsed share of the period) or `at_deadline` (shares: the forecast's likely value at the deadline against the target).",
+    ),
+    (
+        "ForecastBottleneck",
+        "stage",
+        "The stage most of the late enterprises are at.",
+    ),
+    (
+        "ForecastStage",
+        "stage",
+        "The milestone the enterprises on their way have reached last.",
+    ),
+    (
+        "ForecastStage",
+        "days_median",
+        "The median days from this stage to the goal.",
+    ),
+    (
+        "ForecastStage",
+        "days_p75",
+        "The 75th percentile of the days from this stage to the goal (the low forecast's).",
+    ),
+    (
+        "ForecastView",
+        "bottleneck",
+        "Where the shortfall sits, when the likely value falls short; null otherwise.",
+    ),
+    (
+        "ForecastView",
+        "low",
+        "The low end of the range: slow arrivals (pipeline) or half the pace (trend).",
+    ),
+    (
+        "ForecastView",
+        "likely",
+        "The likely value at the deadline.",
+    ),
+    (
+        "ForecastView",
+        "high",
+        "The high end: fast arrivals, every one converting (pipeline), or one and a half times the pace (trend).",
+    ),
+    (
+        "ForecastView",
+        "method",
+        "`pipeline` (enterprises on their way by stage, with this programme's durations and conversion) or `trend` (the last 90 days' change carried on).",
+    ),
+    (
         "ProjectRisk",
         "flags",
         "Its flags, each with the projects it ties it to and the evidence (empty when it has none).",

@@ -28,14 +28,17 @@ pub struct Filter {
     pub region: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Milestone {
-    Submitted,
-    Diagnosed,
-    /// The city approved the plan and its contract.
-    Contracted,
-    Accepted,
-    SubsidyApproved,
+shuzhuan_types::code_enum! {
+    /// A step of a project's way the metrics count, in the order a
+    /// project reaches them.
+    pub enum Milestone ("milestone") {
+        Submitted = "submitted",
+        Diagnosed = "diagnosed",
+        /// The city approved the plan and its contract.
+        Contracted = "contracted",
+        Accepted = "accepted",
+        SubsidyApproved = "subsidy_approved",
+    }
 }
 
 /// A project as the metrics see it.
@@ -43,6 +46,7 @@ pub enum Milestone {
 pub struct ProjectRecord {
     pub enterprise_id: String,
     pub region: String,
+    pub batch: String,
     pub industry: Option<String>,
     pub above_size: bool,
     pub specialised: bool,
@@ -76,6 +80,64 @@ pub struct Records {
     /// Specialised SMEs (专精特新) the registry holds in the programme,
     /// narrowed alike: the base of their inclusion share.
     pub specialised_registered: i64,
+}
+
+impl ProjectRecord {
+    /// The day it first reached `m`.
+    pub fn reached_on(&self, m: Milestone) -> Option<NaiveDate> {
+        self.milestones
+            .iter()
+            .filter(|(got, _)| *got == m)
+            .map(|(_, on)| *on)
+            .min()
+    }
+
+    /// Whether it matches the dashboard's region and industry filter.
+    pub fn in_scope(&self, f: &Filter) -> bool {
+        self.matches(f)
+    }
+}
+
+impl Records {
+    /// What the records held at the end of `day`: milestones, events,
+    /// finance products and awards dated later left out (the registry,
+    /// pool and library counts have no dates and stay as they are).
+    pub fn as_of(&self, day: NaiveDate) -> Records {
+        Records {
+            projects: self
+                .projects
+                .iter()
+                .map(|p| ProjectRecord {
+                    milestones: p
+                        .milestones
+                        .iter()
+                        .filter(|(_, on)| *on <= day)
+                        .copied()
+                        .collect(),
+                    ..p.clone()
+                })
+                .collect(),
+            benchmarks: self
+                .benchmarks
+                .iter()
+                .filter(|(_, year)| *year <= day.year())
+                .copied()
+                .collect(),
+            events: self
+                .events
+                .iter()
+                .filter(|(_, on, ..)| *on <= day)
+                .cloned()
+                .collect(),
+            finance_products: self
+                .finance_products
+                .iter()
+                .filter(|on| **on <= day)
+                .copied()
+                .collect(),
+            ..self.clone()
+        }
+    }
 }
 
 /// Whether `date` counts for the filter's year.

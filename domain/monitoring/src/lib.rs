@@ -7,11 +7,14 @@
 //! - [`indicators`]: the ten monitoring indicators of a project;
 //! - [`draw`]: the reproducible spot-check draw (双随机);
 //! - [`ranking`]: the provider ranking (赛马);
-//! - [`risk`]: risk flags with their evidence and a score per project.
+//! - [`risk`]: risk flags with their evidence and a score per project;
+//! - [`forecast`]: each target's value at its deadline, and the pace rule
+//!   that fits its metric.
 
 pub mod colour;
 pub mod dashboard;
 pub mod draw;
+pub mod forecast;
 pub mod indicators;
 pub mod ranking;
 pub mod risk;

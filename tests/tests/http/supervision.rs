@@ -11,6 +11,7 @@ use shuzhuan_tests::{As, Resp, StatusCode, TestApp, both_backends, uscc};
 use crate::http::projects::{Pilot, ok, user_id};
 
 both_backends!(
+    the_dashboard_forecasts_and_reads_a_past_day,
     risks_list_flagged_projects_with_their_evidence_to_those_who_may_see_them,
     risk_settings_flags_and_precision_follow_the_programme,
     a_rectification_deadline_warns_while_the_project_rectifies,
@@ -603,7 +604,12 @@ fn monitoring_colours_projects_by_the_programme_thresholds(app: TestApp) {
             .clone()
     };
     let (ahead, behind) = (project(&ids[0]), project(&ids[1]));
-    assert_eq!(ahead["indicators"].as_array().unwrap().len(), 10);
+    assert_eq!(ahead["indicators"].as_array().unwrap().len(), 11);
+    assert_eq!(
+        indicator(&ahead, "risk")["colour"],
+        "yellow",
+        "a copied plan: 30 points"
+    );
     assert_eq!(indicator(&ahead, "progress_pace")["colour"], "green");
     assert_eq!(indicator(&behind, "progress_pace")["colour"], "red");
     assert!(
@@ -1363,4 +1369,91 @@ fn risk_settings_flags_and_precision_follow_the_programme(app: TestApp) {
         .provider
         .get(&format!("{risks}/precision"))
         .assert_problem(StatusCode::FORBIDDEN, "forbidden");
+}
+
+/// Issue 21: every dated metric has a forecast at its deadline with its
+/// method and inputs; a share is judged where it will stand at the
+/// deadline, a count against the pace; `as_of` reads a past day.
+fn the_dashboard_forecasts_and_reads_a_past_day(app: TestApp) {
+    let pilot = Pilot::new(&app, "xuchang");
+    let ents: Vec<(String, As<'_>)> = (301..=303).map(|n| pilot.enterprise(n)).collect();
+    let ids = pilot.implementing_all(&ents.iter().map(|(_, e)| e).collect::<Vec<_>>());
+    pilot.batch_to("accepting");
+    pilot.assign(&ids[0], "evaluator", &pilot.evaluator);
+    pilot.assign(&ids[1], "evaluator", &pilot.evaluator);
+    for (id, (_, e)) in ids.iter().zip(&ents).take(2) {
+        pilot.prechecked(e, id);
+        pilot.accept(id, true, json!({}));
+    }
+    let path = format!("/programs/{}/dashboard", pilot.program);
+    let dash = ok(pilot.city.get(&path));
+    let transformed = row(&dash, "enterprises_transformed").clone();
+    let actual = transformed["actual"].as_i64().unwrap();
+    assert!(actual >= 2, "{transformed}");
+    assert_eq!(transformed["pace_rule"], "paced");
+    let f = &transformed["forecast"];
+    assert_eq!(f["method"], "pipeline", "{f}");
+    // The third enterprise is contracted; the two accepted took 0 days
+    // from their contract: it arrives, likely and at best.
+    let contracted = f["stages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["stage"] == "contracted")
+        .unwrap();
+    assert_eq!(contracted["on_the_way"], 1, "{f}");
+    assert_eq!(contracted["observed"], 2);
+    assert_eq!(contracted["days_median"], 0);
+    assert_eq!(contracted["conversion_bp"], 10_000);
+    assert_eq!(f["likely"].as_i64(), Some(actual + 1));
+    assert_eq!(f["high"].as_i64(), Some(actual + 1));
+    if let Some(target) = transformed["target"].as_i64()
+        && actual + 1 < target
+    {
+        assert_eq!(f["short"], true);
+        assert!(f["explanation"].as_str().unwrap().contains("short"), "{f}");
+    }
+    // Whole-programme figures are forecast to the programme's end.
+    let programme = ok(pilot.city.get(&format!("/programs/{}", pilot.program)));
+    assert_eq!(f["deadline"], programme["ends_on"]);
+    // Shares are judged at the deadline: no pace expected.
+    for item in dash["items"].as_array().unwrap() {
+        if item["unit"] == "share_bp" {
+            assert_eq!(item["pace_rule"], "at_deadline", "{item}");
+            assert!(item["expected_pct"].is_null(), "{item}");
+        }
+        if ["providers", "products", "subsidy_secured"].contains(&item["metric"].as_str().unwrap())
+        {
+            assert!(item["forecast"].is_null(), "undated: {item}");
+        }
+    }
+    // The same day, the same forecast; Chinese on request.
+    assert_eq!(
+        row(&ok(pilot.city.get(&path)), "enterprises_transformed")["forecast"],
+        *f
+    );
+    let zh = Resp::send(
+        pilot
+            .city
+            .req(reqwest::Method::GET, &path)
+            .header("Accept-Language", "zh-CN"),
+    );
+    assert!(
+        row(&zh.body, "enterprises_transformed")["forecast"]["explanation"]
+            .as_str()
+            .unwrap()
+            .contains("按在途推算")
+    );
+    // Yesterday nothing of this had happened.
+    let yesterday = (chrono::Utc::now().date_naive() - chrono::Days::new(1)).to_string();
+    let before = ok(pilot.city.get(&format!("{path}?as_of={yesterday}")));
+    assert_eq!(before["as_of"], yesterday.as_str());
+    assert_eq!(
+        row(&before, "enterprises_transformed")["actual"].as_i64(),
+        Some(actual - 2)
+    );
+    pilot
+        .city
+        .get(&format!("{path}?as_of=2026-13-01"))
+        .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
 }
