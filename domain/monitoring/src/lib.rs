@@ -8,6 +8,8 @@
 //! - [`draw`]: the reproducible spot-check draw (双随机);
 //! - [`ranking`]: the provider ranking (赛马);
 //! - [`risk`]: risk flags with their evidence and a score per project;
+//! - [`report`]: the self-evaluation report's tables and the differences
+//!   between two versions;
 //! - [`forecast`]: each target's value at its deadline, and the pace rule
 //!   that fits its metric.
 
@@ -17,6 +19,7 @@ pub mod draw;
 pub mod forecast;
 pub mod indicators;
 pub mod ranking;
+pub mod report;
 pub mod risk;
 pub mod supervision;
 pub mod targets;
