@@ -16,7 +16,6 @@ use shuzhuan_monitoring::forecast::{self, Forecast, ForecastMethod, PaceRule};
 use shuzhuan_monitoring::indicators::{
     self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
 };
-use shuzhuan_monitoring::ranking::{self, ProviderRecord};
 use shuzhuan_monitoring::risk::RiskSettings;
 use shuzhuan_monitoring::targets::{Metric, Unit};
 use shuzhuan_monitoring::{Colour, Thresholds};
@@ -43,10 +42,10 @@ fn say(why: &Why, lang: Lang) -> String {
 }
 
 /// What the three views compute from.
-struct Loaded {
-    program: ProgramRow,
-    facts: supervision::ProgramFacts,
-    thresholds: Thresholds,
+pub(crate) struct Loaded {
+    pub program: ProgramRow,
+    pub facts: supervision::ProgramFacts,
+    pub thresholds: Thresholds,
 }
 
 /// A programme's settings: the monitor's thresholds, the risk rules'
@@ -59,7 +58,11 @@ fn thresholds_of(row: Option<&MonitoringSettingsRow>) -> (Thresholds, RiskSettin
 }
 
 /// The programme's facts; with a reach, only the projects it holds.
-fn load(conn: &mut AnyConnection, program_id: &str, projects_in: Option<&Reach>) -> Result<Loaded> {
+pub(crate) fn load(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    projects_in: Option<&Reach>,
+) -> Result<Loaded> {
     let program = programs::find(conn, program_id)?;
     let mut facts = supervision::program_facts(conn, program_id)?;
     if let Some(reach) = projects_in {
@@ -521,7 +524,7 @@ fn groups(
 /// Runs the monitor over the loaded facts.
 /// With `risk`, each project's score and flag kinds feed the eleventh
 /// indicator (the ranking does without: a suspicion counts in no score).
-fn run_monitor<'l>(
+pub(crate) fn run_monitor<'l>(
     l: &'l Loaded,
     today: NaiveDate,
     risk: Option<&crate::risks::Assessed>,
@@ -1074,128 +1077,5 @@ pub fn dashboard(
             Ok(_) => Some(crate::subsidy::funds_of(s.conn(), &loaded.program)?),
             Err(_) => None,
         },
-    })
-}
-
-/// A provider's place in the ranking, with the score's components.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RankedProvider {
-    /// The place; null for a provider without projects (unranked).
-    pub rank: Option<usize>,
-    pub provider_id: String,
-    pub name: String,
-    pub score: f64,
-    pub contracts: i64,
-    pub contracts_points: f64,
-    pub acceptances_passed: i64,
-    pub acceptance_points: f64,
-    pub ratings: i64,
-    pub mean_satisfaction: Option<f64>,
-    pub satisfaction_points: f64,
-    pub active_projects: i64,
-    pub red_projects: i64,
-    pub red_points: f64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ProviderRanking {
-    pub program_id: String,
-    pub as_of: NaiveDate,
-    /// How the score is built.
-    pub formula: String,
-    pub items: Vec<RankedProvider>,
-}
-
-const FORMULA: &str = "score = 30 × contracts / most contracts of any provider + 30 × acceptances passed / contracts + 30 × (mean satisfaction − 1) / 4 + 10 × (1 − red / active projects); contracts are projects whose plan the city approved, active projects those under monitoring, a project red by one of its own indicators (not its provider's red share); providers without projects are unranked; ties go to more contracts, then the provider id";
-
-/// Admitted providers by score (赛马), each component shown, over the
-/// whole programme.
-pub fn ranking(s: &mut Session, who: &Principal, program_id: &str) -> Result<ProviderRanking> {
-    require_in_programme(who, Right::ReadTargets, program_id)?;
-    let loaded = load(s.conn(), program_id, None)?;
-    let today = today();
-    let red: HashMap<&str, (i64, i64)> =
-        run_monitor(&loaded, today, None)
-            .iter()
-            .fold(HashMap::new(), |mut acc, (p, c)| {
-                if let Some(id) = p.provider_id.as_deref() {
-                    let e = acc.entry(id).or_default();
-                    e.0 += 1;
-                    e.1 += i64::from(c.red_on_its_own());
-                }
-                acc
-            });
-    let steps = steps_by_project(&loaded.facts);
-    let reached = |p: &ProjectRow, action: ProjectAction, to: ProjectState| {
-        steps
-            .get(p.id.as_str())
-            .is_some_and(|s| s.iter().any(|(a, t, _)| *a == action && *t == to))
-    };
-    let names: HashMap<&str, &str> = loaded
-        .facts
-        .providers
-        .iter()
-        .map(|p| (p.id.as_str(), p.name.as_str()))
-        .collect();
-    let records: Vec<ProviderRecord> = loaded
-        .facts
-        .providers
-        .iter()
-        .map(|prov| {
-            let theirs: Vec<&ProjectRow> = loaded
-                .facts
-                .projects
-                .iter()
-                .filter(|p| p.provider_id.as_deref() == Some(prov.id.as_str()))
-                .collect();
-            let rated: Vec<i32> = theirs.iter().filter_map(|p| p.satisfaction).collect();
-            let (active, red_projects) = red.get(prov.id.as_str()).copied().unwrap_or_default();
-            ProviderRecord {
-                provider_id: prov.id.clone(),
-                projects: theirs.len() as i64,
-                contracts: theirs
-                    .iter()
-                    .filter(|p| reached(p, ProjectAction::ApprovePlan, ProjectState::Implementing))
-                    .count() as i64,
-                acceptances_passed: theirs
-                    .iter()
-                    .filter(|p| reached(p, ProjectAction::RecordAcceptance, ProjectState::Accepted))
-                    .count() as i64,
-                ratings: rated.len() as i64,
-                mean_satisfaction: (!rated.is_empty())
-                    .then(|| f64::from(rated.iter().sum::<i32>()) / rated.len() as f64),
-                active_projects: active,
-                red_projects,
-            }
-        })
-        .collect();
-    let items = ranking::rank(records)
-        .into_iter()
-        .map(|r| RankedProvider {
-            rank: r.rank,
-            name: names
-                .get(r.record.provider_id.as_str())
-                .copied()
-                .unwrap_or_default()
-                .to_owned(),
-            provider_id: r.record.provider_id,
-            score: r.score,
-            contracts: r.record.contracts,
-            contracts_points: r.contracts_points,
-            acceptances_passed: r.record.acceptances_passed,
-            acceptance_points: r.acceptance_points,
-            ratings: r.record.ratings,
-            mean_satisfaction: r.record.mean_satisfaction,
-            satisfaction_points: r.satisfaction_points,
-            active_projects: r.record.active_projects,
-            red_projects: r.record.red_projects,
-            red_points: r.red_points,
-        })
-        .collect();
-    Ok(ProviderRanking {
-        program_id: program_id.to_owned(),
-        as_of: today,
-        formula: FORMULA.to_owned(),
-        items,
     })
 }

@@ -6,13 +6,14 @@ use actix_web::{HttpResponse, get, put, web};
 use shuzhuan_app::List;
 use shuzhuan_app::monitoring::{
     self as use_case, Dashboard, DashboardQuery, MonitoringQuery, MonitoringReport,
-    MonitoringSettingsRequest, MonitoringSettingsView, ProviderRanking,
+    MonitoringSettingsRequest, MonitoringSettingsView,
 };
+use shuzhuan_app::ranking::{self, ProviderRanking, RankingQuery};
 use shuzhuan_app::risks::{ProjectRiskView, ProviderRiskView, RiskPrecisionView, RiskQuery};
 
 use crate::error::{ApiError, Problem};
 use crate::export::{self, Listing, Wants};
-use crate::extract::{AcceptLang, Caller, IfMatch, Json};
+use crate::extract::{AcceptLang, Caller, IfMatch, Json, Query};
 use crate::respond::current;
 use crate::state::AppState;
 use shuzhuan_app::exports::tables;
@@ -145,16 +146,20 @@ pub async fn get_dashboard(
     .await
 }
 
-/// Provider ranking (赛马)
+/// Provider ranking and evaluation (赛马, 服务商绩效评价)
 ///
-/// Providers ranked by contracts, acceptances, satisfaction and red projects.
+/// Admitted providers ranked over a period by contracts, acceptances (at
+/// first try and after rectification), satisfaction, level gain, on-time
+/// rate, red projects and spot-check findings, with the subsidy paid to
+/// their clients and the findings as evidence for pool decisions.
 #[utoipa::path(
     tag = "monitoring",
-    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)")),
+    params(("program_id" = String, Path, description = "Programme id, or its code (`yinchuan`)"), RankingQuery),
     responses(
         (status = 200, description = "Admitted providers by score (赛马), each component shown", body = ProviderRanking),
         (status = 403, body = Problem, content_type = "application/problem+json"),
         (status = 404, body = Problem, content_type = "application/problem+json"),
+        (status = 422, body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -163,9 +168,12 @@ pub async fn provider_ranking(
     state: web::Data<AppState>,
     caller: Caller,
     program_id: web::Path<String>,
+    Query(q): Query<RankingQuery>,
 ) -> Result<web::Json<ProviderRanking>, ApiError> {
     state
-        .run(caller, move |s, who| use_case::ranking(s, who, &program_id))
+        .run(caller, move |s, who| {
+            ranking::ranking(s, who, &program_id, &q)
+        })
         .await
         .map(web::Json)
 }

@@ -2,7 +2,7 @@
 //! benchmarks, events and finance products (DOMAIN.md §6–7), and the facts
 //! the dashboard and the monitor read in a few queries per programme.
 
-use chrono::NaiveDateTime;
+use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::repo::{Page, update_at_version};
@@ -11,9 +11,9 @@ use crate::rows::{
     ProjectRow, SpotCheckRow, TargetRow,
 };
 use crate::schema::{
-    admissions, assessments, batches, benchmarks, document_requirements, documents, enterprises,
-    finance_products, monitoring_settings, products, program_events, project_transitions, projects,
-    providers, spot_check_findings, spot_checks, targets,
+    admissions, assessments, batches, benchmarks, disbursements, document_requirements, documents,
+    enterprises, finance_products, monitoring_settings, products, program_events,
+    project_transitions, projects, providers, spot_check_findings, spot_checks, targets,
 };
 use shuzhuan_lifecycle::{
     AdmissionKind, AdmissionStatus, BenchmarkKind, BenchmarkStatus, DocumentKind, ProjectAction,
@@ -340,6 +340,8 @@ pub struct ProgramFacts {
     pub benchmarks: Vec<BenchmarkRow>,
     pub events: Vec<EventRow>,
     pub finance_products: Vec<FinanceProductRow>,
+    /// Every payment: (decision id, amount in fen, paid on).
+    pub payments: Vec<(String, i64, NaiveDate)>,
 }
 
 pub fn program_facts(
@@ -446,6 +448,14 @@ pub fn program_facts(
         finance_products: finance_products::table
             .filter(finance_products::program_id.eq(program_id))
             .select(FinanceProductRow::as_select())
+            .load(conn)?,
+        payments: disbursements::table
+            .filter(disbursements::program_id.eq(program_id))
+            .select((
+                disbursements::decision_id,
+                disbursements::amount_fen,
+                disbursements::paid_on,
+            ))
             .load(conn)?,
     })
 }

@@ -511,11 +511,14 @@ fn dashboard_and_ranking_follow_the_data(app: TestApp) {
             "contracts_points",
             "acceptance_points",
             "satisfaction_points",
+            "gain_points",
+            "on_time_points",
             "red_points",
         ]
         .iter()
         .map(|k| it[*k].as_f64().unwrap())
-        .sum();
+        .sum::<f64>()
+            - it["findings_penalty"].as_f64().unwrap();
         assert!(
             (parts - it["score"].as_f64().unwrap()).abs() < 0.011,
             "{it}"
@@ -531,7 +534,7 @@ fn dashboard_and_ranking_follow_the_data(app: TestApp) {
         ranking["formula"]
             .as_str()
             .unwrap()
-            .contains("30 × contracts")
+            .contains("20 × contracts")
     );
 }
 
@@ -719,7 +722,7 @@ fn monitoring_colours_projects_by_the_programme_thresholds(app: TestApp) {
             ours["red_projects"].as_i64(),
             ours["red_points"].as_f64()
         ),
-        (Some(2), Some(1), Some(5.0))
+        (Some(2), Some(1), Some(7.5))
     );
 }
 
