@@ -214,18 +214,24 @@ pub async fn download(
     Ok(HttpResponse::build(status)
         .content_type(format.media_type())
         .insert_header((header::VARY, "Accept, Accept-Language"))
-        .insert_header(ContentDisposition {
-            disposition: DispositionType::Attachment,
-            parameters: vec![
-                DispositionParam::Filename(ascii),
-                DispositionParam::FilenameExt(ExtendedValue {
-                    charset: Charset::Ext("UTF-8".into()),
-                    language_tag: None,
-                    value: name.as_bytes().to_vec(),
-                }),
-            ],
-        })
+        .insert_header(attachment(&name, ascii))
         .body(SizedStream::new(len, body)))
+}
+
+/// `Content-Disposition` of a download named `name` (`ascii` for clients
+/// that cannot read UTF-8 names).
+pub fn attachment(name: &str, ascii: String) -> ContentDisposition {
+    ContentDisposition {
+        disposition: DispositionType::Attachment,
+        parameters: vec![
+            DispositionParam::Filename(ascii),
+            DispositionParam::FilenameExt(ExtendedValue {
+                charset: Charset::Ext("UTF-8".into()),
+                language_tag: None,
+                value: name.as_bytes().to_vec(),
+            }),
+        ],
+    }
 }
 
 /// The lists that export, by `operationId`, with what they hold.

@@ -68,6 +68,7 @@ use shuzhuan_app::assessments::AssessmentView;
 use shuzhuan_app::auth::{ApiTokenView, CreatedApiToken};
 use shuzhuan_app::documents::DocumentView;
 use shuzhuan_app::enterprises::EnterpriseView;
+use shuzhuan_app::evaluations::EvaluationView;
 use shuzhuan_app::monitoring::MonitoringSettingsView;
 use shuzhuan_app::products::ProductView;
 use shuzhuan_app::programs::{BatchView, ProgramView};
@@ -85,6 +86,7 @@ resources! {
     ProgramView => |v| format!("/api/v1/programs/{}", v.id), version = v.version;
     BatchView => |v| format!("/api/v1/programs/{}/batches/{}", v.program_id, v.id), version = v.version;
     UserView => |v| format!("/api/v1/users/{}", v.id), version = v.version;
+    EvaluationView => |v| format!("/api/v1/evaluations/{}", v.id);
     CreatedApiToken => |v| v.token.location();
     ApiTokenView => |v| format!("/api/v1/api-tokens/{}", v.id);
     EnterpriseView => |v| format!("/api/v1/enterprises/{}", v.id), version = v.version;

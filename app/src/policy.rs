@@ -123,6 +123,9 @@ rights! {
     /// provider they are about.
     ReadRisks => "read risk flags and scores", "查看风险线索";
     RunSpotCheck => "run spot checks", "组织抽查";
+    /// Self-evaluation reports (绩效自评): frozen once issued.
+    IssueEvaluations => "issue self-evaluation reports", "出具绩效自评报告";
+    ReadEvaluations => "read self-evaluation reports", "查看绩效自评报告";
     RecordFinding => "record findings (the drawn inspector or the city_admin)", "记录抽查结论";
     NominateBenchmark => "nominate this subject", "推荐标杆";
     ReviewBenchmark => "review benchmarks", "评审标杆";
@@ -411,6 +414,16 @@ pub const RIGHTS: &[(Right, &[(Role, Scope)])] = &[
         ],
     ),
     (Right::RunSpotCheck, OFFICE),
+    (Right::IssueEvaluations, OFFICE),
+    (
+        Right::ReadEvaluations,
+        &[
+            (R::PlatformAdmin, S::All),
+            (R::CityAdmin, S::Programme),
+            (R::Finance, S::Programme),
+            (R::Observer, S::Programme),
+        ],
+    ),
     (
         Right::RecordFinding,
         &[

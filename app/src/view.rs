@@ -193,6 +193,8 @@ code_components![
     shuzhuan_monitoring::forecast::PaceRule,
     shuzhuan_monitoring::forecast::ForecastMethod,
     shuzhuan_monitoring::dashboard::Milestone,
+    shuzhuan_monitoring::report::PeriodKind,
+    shuzhuan_monitoring::report::CellUnit,
     shuzhuan_subsidy::DecisionKind,
     shuzhuan_subsidy::DecisionState,
     shuzhuan_subsidy::PayeeKind,

@@ -12,6 +12,21 @@ use utoipa::openapi::schema::Schema;
 /// Field names whose meaning depends on the schema: (schema, field, meaning).
 const IN_SCHEMA: &[(&str, &str, &str)] = &[
     (
+        "EvaluationView",
+        "period_kind",
+        "The period the report covers: `mid_term`, `final`, `annual` or `custom`.",
+    ),
+    (
+        "EvaluationView",
+        "issued_at",
+        "When this version was issued (and frozen).",
+    ),
+    (
+        "IssueEvaluation",
+        "period_kind",
+        "`mid_term` (the programme's start to `as_of`), `final` (the whole programme), `annual` (the calendar `year`) or `custom` (`starts_on` to `ends_on`).",
+    ),
+    (
         "Award",
         "type",
         "How the award's amount is found: `fixed` or `per_unit`.",

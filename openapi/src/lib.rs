@@ -62,6 +62,7 @@ added, never removed or changed in meaning. The change feed and webhooks carry t
         (name = "subsidy", description = "Subsidy policies, quotes, awards, budget pools, decisions and disbursements (奖补)"),
         (name = "audit", description = "The hash-chained audit log"),
         (name = "monitoring", description = "Targets (目标), the dashboard, red/yellow/green monitoring, spot checks (双随机、一公开) and the provider ranking (赛马)"),
+        (name = "evaluations", description = "Self-evaluation reports (绩效自评): issued by the pilot office, frozen with their hash in the audit chain, corrected by numbered versions"),
         (name = "promotion", description = "Benchmarks (标杆), events (供需对接, training) and finance products"),
         (name = "sync", description = "The change feed, webhooks and the dossier for the national platform"),
     ),

@@ -23,7 +23,7 @@ pub use db::{Db, Limits, Observer, PoolState, Registry as RegistryTable, Session
 pub use error::RepoError;
 pub use overlap::{alongside, overlapped};
 pub use shuzhuan_types::{ObjectType, Op};
-pub use uow::{Actor, Change, Snapshot, Tx, head_hash};
+pub use uow::{Actor, Change, Snapshot, Tx, feed_seq, head_hash};
 
 /// The current UTC time at the precision both databases keep (microseconds),
 /// so a stored time reads back equal.

@@ -10,6 +10,7 @@ use shuzhuan_lifecycle::{
     Phase, Plan, ProjectAction, ProjectState,
 };
 use shuzhuan_monitoring::draw::{Drawn, Stratum, Weighting};
+use shuzhuan_monitoring::report::{Difference, PeriodKind};
 use shuzhuan_monitoring::risk::RiskSettings;
 use shuzhuan_monitoring::targets::Metric;
 use shuzhuan_monitoring::{EventKind, FinanceKind, FindingOutcome, Thresholds};
@@ -630,4 +631,28 @@ pub struct FinanceProductRow {
     pub note: String,
     pub created_by: String,
     pub created_at: NaiveDateTime,
+}
+
+/// One issued version of a self-evaluation report (绩效自评), frozen.
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = evaluation_reports)]
+pub struct EvaluationReportRow {
+    pub id: String,
+    pub program_id: String,
+    pub report_no: i32,
+    pub version: i32,
+    pub period_kind: Coded<PeriodKind>,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub as_of: NaiveDate,
+    pub title: String,
+    pub feed_seq: i64,
+    /// The report's JSON as issued, byte for byte.
+    pub content: String,
+    pub content_sha256: String,
+    pub correction_reason: Option<String>,
+    /// JSON: the cells that changed from the previous version.
+    pub differences: Json<Vec<Difference>>,
+    pub issued_by: String,
+    pub issued_at: NaiveDateTime,
 }

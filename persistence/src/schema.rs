@@ -587,6 +587,27 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    evaluation_reports (id) {
+        id -> Text,
+        program_id -> Text,
+        report_no -> Integer,
+        version -> Integer,
+        period_kind -> Text,
+        starts_on -> Date,
+        ends_on -> Date,
+        as_of -> Date,
+        title -> Text,
+        feed_seq -> BigInt,
+        content -> Text,
+        content_sha256 -> Text,
+        correction_reason -> Nullable<Text>,
+        differences -> Text,
+        issued_by -> Text,
+        issued_at -> Timestamp,
+    }
+}
+
 diesel::joinable!(grants -> users (user_id));
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(regions -> programs (program_id));
@@ -634,4 +655,5 @@ diesel::allow_tables_to_appear_in_same_query!(
     benchmarks,
     program_events,
     finance_products,
+    evaluation_reports,
 );

@@ -309,6 +309,15 @@ pub fn head_hash(conn: &mut AnyConnection) -> Result<String, RepoError> {
         .first(conn)?)
 }
 
+/// The change feed's last sequence number: the high-water mark of what a
+/// report built now has read.
+pub fn feed_seq(conn: &mut AnyConnection) -> Result<i64, RepoError> {
+    Ok(ledger_head::table
+        .find(1)
+        .select(ledger_head::change_seq)
+        .first(conn)?)
+}
+
 /// Takes the row lock on the head (an UPDATE locks on both backends),
 /// telling `observer` how long it waited. The wait is bounded by the
 /// connection's lock timeout: past it the write fails as busy (503).

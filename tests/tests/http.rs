@@ -10,6 +10,7 @@ mod http {
     pub mod conventions;
     pub mod enterprises;
     pub mod errors;
+    pub mod evaluations;
     pub mod excel;
     pub mod feed;
     pub mod hardening;

@@ -70,7 +70,62 @@ on_both!(
     the_list_condition_is_the_single_read_predicate,
     a_failed_round_pauses_the_receiver_once_and_an_answer_resumes_it,
     an_export_is_every_page_of_the_list_in_its_scope,
+    every_seed_programme_reports_its_demo_data_at_mid_term,
 );
+
+/// Issue 21: each seed programme, filled with `demo-data` (enterprises,
+/// providers admitted to its pool, products listed), issues its mid-term
+/// self-evaluation without a server; the demo providers are evaluated,
+/// the seed's targets reported; an observer reads it but cannot issue.
+fn every_seed_programme_reports_its_demo_data_at_mid_term(backend: Backend) {
+    use shuzhuan_app::demo;
+    use shuzhuan_app::evaluations::{self, IssueEvaluation};
+    let Some((_guard, db)) = database(backend) else {
+        return;
+    };
+    for code in ["xuchang", "jinan", "changji", "shiyan", "yinchuan"] {
+        let out = demo::load(
+            &db,
+            &demo::Spec {
+                program: code.to_owned(),
+                enterprises: 20,
+                seed: 21,
+            },
+        )
+        .unwrap();
+        assert!(out.providers > 0, "{code}");
+        let id = program_id(&db, code);
+        let city = principal("city", Role::CityAdmin, Some(&id), None);
+        let mut s = db.session().unwrap();
+        let (report, new) =
+            evaluations::issue(&mut s, &city, &id, body(json!({"period_kind": "mid_term"})))
+                .unwrap();
+        assert!(new, "{code}");
+        let rows = |code: &str| {
+            report
+                .content
+                .iter()
+                .find(|s| s.code == code)
+                .map(|s| s.rows.len())
+                .unwrap()
+        };
+        assert!(rows("targets") > 0, "{code}: its seed targets");
+        assert!(rows("providers") >= out.providers, "{code}: the demo pool");
+        let observer = principal("observer", Role::Observer, Some(&id), None);
+        let refused = evaluations::issue(
+            &mut s,
+            &observer,
+            &id,
+            Body::<IssueEvaluation>::Json(b"{}".to_vec()),
+        );
+        assert!(
+            matches!(refused, Err(AppError::Forbidden(Right::IssueEvaluations))),
+            "{refused:?}"
+        );
+        let read = evaluations::get(&mut s, &observer, &report.id).unwrap();
+        assert_eq!(read.content_sha256, report.content_sha256);
+    }
+}
 
 /// `exports::export_list` runs a list's use case to its last page: every
 /// row in the caller's scope, none outside it, the right checked first.

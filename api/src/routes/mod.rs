@@ -9,6 +9,7 @@ pub mod auth;
 pub mod documents;
 pub mod dossier;
 pub mod enterprises;
+pub mod evaluations;
 pub mod health;
 pub mod monitoring;
 pub mod products;
@@ -131,6 +132,10 @@ fn api_v1(cfg: &mut ServiceConfig) {
         .service(monitoring::list_risks)
         .service(monitoring::provider_risks)
         .service(monitoring::risk_precision)
+        .service(evaluations::issue_evaluation)
+        .service(evaluations::list_evaluations)
+        .service(evaluations::get_evaluation)
+        .service(evaluations::correct_evaluation)
         .service(spot_checks::create_spot_check)
         .service(spot_checks::list_spot_checks)
         .service(spot_checks::get_spot_check)

@@ -195,6 +195,13 @@ const OPERATIONS: &[(&str, Who)] = &[
     ("list_risks", Who::Holders(&[Right::ReadRisks])),
     ("provider_risks", Who::Holders(&[Right::ReadRisks])),
     ("risk_precision", Who::Holders(&[Right::ReadRisks])),
+    ("issue_evaluation", Who::Holders(&[Right::IssueEvaluations])),
+    ("list_evaluations", Who::Holders(&[Right::ReadEvaluations])),
+    ("get_evaluation", Who::Holders(&[Right::ReadEvaluations])),
+    (
+        "correct_evaluation",
+        Who::Holders(&[Right::IssueEvaluations]),
+    ),
     ("create_spot_check", Who::Holders(&[Right::RunSpotCheck])),
     ("list_spot_checks", Who::Holders(&[Right::ReadProgramme])),
     ("get_spot_check", Who::Holders(&[Right::ReadProgramme])),

@@ -30,6 +30,8 @@ crate::code_enum! {
         Benchmark = "benchmark",
         Event = "event",
         FinanceProduct = "finance_product",
+        /// One issued version of a self-evaluation report (绩效自评).
+        EvaluationReport = "evaluation_report",
         User = "user",
         Session = "session",
         ApiToken = "api_token",

@@ -5,6 +5,7 @@ pub mod admissions;
 pub mod assessments;
 pub mod audit;
 pub mod enterprises;
+pub mod evaluations;
 pub mod idempotency;
 pub mod products;
 pub mod programs;
