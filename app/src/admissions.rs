@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use shuzhuan_lifecycle::{AdmissionError, AdmissionKind, AdmissionStatus, ProjectState};
 use shuzhuan_persistence::repo::{admissions, products, programs, providers};
 use shuzhuan_persistence::rows::AdmissionRow;
-use shuzhuan_persistence::{AnyConnection, Coded, RepoError, Session, Tx, now};
+use shuzhuan_persistence::{AnyConnection, Coded, Json, RepoError, Session, Tx, now};
 use shuzhuan_types::{ObjectType, Target};
 use utoipa::{IntoParams, ToSchema};
 use validator::Validate;
@@ -80,6 +80,12 @@ pub struct AdmissionChange {
     pub reason: Option<String>,
     #[validate(nested)]
     pub consortium: Option<Consortium>,
+    /// What the decision is taken on: ids of the programme's spot-check
+    /// findings (the provider ranking lists a provider's as `finding_ids`)
+    /// and self-evaluation reports; replaces the entry's evidence.
+    #[validate(length(max = 50, message = "at most 50", code = "length"))]
+    #[schema(max_items = 50)]
+    pub evidence: Option<Vec<String>>,
 }
 
 /// A provider in a pool or a product in a library.
@@ -99,6 +105,8 @@ pub struct AdmissionView {
     pub grade: Option<String>,
     /// The reason given with the last status change.
     pub reason: String,
+    /// The findings and evaluation reports the last decision cited.
+    pub evidence: Vec<String>,
     pub consortium: Option<Consortium>,
     /// Where the pilot office can move it next.
     #[schema(schema_with = status_list_schema)]
@@ -227,6 +235,7 @@ fn views(conn: &mut AnyConnection, rows: Vec<AdmissionRow>) -> Result<Vec<Admiss
                 status,
                 grade: r.grade,
                 reason: r.reason,
+                evidence: r.evidence.into_inner(),
                 consortium,
                 next_statuses: kind.next(status),
                 performance: perf,
@@ -365,6 +374,7 @@ pub(crate) fn insert(
         version: 1,
         created_at: at,
         updated_at: at,
+        evidence: Json::new(Vec::new())?,
     };
     admissions::insert(tx.conn(), &row).map_err(|e| {
         AppError::from(e).conflict_as(
@@ -508,6 +518,30 @@ fn refusal(e: AdmissionError) -> AppError {
     }
 }
 
+/// Every id of `evidence` names a finding or an evaluation report of the
+/// programme (422 `unknown_evidence` on each that does not).
+fn check_evidence(conn: &mut AnyConnection, program_id: &str, evidence: &[String]) -> Result<()> {
+    let known =
+        shuzhuan_persistence::repo::evaluations::evidence_of_program(conn, program_id, evidence)?;
+    AppError::check(
+        evidence
+            .iter()
+            .enumerate()
+            .filter(|(_, id)| !known.contains(id))
+            .map(|(i, _)| {
+                FieldError::new(
+                    format!("evidence[{i}]"),
+                    "unknown_evidence",
+                    Text::new(
+                        "not a spot-check finding or evaluation report of the programme",
+                        "不是本试点的抽查结论或绩效自评报告",
+                    ),
+                )
+            })
+            .collect(),
+    )
+}
+
 /// The pilot office moves an entry: status (with the reason it needs),
 /// grade, consortium.
 pub fn change_entry(
@@ -554,6 +588,10 @@ pub fn change_entry(
         }
         if let Some(grade) = body.grade {
             row.grade = Some(grade);
+        }
+        if let Some(evidence) = body.evidence {
+            check_evidence(tx.conn(), program_id, &evidence)?;
+            row.evidence = Json::new(evidence)?;
         }
         if let Some(c) = body.consortium {
             check_consortium(tx.conn(), program_id, member_id, &c)?;

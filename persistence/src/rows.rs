@@ -372,6 +372,9 @@ pub struct AdmissionRow {
     pub version: i64,
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
+    /// Ids of the findings and evaluation reports the last decision was
+    /// taken on.
+    pub evidence: Json<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -331,6 +331,7 @@ diesel::table! {
         version -> BigInt,
         created_at -> Timestamp,
         updated_at -> Timestamp,
+        evidence -> Text,
     }
 }
 

@@ -156,10 +156,11 @@ fn targets(s: &mut Session, who: &Principal, l: &Loaded, p: Period) -> Result<Se
             ("explanation", "说明", "Explanation", U::Text),
         ],
     );
+    // Every metric with a target, and every other that has moved.
     for r in board
         .items
         .iter()
-        .filter(|r| r.target.is_some() || r.actual.is_some())
+        .filter(|r| r.target.is_some() || r.actual.unwrap_or(0) != 0)
     {
         let f = r.forecast.as_ref();
         sec.row(vec![
@@ -282,6 +283,13 @@ fn transformation(l: &Loaded, applied: &[&ProjectRow], accepted: &[&ProjectRow])
         gain: (i64, i64),
     }
     let mut tallies: BTreeMap<String, Tally> = BTreeMap::new();
+    tallies.insert(
+        "total".to_owned(),
+        Tally {
+            name: "合计".to_owned(),
+            ..Tally::default()
+        },
+    );
     for pr in applied {
         for (key, name) in groups_of(pr) {
             let t = tallies.entry(key).or_default();
@@ -406,6 +414,7 @@ fn subsidy_by_level(l: &Loaded, p: Period, applied: &[&ProjectRow]) -> Section {
     }
     let steps = steps_by_project(&l.facts);
     let mut by_level: BTreeMap<String, (BTreeSet<&str>, i64, i64)> = BTreeMap::new();
+    by_level.insert("合计".to_owned(), Default::default());
     for pr in applied {
         let approved = steps.get(pr.id.as_str()).is_some_and(|s| {
             s.iter()

@@ -110,7 +110,7 @@ pub fn workbook(v: &EvaluationView) -> Result<Vec<u8>> {
     book.save_to_buffer().map_err(err)
 }
 
-const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei',sans-serif;margin:2em;color:#111}h1{font-size:1.5em;text-align:center}h2{font-size:1.15em;margin-top:1.6em;border-bottom:2px solid #333}table{border-collapse:collapse;width:100%;font-size:.8em}th,td{border:1px solid #888;padding:.25em .4em}th{background:#eee}td.n{text-align:right}.meta td:first-child{width:9em;font-weight:bold}@page{size:A4 landscape;margin:1.5cm}@media print{h2{break-after:avoid}tr{break-inside:avoid}}";
+const STYLE: &str = "body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC','WenQuanYi Micro Hei',sans-serif;margin:2em;color:#111}h1{font-size:1.5em;text-align:center}h2{font-size:1.15em;margin-top:1.6em;border-bottom:2px solid #333}table{border-collapse:collapse;width:100%;font-size:.8em}th,td{border:1px solid #888;padding:.25em .4em}th{background:#eee}td.n{text-align:right}.meta td:first-child{width:9em;font-weight:bold}@page{size:A4 landscape;margin:1.5cm}@media print{h2{break-after:avoid}tr{break-inside:avoid}}";
 
 fn table(section: &Section) -> Markup {
     html! {

@@ -1,1 +1,2 @@
+ALTER TABLE admissions DROP COLUMN evidence;
 DROP TABLE evaluation_reports;

@@ -24,3 +24,7 @@ CREATE TABLE evaluation_reports (
     UNIQUE (program_id, report_no, version)
 );
 CREATE INDEX evaluation_reports_program ON evaluation_reports (program_id, id);
+
+-- A pool or library decision links its evidence: the spot-check findings
+-- and evaluation reports (ids, JSON array) it was taken on.
+ALTER TABLE admissions ADD COLUMN evidence TEXT NOT NULL DEFAULT '[]';

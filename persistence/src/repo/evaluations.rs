@@ -61,3 +61,29 @@ pub fn latest_version(
         .select(EvaluationReportRow::as_select())
         .first(conn)?)
 }
+
+/// Of `ids`, those that name an evaluation report of the programme or a
+/// finding of one of its spot checks: what a pool decision may cite.
+pub fn evidence_of_program(
+    conn: &mut AnyConnection,
+    program_id: &str,
+    ids: &[String],
+) -> Result<Vec<String>, RepoError> {
+    use crate::schema::{spot_check_findings as f, spot_checks as c};
+    let mut known: Vec<String> = r::table
+        .filter(r::program_id.eq(program_id.to_owned()))
+        .filter(r::id.eq_any(ids))
+        .select(r::id)
+        .load(conn)?;
+    let checks = c::table
+        .filter(c::program_id.eq(program_id.to_owned()))
+        .select(c::id);
+    known.extend(
+        f::table
+            .filter(f::spot_check_id.eq_any(checks))
+            .filter(f::id.eq_any(ids))
+            .select(f::id)
+            .load::<String>(conn)?,
+    );
+    Ok(known)
+}

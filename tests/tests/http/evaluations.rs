@@ -147,6 +147,36 @@ fn the_provider_evaluation_counts_as_computed_by_hand(app: TestApp) {
             pilot.program
         ))
         .assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let finding_ids = r["finding_ids"].clone();
+    // The evaluation feeds the pool decision, its evidence linked.
+    let entry = format!(
+        "/programs/{}/provider-pool/{}",
+        pilot.program, pilot.provider_id
+    );
+    let version = ok(pilot.city.get(&entry))["version"].as_i64().unwrap();
+    let res = pilot.city.patch(
+        &entry,
+        version,
+        json!({"status": "suspended", "grade": "C", "reason": "抽查发现建而不用",
+               "evidence": [finding_ids[0], "no-such-finding"]}),
+    );
+    res.assert_problem(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    assert_eq!(res.error_fields(), ["evidence[1]"]);
+    assert_eq!(res.body["errors"][0]["code"], "unknown_evidence");
+    let decided = ok(pilot.city.patch(
+        &entry,
+        version,
+        json!({"status": "suspended", "grade": "C", "reason": "抽查发现建而不用",
+               "evidence": finding_ids}),
+    ));
+    assert_eq!(
+        (
+            decided["status"].as_str(),
+            decided["grade"].as_str(),
+            &decided["evidence"]
+        ),
+        (Some("suspended"), Some("C"), &finding_ids)
+    );
 }
 
 /// The raw bytes of a GET.
