@@ -1,6 +1,6 @@
 //! The programme's dashboard (targets against actuals), the red/yellow/green
-//! monitor of its projects, its thresholds, and the provider ranking (赛马).
-//! All three read the same facts, loaded in a few queries and turned into
+//! monitor of its projects and its thresholds. They, the provider ranking
+//! (`crate::ranking`) and the evaluation reports read the same facts, loaded in a few queries and turned into
 //! the inputs of the pure `shuzhuan-monitoring` crate. A county office
 //! sees the projects of its regions: the projects its reach to read them
 //! holds, as everywhere.

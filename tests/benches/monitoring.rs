@@ -271,4 +271,33 @@ fn main() {
         let (median, p99) = timed(&city, &path, 50);
         println!("{label} ({backend:?}, {count} projects): median {median:.1} ms, p99 {p99:.1} ms");
     }
+    // A self-evaluation report: built from everything (each issue is a
+    // write, so the next one meets the risk rules cold), then read frozen.
+    let issue = format!("/programs/{program}/evaluations");
+    let mut built: Vec<f64> = (0..5)
+        .map(|_| {
+            let started = Instant::now();
+            let res = city.post(&issue, json!({"period_kind": "mid_term"}));
+            assert!(res.status.is_success(), "{}", res.body);
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    built.sort_by(f64::total_cmp);
+    println!(
+        "evaluation report issued ({backend:?}, {count} projects): median {:.1} ms, slowest {:.1} ms",
+        built[built.len() / 2],
+        built[built.len() - 1]
+    );
+    let id = city.get(&format!("{issue}?limit=1")).body["items"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    for (label, path, samples) in [
+        ("evaluation report read", format!("/evaluations/{id}"), 50),
+        ("evaluation workbook", format!("/evaluations/{id}?format=xlsx"), 10),
+        ("evaluation page", format!("/evaluations/{id}?format=html"), 10),
+    ] {
+        let (median, p99) = timed(&city, &path, samples);
+        println!("{label} ({backend:?}, {count} projects): median {median:.1} ms, p99 {p99:.1} ms");
+    }
 }
