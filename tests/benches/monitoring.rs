@@ -294,8 +294,16 @@ fn main() {
         .to_owned();
     for (label, path, samples) in [
         ("evaluation report read", format!("/evaluations/{id}"), 50),
-        ("evaluation workbook", format!("/evaluations/{id}?format=xlsx"), 10),
-        ("evaluation page", format!("/evaluations/{id}?format=html"), 10),
+        (
+            "evaluation workbook",
+            format!("/evaluations/{id}?format=xlsx"),
+            10,
+        ),
+        (
+            "evaluation page",
+            format!("/evaluations/{id}?format=html"),
+            10,
+        ),
     ] {
         let (median, p99) = timed(&city, &path, samples);
         println!("{label} ({backend:?}, {count} projects): median {median:.1} ms, p99 {p99:.1} ms");

@@ -382,6 +382,25 @@ impl Milestone {
 mod tests {
     use super::*;
 
+    /// The forecast of a whole programme's cumulative-free metric.
+    fn whole(
+        metric: Metric,
+        records: &Records,
+        target: Option<i64>,
+        as_of: NaiveDate,
+        deadline: NaiveDate,
+    ) -> Option<Forecast> {
+        forecast(
+            metric,
+            records,
+            &Filter::default(),
+            false,
+            target,
+            as_of,
+            deadline,
+        )
+    }
+
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2026, m, day).unwrap_or_default()
     }
@@ -432,16 +451,13 @@ mod tests {
     #[test]
     fn the_pipeline_forecast_brackets_the_known_outcome() {
         let (records, truth) = history();
-        let all = Filter::default();
         // As of Aug 1, the first 23 have been accepted (Jul 9 + i ≤ Aug 1);
         // the rest of the 80 that stay are on their way.
         let as_of = d(8, 1);
         let deadline = d(9, 30);
-        let f = forecast(
+        let f = whole(
             Metric::EnterprisesTransformed,
             &records,
-            &all,
-            false,
             Some(80),
             as_of,
             deadline,
@@ -478,11 +494,9 @@ mod tests {
         // Deterministic for the same records and day.
         assert_eq!(
             Some(f),
-            forecast(
+            whole(
                 Metric::EnterprisesTransformed,
                 &records,
-                &all,
-                false,
                 Some(80),
                 as_of,
                 deadline
@@ -495,11 +509,9 @@ mod tests {
         let (records, _) = history();
         // Diagnosis → acceptance: 80 of the 100 diagnosed stay; as of Dec
         // 31 all have resolved: 80 converted, 20 lost.
-        let f = forecast(
+        let f = whole(
             Metric::EnterprisesTransformed,
             &records,
-            &Filter::default(),
-            false,
             Some(80),
             d(12, 31),
             d(12, 31),
@@ -532,16 +544,7 @@ mod tests {
         };
         let as_of = d(6, 30);
         let deadline = d(12, 31);
-        let f = forecast(
-            Metric::Trainings,
-            &records,
-            &Filter::default(),
-            false,
-            Some(100),
-            as_of,
-            deadline,
-        )
-        .unwrap();
+        let f = whole(Metric::Trainings, &records, Some(100), as_of, deadline).unwrap();
         assert_eq!(f.method, ForecastMethod::Trend);
         let known = actual(
             Metric::Trainings,
@@ -562,15 +565,7 @@ mod tests {
     fn undated_metrics_have_no_forecast_and_shares_stay_in_bounds() {
         let (records, _) = history();
         assert_eq!(
-            forecast(
-                Metric::Providers,
-                &records,
-                &Filter::default(),
-                false,
-                Some(5),
-                d(6, 1),
-                d(12, 31)
-            ),
+            whole(Metric::Providers, &records, Some(5), d(6, 1), d(12, 31)),
             None
         );
         assert_eq!(
@@ -618,7 +613,7 @@ mod tests {
             let as_of = plus_days(base, as_of_day);
             let deadline = plus_days(as_of, horizon);
             for metric in [Metric::EnterprisesTransformed, Metric::PilotProjects, Metric::AboveSizeLevel2Share] {
-                let f = forecast(metric, &records, &Filter::default(), false, Some(10), as_of, deadline).unwrap();
+                let f = whole(metric, &records, Some(10), as_of, deadline).unwrap();
                 proptest::prop_assert!(f.low <= f.likely && f.likely <= f.high, "{:?}", f);
                 if metric.unit() == Unit::Count {
                     proptest::prop_assert!(f.current <= f.low, "{:?}", f);

@@ -243,6 +243,18 @@ fn flag(
     }
 }
 
+/// Two parties (`who`, in English and Chinese) share the root of their
+/// credit codes: one legal person behind both.
+fn credit_root_flag(project: &str, related: Vec<String>, who: (&str, &str), root: &str) -> Flag {
+    flag(
+        FlagKind::SharedCreditRoot,
+        project,
+        related,
+        format!("{} share the credit-code root {root}", who.0),
+        format!("{}统一社会信用代码主体标识码相同：{root}", who.1),
+    )
+}
+
 /// Word shingles of a text: hashes of each run of three words (Chinese
 /// text without spaces: of each run of three characters), so a plan with
 /// a few words changed stays close to its source.
@@ -328,19 +340,12 @@ fn ties(projects: &[RiskProject], out: &mut Vec<Flag>) {
                     format!("企业与其服务商联系电话相同：{}", e.contact_phone),
                 ));
             }
-            if e.credit_root().is_some() && e.credit_root() == prov.credit_root() {
-                out.push(flag(
-                    FlagKind::SharedCreditRoot,
+            if let Some(root) = e.credit_root().filter(|r| Some(*r) == prov.credit_root()) {
+                out.push(credit_root_flag(
                     &p.project_id,
                     vec![],
-                    format!(
-                        "the enterprise and its provider share the credit-code root {}",
-                        e.credit_root().unwrap_or_default()
-                    ),
-                    format!(
-                        "企业与其服务商统一社会信用代码主体标识码相同：{}",
-                        e.credit_root().unwrap_or_default()
-                    ),
+                    ("the enterprise and its provider", "企业与其服务商"),
+                    root,
                 ));
             }
         }
@@ -389,20 +394,13 @@ fn ties(projects: &[RiskProject], out: &mut Vec<Flag>) {
                 ));
             }
         }
-        if ea.credit_root().is_some() && ea.credit_root() == eb.credit_root() {
+        if let Some(root) = ea.credit_root().filter(|r| Some(*r) == eb.credit_root()) {
             for (p, q) in [(a, b), (b, a)] {
-                out.push(flag(
-                    FlagKind::SharedCreditRoot,
+                out.push(credit_root_flag(
                     &p.project_id,
                     vec![q.project_id.clone()],
-                    format!(
-                        "two enterprises of one provider share the credit-code root {}",
-                        ea.credit_root().unwrap_or_default()
-                    ),
-                    format!(
-                        "同一服务商的两家企业统一社会信用代码主体标识码相同：{}",
-                        ea.credit_root().unwrap_or_default()
-                    ),
+                    ("two enterprises of one provider", "同一服务商的两家企业"),
+                    root,
                 ));
             }
         }
