@@ -294,12 +294,67 @@ fn store(
     let loaded = crate::monitoring::load(s.conn(), program_id, None)?;
     let content = sections(s, who, &loaded, period)?;
     let (text, hash) = frozen(&content)?;
+    // Two offices issuing at once may take the same number: the second
+    // tries again with the next (a correction racing another is refused as
+    // not the newest).
+    for _ in 0..3 {
+        match write_version(
+            s,
+            who,
+            program_id,
+            period,
+            (&title, &text, &hash),
+            feed_seq,
+            &content,
+            previous.as_ref(),
+        ) {
+            Err(AppError::Conflict {
+                code: "already_exists",
+                ..
+            }) if previous.is_none() => continue,
+            Err(AppError::Conflict {
+                code: "already_exists",
+                ..
+            }) => return Err(not_latest()),
+            done => return done,
+        }
+    }
+    Err(AppError::conflict(
+        "too_many_concurrent_writes",
+        "Other reports kept taking the number: retry.",
+        "其他报告同时出具，请重试。",
+    ))
+}
+
+/// Refused: the version corrected is not the newest.
+fn not_latest() -> AppError {
+    AppError::Conflict {
+        code: "not_latest_version",
+        detail: Text::new(
+            "a newer version exists: correct that one",
+            "已有更新的版本，请更正最新版本",
+        ),
+    }
+}
+
+/// One unit of work storing the version and recording it.
+#[allow(clippy::too_many_arguments)]
+fn write_version(
+    s: &mut Session,
+    who: &Principal,
+    program_id: &str,
+    period: Period,
+    (title, text, hash): (&str, &str, &str),
+    feed_seq: i64,
+    content: &[Section],
+    previous: Option<&(EvaluationReportRow, String)>,
+) -> Result<(EvaluationView, bool)> {
     s.write(&who.actor(), |tx| {
-        let (report_no, version, diffs, reason) = match &previous {
+        let (report_no, version, diffs, reason) = match previous {
             None => {
                 // The same period, day and data issued again (a retried
                 // request): the report already issued.
-                if let Some(same) = same_as_last(tx.conn(), program_id, period, &hash)? {
+                if let Some(same) = same_as_last(tx.conn(), program_id, period, hash)? {
                     return Ok((EvaluationView::of(same)?, false));
                 }
                 (
@@ -315,7 +370,7 @@ fn store(
                 (
                     prev.report_no,
                     prev.version + 1,
-                    differences(&old, &content),
+                    differences(&old, content),
                     Some(reason.clone()),
                 )
             }
@@ -329,10 +384,10 @@ fn store(
             starts_on: period.starts_on,
             ends_on: period.ends_on,
             as_of: period.as_of,
-            title,
+            title: title.to_owned(),
             feed_seq,
-            content: text,
-            content_sha256: hash,
+            content: text.to_owned(),
+            content_sha256: hash.to_owned(),
             correction_reason: reason,
             differences: Json::new(diffs)?,
             issued_by: who.user_id.clone(),
@@ -424,13 +479,7 @@ pub fn correct(
     let body = body.read()?;
     let latest = evaluations::latest_version(s.conn(), &row.program_id, row.report_no)?;
     if latest.id != row.id {
-        return Err(AppError::Conflict {
-            code: "not_latest_version",
-            detail: Text::new(
-                format!("version {} is the newest: correct that one", latest.version),
-                format!("最新版本为第 {} 版，请更正该版本", latest.version),
-            ),
-        });
+        return Err(not_latest());
     }
     let as_of = body.as_of.unwrap_or(row.as_of);
     let mut errors = Vec::new();

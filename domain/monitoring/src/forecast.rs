@@ -382,7 +382,8 @@ impl Milestone {
 mod tests {
     use super::*;
 
-    /// The forecast of a whole programme's cumulative-free metric.
+    /// The forecast of a metric over the whole programme (no filter, not
+    /// cumulative).
     fn whole(
         metric: Metric,
         records: &Records,

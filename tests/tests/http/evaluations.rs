@@ -494,4 +494,31 @@ fn every_seed_programme_issues_its_mid_term_report(app: TestApp) {
             "{code}"
         );
     }
+    // An annual report reads that year's targets; a final one the whole
+    // programme (Yinchuan runs to 2027-09-30: as of today).
+    let yinchuan = app.program_id("yinchuan");
+    let year = chrono::Utc::now().format("%Y").to_string();
+    let annual = ok(admin.post(
+        &format!("/programs/{yinchuan}/evaluations"),
+        json!({"period_kind": "annual", "year": year.parse::<i32>().unwrap()}),
+    ));
+    assert_eq!(
+        (annual["starts_on"].as_str(), annual["ends_on"].as_str()),
+        (
+            Some(format!("{year}-01-01").as_str()),
+            Some(format!("{year}-12-31").as_str())
+        )
+    );
+    assert!(annual["title"].as_str().unwrap().contains("年度绩效自评"));
+    let final_report = ok(admin.post(
+        &format!("/programs/{yinchuan}/evaluations"),
+        json!({"period_kind": "final"}),
+    ));
+    assert_eq!(
+        (
+            final_report["ends_on"].as_str(),
+            final_report["report_no"].as_i64()
+        ),
+        (Some("2027-09-30"), Some(3))
+    );
 }
