@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use shuzhuan_lifecycle::{BenchmarkStatus, ProjectAction, ProjectState, rule};
 use shuzhuan_monitoring::dashboard::{self, Filter, Milestone, ProjectRecord, Records};
-use shuzhuan_monitoring::forecast::{self, Forecast, ForecastMethod, PaceRule};
+use shuzhuan_monitoring::forecast::{self, Forecast, ForecastMethod, Pace, PaceRule};
 use shuzhuan_monitoring::indicators::{
     self, Indicator, ProjectColours, ProjectFacts, SpotCheckStatus, Why,
 };
@@ -982,8 +982,8 @@ pub fn dashboard(
         region: q.region.clone(),
     };
     let today = q.as_of.unwrap_or_else(today);
-    let all_records = records(conn, &loaded, &filter)?;
-    let recs = all_records.as_of(today);
+    let pace = Pace::new(&records(conn, &loaded, &filter)?, today);
+    let recs = &pace.now;
     let targets: Vec<TargetRow> = supervision::targets_of(conn, program_id)?
         .into_iter()
         .filter(|t| t.year == q.year && t.industry_code == q.industry && t.region_code == q.region)
@@ -995,7 +995,7 @@ pub fn dashboard(
         .map(|m| {
             let target = targets.iter().find(|t| *t.metric == *m);
             let cumulative = target.is_some_and(|t| t.cumulative);
-            let computed = dashboard::actual(*m, &recs, &filter, cumulative);
+            let computed = dashboard::actual(*m, recs, &filter, cumulative);
             let recorded = target.and_then(|t| t.recorded_actual);
             let (actual, actual_source) = match (computed, recorded) {
                 (Some(a), _) => (Some(a), "computed"),
@@ -1006,11 +1006,10 @@ pub fn dashboard(
             let forecast = computed.and_then(|_| {
                 forecast::forecast(
                     *m,
-                    &all_records,
+                    &pace,
                     &filter,
                     cumulative,
                     target.map(|t| t.value),
-                    today,
                     deadline_of(target.and_then(|t| t.year).or(q.year), span.1),
                 )
             });

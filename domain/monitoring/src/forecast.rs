@@ -177,26 +177,44 @@ fn plus_days(day: NaiveDate, days: i64) -> NaiveDate {
     .unwrap_or(day)
 }
 
-/// The forecast of `metric` at `deadline` from the records as of `as_of`
-/// (None where the metric has no dated records or no value).
+/// The records as they stood on the day forecasts start from and at the
+/// start of the pace window before it: cut once for every metric.
+#[derive(Debug, Clone)]
+pub struct Pace {
+    pub as_of: NaiveDate,
+    pub now: Records,
+    then: Records,
+}
+
+impl Pace {
+    pub fn new(records: &Records, as_of: NaiveDate) -> Self {
+        let window_start = as_of
+            .checked_sub_days(Days::new(PACE_WINDOW_DAYS))
+            .unwrap_or(as_of);
+        Pace {
+            as_of,
+            now: records.as_of(as_of),
+            then: records.as_of(window_start),
+        }
+    }
+}
+
+/// The forecast of `metric` at `deadline` from the records as of the
+/// pace's day (None where the metric has no dated records or no value).
 pub fn forecast(
     metric: Metric,
-    records: &Records,
+    pace: &Pace,
     f: &Filter,
     cumulative: bool,
     target: Option<i64>,
-    as_of: NaiveDate,
     deadline: NaiveDate,
 ) -> Option<Forecast> {
     if !dated(metric) {
         return None;
     }
-    let now = records.as_of(as_of);
-    let current = actual(metric, &now, f, cumulative)?;
-    let window_start = as_of
-        .checked_sub_days(Days::new(PACE_WINDOW_DAYS))
-        .unwrap_or(as_of);
-    let then = actual(metric, &records.as_of(window_start), f, cumulative).unwrap_or(current);
+    let (now, as_of) = (&pace.now, pace.as_of);
+    let current = actual(metric, now, f, cumulative)?;
+    let then = actual(metric, &pace.then, f, cumulative).unwrap_or(current);
     let change = current - then;
     let days_left = (deadline - as_of).num_days().max(0);
     let reaches_target_on = target.and_then(|t| {
@@ -224,7 +242,7 @@ pub fn forecast(
         bottleneck: None,
     };
     match goal(metric) {
-        Some((milestone, of)) => pipeline(&mut out, &now, f, milestone, of),
+        Some((milestone, of)) => pipeline(&mut out, now, f, milestone, of),
         None => {
             let carried = |num: i64, den: i64| {
                 change.saturating_mul(days_left).saturating_mul(num)
@@ -393,11 +411,10 @@ mod tests {
     ) -> Option<Forecast> {
         forecast(
             metric,
-            records,
+            &Pace::new(records, as_of),
             &Filter::default(),
             false,
             target,
-            as_of,
             deadline,
         )
     }
