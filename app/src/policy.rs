@@ -636,6 +636,7 @@ mod tests {
                 | ReadLedger
                 | ReadTargets
                 | ReadRisks
+                | ReadEvaluations
                 | ReadFeed
                 | ReadInternalFeed
                 | ReadAuditLog
@@ -684,6 +685,7 @@ mod tests {
             "SetTargets",
             "SetThresholds",
             "RunSpotCheck",
+            "IssueEvaluations",
             "RecordFinding",
             "NominateBenchmark",
             "ReviewBenchmark",
