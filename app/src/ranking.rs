@@ -114,6 +114,21 @@ pub fn ranking(
     Ok(evaluate(&loaded, from, to))
 }
 
+/// What was paid on each subsidy decision over `from..=to`, fen.
+pub(crate) fn paid_by_decision(
+    loaded: &Loaded,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> HashMap<&str, i64> {
+    let mut paid: HashMap<&str, i64> = HashMap::new();
+    for (decision, amount, on) in &loaded.facts.payments {
+        if from <= *on && *on <= to {
+            *paid.entry(decision.as_str()).or_default() += amount;
+        }
+    }
+    paid
+}
+
 /// The providers' records and scores over `from..=to`.
 pub(crate) fn evaluate(loaded: &Loaded, from: NaiveDate, to: NaiveDate) -> ProviderRanking {
     let within = |d: NaiveDate| from <= d && d <= to;
@@ -130,12 +145,7 @@ pub(crate) fn evaluate(loaded: &Loaded, from: NaiveDate, to: NaiveDate) -> Provi
             });
     let steps = steps_by_project(&loaded.facts);
     let no_steps = Vec::new();
-    let mut paid: HashMap<&str, i64> = HashMap::new();
-    for (decision, amount, on) in &loaded.facts.payments {
-        if within(*on) {
-            *paid.entry(decision.as_str()).or_default() += amount;
-        }
-    }
+    let paid = paid_by_decision(loaded, from, to);
     let mut adverse: HashMap<&str, Vec<&str>> = HashMap::new();
     for f in &loaded.facts.findings {
         if *f.outcome != FindingOutcome::Compliant && within(f.created_at.date()) {

@@ -15,6 +15,9 @@ use shuzhuan_persistence::rows::ProjectRow;
 
 use crate::error::{Lang, Result};
 use crate::monitoring::{DashboardQuery, Loaded, dashboard, steps_by_project};
+
+/// Each project's steps (action, state reached, day), as the monitor reads them.
+type Steps<'l> = HashMap<&'l str, Vec<(ProjectAction, ProjectState, NaiveDate)>>;
 use crate::principal::Principal;
 
 /// The period and day a report is built for.
@@ -77,7 +80,7 @@ pub fn sections(s: &mut Session, who: &Principal, l: &Loaded, p: Period) -> Resu
         targets(s, who, l, p)?,
         transformation(l, &applied, &accepted),
         funds(s, l)?,
-        subsidy_by_level(l, p, &applied),
+        subsidy_by_level(l, p, &steps, &applied),
         providers(l, p),
         products(s, &applied, |pr| {
             reached(pr, ProjectAction::ApprovePlan, ProjectState::Implementing).is_some()
@@ -388,7 +391,7 @@ fn funds(s: &mut Session, l: &Loaded) -> Result<Section> {
 
 /// Subsidy approved and paid in the period, by the level accepted: the
 /// money per enterprise and per level.
-fn subsidy_by_level(l: &Loaded, p: Period, applied: &[&ProjectRow]) -> Section {
+fn subsidy_by_level(l: &Loaded, p: Period, steps: &Steps<'_>, applied: &[&ProjectRow]) -> Section {
     let mut sec = Section::new(
         "subsidy_by_level",
         "奖补按等级",
@@ -406,13 +409,7 @@ fn subsidy_by_level(l: &Loaded, p: Period, applied: &[&ProjectRow]) -> Section {
             ),
         ],
     );
-    let mut paid: HashMap<&str, i64> = HashMap::new();
-    for (decision, amount, on) in &l.facts.payments {
-        if p.within(*on) {
-            *paid.entry(decision.as_str()).or_default() += amount;
-        }
-    }
-    let steps = steps_by_project(&l.facts);
+    let paid = crate::ranking::paid_by_decision(l, p.starts_on, p.as_of);
     let mut by_level: BTreeMap<String, (BTreeSet<&str>, i64, i64)> = BTreeMap::new();
     by_level.insert("合计".to_owned(), Default::default());
     for pr in applied {
